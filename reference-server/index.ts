@@ -1,0 +1,4 @@
+export { startReferenceServer, generateSecret } from './server.ts';
+export type { ReferenceServer, ReferenceServerOptions } from './server.ts';
+export type { Store } from './store/store.ts';
+export type { PresenceStore } from './presence/presence-store.ts';

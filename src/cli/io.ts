@@ -1,0 +1,35 @@
+import { pino, type Logger } from 'pino';
+import pretty from 'pino-pretty';
+
+/** Everything a command may touch in the outside world, so tests can run commands in-process. */
+export interface CliIo {
+  out(line: string): void;
+  err(line: string): void;
+  env: NodeJS.ProcessEnv;
+  logger(level?: string): Logger;
+  /** Resolves on the first SIGINT or SIGTERM. */
+  untilSignal(): Promise<NodeJS.Signals>;
+}
+
+export function createProcessIo(): CliIo {
+  return {
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+    env: process.env,
+    logger(level = process.env.LOG_LEVEL ?? 'info') {
+      // Logs go to stderr; pretty only for a person at a terminal, JSON lines otherwise.
+      if (process.stderr.isTTY) return pino({ level }, pretty({ destination: 2, colorize: true }));
+      return pino({ level }, pino.destination(2));
+    },
+    untilSignal: () =>
+      new Promise((resolve) => {
+        const onSignal = (signal: NodeJS.Signals) => {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+          resolve(signal);
+        };
+        process.on('SIGINT', onSignal);
+        process.on('SIGTERM', onSignal);
+      }),
+  };
+}

@@ -1,0 +1,24 @@
+import { InvalidArgumentError } from 'commander';
+import { isRole, ROLES, type Role } from '../contract/index.ts';
+import { BazaarError } from '../errors.ts';
+import { parseDurationMs } from '../util/duration.ts';
+
+/** Commander argument parsers: a bad value becomes a usage error (exit 2) naming the fix. */
+export function durationArg(value: string): number {
+  try {
+    return parseDurationMs(value);
+  } catch (error) {
+    throw new InvalidArgumentError(error instanceof BazaarError ? `${error.message}; ${error.hint}` : String(error));
+  }
+}
+
+export function portArg(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65_535) throw new InvalidArgumentError('a port is an integer from 0 to 65535');
+  return port;
+}
+
+export function roleArg(value: string): Role {
+  if (!isRole(value)) throw new InvalidArgumentError(`role must be one of ${ROLES.join(', ')}`);
+  return value;
+}
