@@ -101,7 +101,13 @@ export async function startMetricsListener(
     res.end('not found: metrics are at /metrics\n');
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      const message =
+        error.code === 'EADDRINUSE'
+          ? `metrics port ${options.port} on ${options.host} is already in use; choose another metrics port (0 picks a free one)`
+          : `cannot start the metrics listener on ${options.host}:${options.port}: ${error.message}`;
+      reject(Object.assign(new Error(message, { cause: error }), { code: error.code }));
+    });
     server.listen(options.port, options.host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;

@@ -51,11 +51,26 @@ export interface ReferenceServer {
   close(): Promise<void>;
 }
 
+/** Listen, turning the usual failures into messages that say what to do. */
+function listen(server: import('node:http').Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE') {
+        reject(Object.assign(new Error(`port ${port} on ${host} is already in use; choose another port (0 picks a free one)`, { cause: error }), { code: error.code }));
+      } else if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND') {
+        reject(Object.assign(new Error(`cannot listen on ${host}: no such local address`, { cause: error }), { code: error.code }));
+      } else reject(error);
+    });
+    server.listen(port, host, () => resolve());
+  });
+}
+
 export function generateSecret(): string {
   return randomBytes(24).toString('base64url');
 }
 
 export async function startReferenceServer(options: ReferenceServerOptions = {}): Promise<ReferenceServer> {
+  if (options.jwtSecret === '') throw new Error('jwtSecret is empty: give a secret, or leave it out to generate one');
   const jwtSecret = options.jwtSecret ?? generateSecret();
   const host = options.host ?? '127.0.0.1';
   const ttlMs = options.presenceTtlMs ?? LIMITS.defaultPresenceTtlMs;
@@ -122,13 +137,12 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
     });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(options.port ?? 0, host, () => {
-      httpServer.off('error', reject);
-      resolve();
-    });
-  });
+  try {
+    await listen(httpServer, options.port ?? 0, host);
+  } catch (error) {
+    await io.close();
+    throw error;
+  }
   const { port } = httpServer.address() as AddressInfo;
 
   let metricsListener: MetricsListener | undefined;

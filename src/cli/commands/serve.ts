@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { startReferenceServer } from '../../../reference-server/index.ts';
+import { BazaarError } from '../../errors.ts';
 import { formatDurationMs } from '../../util/duration.ts';
 import { ExitCode } from '../exit-codes.ts';
 import type { CliIo } from '../io.ts';
@@ -27,7 +28,8 @@ export function registerServe(program: Command, io: CliIo): void {
     .option('--metrics-port <port>', 'Prometheus listener port on loopback (0: any free port)', portArg, 9464)
     .option('--log-level <level>', 'pino log level: trace, debug, info, warn, error, silent', 'info')
     .action(async (options: ServeOptions) => {
-      const secretFromUser = options.jwtSecret ?? io.env.JWT_SECRET;
+      // An empty JWT_SECRET counts as none.
+      const secretFromUser = options.jwtSecret || io.env.JWT_SECRET || undefined;
       const server = await startReferenceServer({
         port: options.port,
         host: options.host,
@@ -36,6 +38,9 @@ export function registerServe(program: Command, io: CliIo): void {
         presenceHeartbeatMs: options.presenceHeartbeat,
         metricsPort: options.metricsPort,
         logger: io.logger(options.logLevel),
+      }).catch((error: unknown) => {
+        throw new BazaarError('BAZAAR_SERVE_FAILED', `cannot start the reference server: ${(error as Error).message}`,
+          'use --port / --metrics-port to pick free ports, or stop whatever holds them');
       });
       const secretNote = secretFromUser ? '' : '  (generated: pass --jwt-secret or set JWT_SECRET to keep one)';
       io.out(`bazaar reference server listening on ${server.url}`);
