@@ -45,8 +45,7 @@ export async function authorizePresenceRoom(
   userId: string,
 ): Promise<Result<void>> {
   if (user.role === 'admin') return ok(undefined);
-  const role = await ctx.store.getUserRole(userId);
-  if (role === 'seller') return ok(undefined);
+  if (await ctx.store.hasRole(userId, 'seller')) return ok(undefined);
   return fail('forbidden', `presence of ${userId} is visible to admins only`);
 }
 

@@ -21,6 +21,7 @@ function memoryIo(env: NodeJS.ProcessEnv = {}): CliIo & { stdout: string[]; stde
     logger: () => {
       throw new Error('not used');
     },
+    setExitCode: () => {},
     untilSignal: () => new Promise(() => {}),
   };
 }

@@ -18,7 +18,7 @@ interface BookingMessages {
  * first await, so on one event loop every decision is atomic.
  */
 export function createMemoryStore(): Store {
-  const users = new Map<string, Role>();
+  const users = new Map<string, Set<Role>>();
   const listings = new Map<string, Listing>();
   const bookings = new Map<string, Booking>();
   const bookingsByListing = new Map<string, Booking[]>();
@@ -37,11 +37,12 @@ export function createMemoryStore(): Store {
 
   return {
     async recordUser(userId: string, role: Role) {
-      // A user's first role sticks, so a seller stays known as one.
-      if (!users.has(userId)) users.set(userId, role);
+      let roles = users.get(userId);
+      if (!roles) users.set(userId, (roles = new Set()));
+      roles.add(role);
     },
-    async getUserRole(userId: string) {
-      return users.get(userId);
+    async hasRole(userId: string, role: Role) {
+      return users.get(userId)?.has(role) === true;
     },
 
     async createListing(input: NewListing) {

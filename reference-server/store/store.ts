@@ -32,7 +32,8 @@ export interface NewMessage {
 export interface Store {
   /** Remember that this user authenticated with this role (the server's record of sellers). */
   recordUser(userId: string, role: Role): Promise<void>;
-  getUserRole(userId: string): Promise<Role | undefined>;
+  /** Whether this user has ever authenticated with this role. */
+  hasRole(userId: string, role: Role): Promise<boolean>;
 
   createListing(input: NewListing): Promise<Listing>;
   getListing(listingId: string): Promise<Listing | undefined>;

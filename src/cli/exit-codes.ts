@@ -5,4 +5,5 @@ export const ExitCode = {
   Usage: 2,
   ChecksFailed: 3,
   ThresholdsFailed: 99,
+  Interrupted: 130,
 } as const;

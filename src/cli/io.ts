@@ -7,12 +7,17 @@ export interface CliIo {
   err(line: string): void;
   env: NodeJS.ProcessEnv;
   logger(level?: string): Logger;
+  /** What the command decided; runCli returns it (commands never touch process.exitCode). */
+  setExitCode(code: number): void;
   /** Resolves on the first SIGINT or SIGTERM. */
   untilSignal(): Promise<NodeJS.Signals>;
 }
 
 export function createProcessIo(): CliIo {
   return {
+    setExitCode: (code) => {
+      process.exitCode = code;
+    },
     out: (line) => process.stdout.write(`${line}\n`),
     err: (line) => process.stderr.write(`${line}\n`),
     env: process.env,

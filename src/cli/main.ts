@@ -1,9 +1,24 @@
 import { Command, CommanderError } from 'commander';
 import { BazaarError } from '../errors.ts';
+import { registerRun } from './commands/run.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerToken } from './commands/token.ts';
 import { ExitCode } from './exit-codes.ts';
 import { createProcessIo, type CliIo } from './io.ts';
+
+/** Errors in what the person asked for (exit 2), as opposed to the harness failing (exit 1). */
+const USAGE_ERRORS = new Set([
+  'BAZAAR_NO_SECRET',
+  'BAZAAR_BAD_DURATION',
+  'BAZAAR_BAD_SCENARIO',
+  'BAZAAR_BAD_EXECUTOR',
+  'BAZAAR_BAD_THRESHOLD',
+  'BAZAAR_UNKNOWN_METRIC',
+  'BAZAAR_SCENARIO_NOT_FOUND',
+  'BAZAAR_SCENARIO_LOAD_FAILED',
+  'BAZAAR_BAD_TARGET',
+  'BAZAAR_TOKEN_MODULE',
+]);
 
 export function createProgram(io: CliIo): Command {
   const program = new Command('bazaar')
@@ -11,6 +26,7 @@ export function createProgram(io: CliIo): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+  registerRun(program, io);
   registerServe(program, io);
   registerToken(program, io);
   for (const command of program.commands) command.exitOverride();
@@ -18,11 +34,13 @@ export function createProgram(io: CliIo): Command {
 }
 
 /** Run the CLI; resolves to the exit code. The only place that maps failures to exit codes. */
-export async function runCli(argv: string[], io: CliIo = createProcessIo()): Promise<number> {
+export async function runCli(argv: string[], outerIo: CliIo = createProcessIo()): Promise<number> {
+  let exitCode: number = ExitCode.Ok;
+  const io: CliIo = { ...outerIo, setExitCode: (code) => void (exitCode = code) };
   const program = createProgram(io);
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.Ok;
+    return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
       // Help and version are "errors" to commander; they are success to a person.
@@ -34,7 +52,7 @@ export async function runCli(argv: string[], io: CliIo = createProcessIo()): Pro
     if (error instanceof BazaarError) {
       io.err(`error: ${error.message}`);
       if (error.hint) io.err(`  what to do: ${error.hint}`);
-      return error.code === 'BAZAAR_NO_SECRET' ? ExitCode.Usage : ExitCode.HarnessError;
+      return USAGE_ERRORS.has(error.code) ? ExitCode.Usage : ExitCode.HarnessError;
     }
     io.err(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     return ExitCode.HarnessError;

@@ -52,6 +52,6 @@ export function registerServe(program: Command, io: CliIo): void {
       const signal = await io.untilSignal();
       io.err(`${signal}: closing`);
       await server.close();
-      process.exitCode = ExitCode.Ok;
+      io.setExitCode(ExitCode.Ok);
     });
 }

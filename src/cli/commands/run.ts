@@ -1,0 +1,96 @@
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { startRun, type RunResult } from '../../engine/run.ts';
+import { renderProgressLine, renderSummaryText } from '../../report/index.ts';
+import { ExitCode } from '../exit-codes.ts';
+import type { CliIo } from '../io.ts';
+
+interface RunCliOptions {
+  target?: string;
+  jwtSecret?: string;
+  tokenModule?: string;
+  transport: 'websocket' | 'polling' | 'mixed';
+  threshold?: string[];
+  report?: string;
+  allowSaturated?: boolean;
+  progress: boolean;
+  localAddresses?: string[];
+  logLevel: string;
+}
+
+function transportArg(value: string): RunCliOptions['transport'] {
+  if (value !== 'websocket' && value !== 'polling' && value !== 'mixed') {
+    throw new InvalidArgumentError('transport is websocket, polling or mixed (polling first, then upgrade)');
+  }
+  return value;
+}
+
+/** 127.0.0.2-127.0.0.9 or a comma list: source addresses to spread connections over. */
+function addressesArg(value: string): string[] {
+  const range = /^127\.0\.0\.(\d{1,3})-127\.0\.0\.(\d{1,3})$/.exec(value);
+  if (range) {
+    const [from, to] = [Number(range[1]), Number(range[2])];
+    if (from < 1 || to > 254 || from > to) throw new InvalidArgumentError('a range is 127.0.0.A-127.0.0.B with 1 ≤ A ≤ B ≤ 254');
+    return Array.from({ length: to - from + 1 }, (_, i) => `127.0.0.${from + i}`);
+  }
+  return value.split(',').map((a) => a.trim()).filter(Boolean);
+}
+
+export function exitCodeFor(result: RunResult, allowSaturated: boolean): number {
+  if (result.status === 'interrupted') return ExitCode.Interrupted;
+  if (result.status === 'error') return ExitCode.HarnessError;
+  if (result.status === 'thresholds_failed' || result.status === 'aborted') return ExitCode.ThresholdsFailed;
+  if (result.generator.saturated && !allowSaturated) return ExitCode.HarnessError;
+  return ExitCode.Ok;
+}
+
+export function registerRun(program: Command, io: CliIo): void {
+  program
+    .command('run <scenario>')
+    .description('play a scenario with many simulated users and measure latency (HdrHistogram)')
+    .option('--target <url>', 'server to test (default: start the bundled reference server)')
+    .option('--jwt-secret <secret>', "the target's HS256 secret for per-user tokens (default: JWT_SECRET)")
+    .option('--token-module <file>', 'module whose default export (userId, role) => token, for servers with their own login')
+    .option('--transport <kind>', 'websocket, polling or mixed', transportArg, 'websocket')
+    .option('--threshold <expr...>', 'extra thresholds, e.g. "ack{event:message:send} p(95)<150ms"')
+    .option('--report <dir>', 'report folder (default reports/<timestamp>_<scenario>/)')
+    .option('--allow-saturated', 'pass even when the generator itself was saturated')
+    .option('--no-progress', 'no live progress line')
+    .option('--local-addresses <list>', 'spread connections over source addresses, e.g. 127.0.0.2-127.0.0.9', addressesArg)
+    .option('--log-level <level>', 'pino log level on stderr', 'warn')
+    .action(async (scenario: string, options: RunCliOptions) => {
+      const controller = new AbortController();
+      const live = options.progress && process.stderr.isTTY;
+      let progressShown = false;
+      void io.untilSignal().then((signal) => {
+        io.err(`\n${signal}: stopping; writing the partial report`);
+        controller.abort('interrupted by the user');
+      });
+      const result = await startRun({
+        scenario,
+        target: options.target,
+        jwtSecret: options.jwtSecret || io.env.JWT_SECRET || undefined,
+        tokenModule: options.tokenModule,
+        transport: options.transport,
+        thresholds: options.threshold,
+        reportDir: options.report,
+        localAddresses: options.localAddresses,
+        signal: controller.signal,
+        logger: io.logger(options.logLevel),
+        onNotice: (message) => io.err(message),
+        onSeed: live
+          ? (p) => process.stderr.write(`\rseeding ${p.phase}: ${p.done}/${p.total}   ${p.done === p.total ? '\n' : ''}`)
+          : undefined,
+        onProgress: live
+          ? (p) => {
+              progressShown = true;
+              process.stderr.write(`\r${renderProgressLine(p)}\u001b[K`);
+            }
+          : undefined,
+      });
+      if (progressShown) process.stderr.write('\n');
+      io.out(renderSummaryText(result));
+      if (result.reportDir) io.out(`report: ${result.reportDir}`);
+      io.setExitCode(exitCodeFor(result, options.allowSaturated === true));
+    });
+}

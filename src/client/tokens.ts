@@ -1,0 +1,42 @@
+import { pathToFileURL } from 'node:url';
+import { resolve } from 'node:path';
+import { signToken, type Role } from '../contract/index.ts';
+import { BazaarError } from '../errors.ts';
+import type { TokenProvider } from './http.ts';
+
+const TOKEN_TTL_MS = 60 * 60_000;
+const RENEW_BEFORE_MS = 5 * 60_000;
+
+/** Per-user HS256 tokens minted before connect, cached until close to expiry. */
+export function createSecretTokenProvider(secret: string, ttlMs = TOKEN_TTL_MS): TokenProvider {
+  const cache = new Map<string, { token: string; expiresAtMs: number }>();
+  return (userId: string, role: Role) => {
+    const key = `${role}\u0000${userId}`;
+    const now = Date.now();
+    const cached = cache.get(key);
+    if (cached && cached.expiresAtMs - now > Math.min(RENEW_BEFORE_MS, ttlMs / 2)) return cached.token;
+    const token = signToken({ sub: userId, role, secret, ttlMs, nowMs: now });
+    cache.set(key, { token, expiresAtMs: now + ttlMs });
+    return token;
+  };
+}
+
+/**
+ * A user-supplied module for servers with their own login: its default export is
+ * `(userId, role) => string | Promise<string>`.
+ */
+export async function loadTokenModule(path: string): Promise<TokenProvider> {
+  const file = resolve(path);
+  let module: { default?: unknown };
+  try {
+    module = await import(pathToFileURL(file).href);
+  } catch (error) {
+    throw new BazaarError('BAZAAR_TOKEN_MODULE', `cannot load token module ${file}: ${(error as Error).message}`,
+      'give a .ts or .js file whose default export is (userId, role) => token');
+  }
+  if (typeof module.default !== 'function') {
+    throw new BazaarError('BAZAAR_TOKEN_MODULE', `${file} has no default export function`,
+      'export default async function token(userId, role) { return "..."; }');
+  }
+  return module.default as TokenProvider;
+}

@@ -1,0 +1,384 @@
+import { io, type Socket } from 'socket.io-client';
+import {
+  rooms,
+  type Ack,
+  type AvailabilityChangedPayload,
+  type BookingStatus,
+  type MessageNewPayload,
+  type PriceChangedPayload,
+  type Role,
+  type ServerToClientEvents,
+  type SessionPayload,
+  type StatusChangedPayload,
+} from '../contract/index.ts';
+import { nowUs, type IterationTiming } from './clock.ts';
+import { callApi, type HttpAnswer, type HttpCall, type TokenProvider } from './http.ts';
+import type { RoomCensus } from './room-census.ts';
+import { causeKeys, type SendTimes } from './send-times.ts';
+import { roomSizeClass, type MetricsSink } from './sink.ts';
+
+export type Transport = 'websocket' | 'polling' | 'mixed';
+export type Ref = string | { id: string };
+
+/** An ack, or the harness's own verdict when none came in time. */
+export type AckResult<T extends object = {}> = Ack<T> | { ok: false; error: { code: 'ack_timeout' | 'not_connected'; message: string } };
+
+export interface VirtualUserOptions {
+  url: string;
+  userId: string;
+  role: Role;
+  token: TokenProvider;
+  transport: Transport;
+  metrics: MetricsSink;
+  sendTimes: SendTimes;
+  census: RoomCensus;
+  timing: IterationTiming;
+  ackTimeoutMs: number;
+  connectTimeoutMs: number;
+  httpTimeoutMs: number;
+  /** Source address for this user's connections (spreads clients past one address's ports). */
+  localAddress?: string;
+}
+
+const refId = (ref: Ref) => (typeof ref === 'string' ? ref : ref.id);
+let clientMsgCounter = 0;
+
+/**
+ * One simulated user: one real socket.io-client connection (forceNew), its own token, and
+ * the contract's steps, each measured. Steps never throw for a server's answer: failures are
+ * counted by code and returned, so one bad answer does not end a user's session.
+ */
+export class VirtualUser {
+  readonly userId: string;
+  readonly role: Role;
+  session: SessionPayload | undefined;
+  private readonly options: VirtualUserOptions;
+  private socket: Socket | undefined;
+  private readonly joined = new Set<string>();
+  private heartbeat: NodeJS.Timeout | undefined;
+  private disconnectedAtUs: number | undefined;
+  private closing = false;
+
+  constructor(options: VirtualUserOptions) {
+    this.options = options;
+    this.userId = options.userId;
+    this.role = options.role;
+  }
+
+  get connected(): boolean {
+    return this.socket?.connected === true;
+  }
+
+  /** Connect (if not already) and wait for the handshake; records `connect`. */
+  async connect(): Promise<boolean> {
+    this.closing = false;
+    if (this.socket?.connected) return true;
+    if (this.socket) this.socket.connect();
+    else this.socket = this.createSocket();
+    const socket = this.socket;
+    const startUs = nowUs();
+    const { metrics } = this.options;
+    return new Promise<boolean>((resolve) => {
+      const done = (ok: boolean) => {
+        clearTimeout(timer);
+        socket.off('connect', onConnect);
+        socket.off('connect_error', onError);
+        resolve(ok);
+      };
+      const onConnect = () => {
+        metrics.latency('connect').record(startUs, nowUs(), this.intendedStart(startUs));
+        done(true);
+      };
+      const onError = (error: Error) => {
+        metrics.counter('connect_errors', { message: boundedMessage(error.message) }).add();
+        socket.disconnect();
+        done(false);
+      };
+      const timer = setTimeout(() => {
+        metrics.counter('connect_errors', { message: 'timeout' }).add();
+        socket.disconnect();
+        done(false);
+      }, this.options.connectTimeoutMs);
+      socket.once('connect', onConnect);
+      socket.once('connect_error', onError);
+    });
+  }
+
+  /** Leave for good (no reconnection). */
+  disconnect(): void {
+    this.closing = true;
+    this.stopHeartbeat();
+    for (const room of this.joined) this.options.census.leave(room);
+    this.joined.clear();
+    this.socket?.disconnect();
+  }
+
+  /** Drop the connection and come back, as a flaky network does; records `reconnect`. */
+  async reconnect(pauseMs = 0): Promise<boolean> {
+    if (!this.socket) return this.connect();
+    this.socket.disconnect();
+    if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    // reconnect time counts from the attempt, not from the deliberate pause
+    this.disconnectedAtUs = nowUs();
+    const ok = await this.connect();
+    if (ok) await this.rejoin();
+    return ok;
+  }
+
+  watch(listing: Ref): Promise<AckResult> {
+    return this.joinRoom('listing:watch', rooms.listing(refId(listing)), refId(listing));
+  }
+  unwatch(listing: Ref): Promise<AckResult> {
+    return this.leaveRoom('listing:unwatch', rooms.listing(refId(listing)), refId(listing));
+  }
+  join(booking: Ref): Promise<AckResult> {
+    return this.joinRoom('booking:join', rooms.booking(refId(booking)), refId(booking));
+  }
+  leave(booking: Ref): Promise<AckResult> {
+    return this.leaveRoom('booking:leave', rooms.booking(refId(booking)), refId(booking));
+  }
+  watchPresence(userId: string): Promise<AckResult<{ online: boolean }>> {
+    return this.joinRoom('presence:watch', rooms.presence(userId), userId) as Promise<AckResult<{ online: boolean }>>;
+  }
+
+  /** message:send with an ack; the message's arrival at every member is measured as `delivery`. */
+  async send(booking: Ref, body: string, clientMsgId?: string): Promise<AckResult<{ message: MessageNewPayload }>> {
+    const id = clientMsgId ?? `${this.userId}-${(++clientMsgCounter).toString(36)}`;
+    this.options.sendTimes.mark(causeKeys.message(id), nowUs());
+    return this.emitWithAck('message:send', { bookingId: refId(booking), body, clientMsgId: id });
+  }
+
+  async typing(booking: Ref, kind: 'start' | 'stop' = 'start'): Promise<void> {
+    if (!this.socket) await this.connect();
+    this.socket?.emit(`typing:${kind}`, { bookingId: refId(booking) });
+  }
+
+  read(booking: Ref, messageId: string): Promise<AckResult<{ readAt: number }>> {
+    return this.emitWithAck('read:mark', { bookingId: refId(booking), messageId });
+  }
+
+  /** Wait for a server push this user's own emit did not cause. Undefined (and counted) on timeout. */
+  expect<E extends keyof ServerToClientEvents>(
+    event: E,
+    predicate: (payload: Parameters<ServerToClientEvents[E]>[0]) => boolean = () => true,
+    withinMs = 5_000,
+  ): Promise<Parameters<ServerToClientEvents[E]>[0] | undefined> {
+    if (!this.socket) this.socket = this.createSocket();
+    const socket = this.socket;
+    return new Promise((resolve) => {
+      const listener = (payload: any) => {
+        if (!predicate(payload)) return;
+        clearTimeout(timer);
+        socket.off(event as string, listener);
+        resolve(payload);
+      };
+      const timer = setTimeout(() => {
+        socket.off(event as string, listener);
+        this.options.metrics.counter('expect_timeouts', { event }).add();
+        resolve(undefined);
+      }, withinMs);
+      socket.on(event as string, listener);
+    });
+  }
+
+  // ---- HTTP steps (the contract API as this user) ----
+
+  createListing(title: string, price: number, isPrivate = false): Promise<HttpAnswer> {
+    return this.http({ method: 'POST', path: '/api/listings', route: 'POST /api/listings', body: { title, price, private: isPrivate } });
+  }
+  changePrice(listing: Ref, price: number): Promise<HttpAnswer> {
+    const id = refId(listing);
+    this.options.sendTimes.mark(causeKeys.price(id, price), nowUs());
+    return this.http({ method: 'PATCH', path: `/api/listings/${encodeURIComponent(id)}`, route: 'PATCH /api/listings/:id', body: { price } });
+  }
+  book(listing: Ref): Promise<HttpAnswer> {
+    const id = refId(listing);
+    this.options.sendTimes.mark(causeKeys.availability(id, false), nowUs());
+    return this.http({ method: 'POST', path: '/api/bookings', route: 'POST /api/bookings', body: { listingId: id } });
+  }
+  transition(booking: Ref, to: BookingStatus): Promise<HttpAnswer> {
+    const id = refId(booking);
+    this.options.sendTimes.mark(causeKeys.status(id, to), nowUs());
+    return this.http({
+      method: 'POST',
+      path: `/api/bookings/${encodeURIComponent(id)}/transition`,
+      route: 'POST /api/bookings/:id/transition',
+      body: { to },
+    });
+  }
+  history(booking: Ref, afterSeq = 0): Promise<HttpAnswer<{ messages: any[] }>> {
+    const id = refId(booking);
+    return this.http({
+      method: 'GET',
+      path: `/api/bookings/${encodeURIComponent(id)}/messages?after=${afterSeq}`,
+      route: 'GET /api/bookings/:id/messages',
+    });
+  }
+
+  async http(call: HttpCall): Promise<HttpAnswer> {
+    const token = await this.options.token(this.userId, this.role);
+    return callApi(
+      { baseUrl: this.options.url, metrics: this.options.metrics, timing: this.options.timing, timeoutMs: this.options.httpTimeoutMs },
+      token,
+      call,
+    );
+  }
+
+  // ---- internals ----
+
+  private intendedStart(startUs: number): number | undefined {
+    const lag = this.options.timing.lagUs;
+    return lag === undefined ? undefined : startUs - lag;
+  }
+
+  private async emitWithAck<T extends object>(event: string, payload: unknown): Promise<AckResult<T>> {
+    // Steps connect on first use, so a scenario may skip the explicit connect step.
+    if (!this.socket && !this.closing) await this.connect();
+    const socket = this.socket;
+    const { metrics, ackTimeoutMs } = this.options;
+    if (!socket) {
+      metrics.counter('errors', { code: 'not_connected', source: event }).add();
+      return { ok: false, error: { code: 'not_connected', message: `${this.userId} never connected` } };
+    }
+    const startUs = nowUs();
+    const lagUs = this.options.timing.lagUs;
+    try {
+      const response = (await socket.timeout(ackTimeoutMs).emitWithAck(event, payload)) as Ack<T>;
+      metrics.latency('ack', { event }).record(startUs, nowUs(), lagUs === undefined ? undefined : startUs - lagUs);
+      if (!response || response.ok !== true) {
+        const code = typeof response?.error?.code === 'string' ? response.error.code : 'bad_ack';
+        metrics.counter('errors', { code, source: event }).add();
+      }
+      return response;
+    } catch {
+      // A lost ack is a sample at the timeout, never a dropped one: the tail stays visible.
+      const timeoutUs = ackTimeoutMs * 1000;
+      metrics.latency('ack', { event }).recordValueUs(timeoutUs + (lagUs ?? 0), timeoutUs);
+      metrics.counter('ack_timeouts', { event }).add();
+      metrics.counter('errors', { code: 'ack_timeout', source: event }).add();
+      return { ok: false, error: { code: 'ack_timeout', message: `no ack for ${event} within ${ackTimeoutMs} ms` } };
+    }
+  }
+
+  private async joinRoom(event: string, room: string, id: string): Promise<AckResult> {
+    const result = await this.emitWithAck(event, id);
+    if (result.ok && !this.joined.has(room)) {
+      this.joined.add(room);
+      this.options.census.join(room);
+    }
+    return result;
+  }
+
+  private async leaveRoom(event: string, room: string, id: string): Promise<AckResult> {
+    if (this.joined.delete(room)) this.options.census.leave(room);
+    return this.emitWithAck(event, id);
+  }
+
+  /** After a reconnect the server has forgotten this socket's rooms: join them again, as an app does. */
+  private async rejoin(): Promise<void> {
+    const events: Record<string, string> = { listing: 'listing:watch', booking: 'booking:join', presence: 'presence:watch' };
+    await Promise.all(
+      [...this.joined].map((room) => {
+        const colon = room.indexOf(':');
+        const event = events[room.slice(0, colon)];
+        return event ? this.emitWithAck(event, room.slice(colon + 1)) : undefined;
+      }),
+    );
+  }
+
+  private createSocket(): Socket {
+    const { options } = this;
+    const transports = options.transport === 'websocket' ? ['websocket'] : options.transport === 'polling' ? ['polling'] : ['polling', 'websocket'];
+    const socket = io(options.url, {
+      // forceNew: socket.io-client would otherwise multiplex users onto one cached Manager.
+      forceNew: true,
+      transports,
+      upgrade: options.transport === 'mixed',
+      // A fresh token on every (re)connect, as a browser app fetches one.
+      auth: (cb) => {
+        Promise.resolve(options.token(this.userId, this.role)).then(
+          (token) => cb({ token }),
+          () => cb({}),
+        );
+      },
+      // Browser defaults: exponential backoff with jitter.
+      reconnection: true,
+      reconnectionDelay: 1_000,
+      reconnectionDelayMax: 5_000,
+      randomizationFactor: 0.5,
+      timeout: options.connectTimeoutMs,
+      ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+    } as Parameters<typeof io>[1]);
+    this.listen(socket);
+    return socket;
+  }
+
+  private listen(socket: Socket): void {
+    const { metrics, sendTimes, census } = this.options;
+    socket.on('session', (session: SessionPayload) => {
+      this.session = session;
+      this.startHeartbeat(session.presence.heartbeatMs);
+    });
+    socket.on('disconnect', (reason: string) => {
+      metrics.counter('disconnects', { reason }).add();
+      this.stopHeartbeat();
+      if (this.closing) return;
+      this.disconnectedAtUs = nowUs();
+      // The server ended the session (e.g. token expiry): come back with a fresh token after a
+      // jittered pause. Other reasons reconnect through the client's own backoff.
+      if (reason === 'io server disconnect') {
+        const delayMs = 500 + Math.random() * 1_000;
+        setTimeout(() => {
+          if (!this.closing) socket.connect();
+        }, delayMs).unref();
+      }
+    });
+    socket.on('connect', () => {
+      if (this.disconnectedAtUs !== undefined) {
+        metrics.latency('reconnect').record(this.disconnectedAtUs, nowUs());
+        this.disconnectedAtUs = undefined;
+      }
+    });
+    socket.io.on('reconnect', () => {
+      void this.rejoin();
+    });
+
+    const delivered = (key: string, event: string, room: string) => {
+      const sentAtUs = sendTimes.get(key);
+      if (sentAtUs === undefined) return;
+      metrics.latency('delivery', { event, room: roomSizeClass(census.size(room)) }).record(sentAtUs, nowUs());
+    };
+    socket.on('message:new', (m: MessageNewPayload) =>
+      delivered(causeKeys.message(m.clientMsgId), 'message:new', rooms.booking(m.bookingId)),
+    );
+    socket.on('listing:priceChanged', (p: PriceChangedPayload) =>
+      delivered(causeKeys.price(p.listingId, p.price), 'listing:priceChanged', rooms.listing(p.listingId)),
+    );
+    socket.on('listing:availabilityChanged', (p: AvailabilityChangedPayload) =>
+      delivered(causeKeys.availability(p.listingId, p.available), 'listing:availabilityChanged', rooms.listing(p.listingId)),
+    );
+    socket.on('booking:statusChanged', (p: StatusChangedPayload) =>
+      delivered(causeKeys.status(p.bookingId, p.to), 'booking:statusChanged', rooms.booking(p.bookingId)),
+    );
+  }
+
+  private startHeartbeat(intervalMs: number): void {
+    this.stopHeartbeat();
+    if (!(intervalMs > 0)) return;
+    this.heartbeat = setInterval(() => this.socket?.emit('presence:heartbeat'), intervalMs);
+    this.heartbeat.unref();
+  }
+
+  private stopHeartbeat(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
+  }
+}
+
+/** connect_error messages become metric tags: keep them short and few. */
+function boundedMessage(message: string): string {
+  if (message === 'unauthorized' || message === 'timeout' || message === 'websocket error' || message === 'xhr poll error') {
+    return message;
+  }
+  return 'other';
+}

@@ -1,0 +1,355 @@
+import type { Logger } from 'pino';
+import { pino } from 'pino';
+import { createSendTimes } from '../client/send-times.ts';
+import { createRoomCensus } from '../client/room-census.ts';
+import { METRIC_NAMES } from '../client/sink.ts';
+import { createSecretTokenProvider, loadTokenModule } from '../client/tokens.ts';
+import type { TokenProvider } from '../client/http.ts';
+import type { Transport } from '../client/virtual-user.ts';
+import { nowUs } from '../client/clock.ts';
+import { BazaarError } from '../errors.ts';
+import { startEmbeddedServer } from '../lab/embedded-server.ts';
+import { createMetricsRegistry, type MetricsRegistry, type MetricsSnapshot } from '../metrics/index.ts';
+import { createReportWriter, defaultReportDir, type ReportWriter } from '../report/write-report.ts';
+import type { RunStatus } from '../report/summary.ts';
+import { loadScenario } from '../scenario/load-scenario.ts';
+import type { Scenario } from '../scenario/types.ts';
+import { describeSchedule, planSchedule, type SchedulePlan } from '../schedule/index.ts';
+import {
+  checkThresholdMetrics,
+  evaluateThresholds,
+  parseCliThreshold,
+  parseThresholds,
+  type MetricResolver,
+  type Threshold,
+  type ThresholdResult,
+} from '../thresholds/index.ts';
+import { parseDurationMs } from '../util/duration.ts';
+import { judgeGeneratorHealth, startHealthSampler, type GeneratorHealth } from './generator-health.ts';
+import { runGroup, type GroupRun } from './run-group.ts';
+import { seedWorld, type SeedProgress } from './seed-world.ts';
+import { createUserFactory, sleep } from './vu.ts';
+
+export interface RunOptions {
+  /** A shipped scenario name, a path, or a scenario object from defineScenario. */
+  scenario: string | (Scenario & { name?: string });
+  /** Server to test; default: start the bundled reference server (one node, in memory). */
+  target?: string;
+  jwtSecret?: string;
+  /** Path to a module whose default export mints tokens: (userId, role) => token. */
+  tokenModule?: string;
+  transport?: Transport;
+  /** Extra thresholds, e.g. "ack{event:message:send} p(95)<150ms". */
+  thresholds?: string[];
+  /** Report folder; default reports/<timestamp>_<scenario>/; false writes nothing. */
+  reportDir?: string | false;
+  /** Spread client connections over these source addresses (e.g. 127.0.0.2..). */
+  localAddresses?: string[];
+  /** Stops the run early (Ctrl-C): the report is written, marked partial. */
+  signal?: AbortSignal;
+  onProgress?(progress: RunProgress): void;
+  onSeed?(progress: SeedProgress): void;
+  /** Messages for a person: what the run is doing. */
+  onNotice?(message: string): void;
+  logger?: Logger;
+  /** How often result.json is rewritten while the run goes. Default 2 s. */
+  snapshotEveryMs?: number;
+}
+
+export interface RunProgress {
+  elapsedMs: number;
+  totalMs: number;
+  vus: number;
+  iterationsPerSec: number;
+  ackP95Ms: number | undefined;
+  errors: number;
+  dropped: number;
+}
+
+export interface RunResult {
+  scenario: string;
+  target: string;
+  embedded: boolean;
+  startedAt: string;
+  durationMs: number;
+  partial: boolean;
+  status: RunStatus;
+  /** Why it stopped early or failed, for people. */
+  reason?: string;
+  schedule: Record<string, string>;
+  world: { sellers: number; buyers: number; admins: number; listings: number; bookings: number };
+  generator: GeneratorHealth;
+  thresholds: ThresholdResult[];
+  thresholdsPassed: boolean;
+  metrics: MetricsSnapshot;
+  reportDir: string | undefined;
+}
+
+const MAX_LOGGED_ITERATION_ERRORS = 5;
+
+function resolverFor(registry: MetricsRegistry, elapsedMs: () => number): MetricResolver {
+  return (selector) => {
+    const latency = registry.queryLatency(selector.metric, selector.tags);
+    if (latency) {
+      return {
+        kind: 'trend',
+        count: latency.count,
+        minUs: latency.summary.minUs,
+        maxUs: latency.summary.maxUs,
+        meanUs: latency.summary.meanUs,
+        percentileUs: (p: number) => latency.percentileUs(p),
+      };
+    }
+    const count = registry.queryCounter(selector.metric, selector.tags);
+    // A known counter that never fired is a zero, not a missing metric: 'errors' count==0 passes.
+    const known = (METRIC_NAMES as readonly string[]).includes(selector.metric);
+    if (count === undefined && !known) return undefined;
+    const value = count ?? 0;
+    if (count === undefined && ['connect', 'reconnect', 'ack', 'delivery', 'http', 'iteration'].includes(selector.metric)) {
+      return { kind: 'trend', count: 0, minUs: 0, maxUs: 0, meanUs: 0, percentileUs: () => 0 };
+    }
+    return { kind: 'counter', count: value, ratePerSec: value / Math.max(0.001, elapsedMs() / 1000) };
+  };
+}
+
+function collectThresholds(scenario: Scenario, extra: string[] = []): Threshold[] {
+  const thresholds = [...parseThresholds(scenario.thresholds ?? {}), ...extra.map(parseCliThreshold)];
+  checkThresholdMetrics(thresholds, METRIC_NAMES);
+  return thresholds;
+}
+
+/**
+ * Play a scenario against a server and measure it. Everything that can be wrong with the
+ * input (scenario, thresholds, schedule) is reported before any connection is made. The
+ * report is written as the run goes, so an interrupted or crashed run leaves it behind.
+ */
+export async function startRun(options: RunOptions): Promise<RunResult> {
+  const log = options.logger ?? pino({ level: 'silent' });
+  const notice = options.onNotice ?? (() => {});
+  const scenario = typeof options.scenario === 'string' ? await loadScenario(options.scenario) : options.scenario;
+  const name = scenario.name ?? 'scenario';
+  const thresholds = collectThresholds(scenario, options.thresholds);
+  const plans = new Map<string, SchedulePlan>();
+  for (const [group, spec] of Object.entries(scenario.groups)) {
+    try {
+      plans.set(group, planSchedule(spec.executor));
+    } catch (error) {
+      if (error instanceof BazaarError) {
+        throw new BazaarError(error.code, `actor group "${group}": ${error.message}`, error.hint);
+      }
+      throw error;
+    }
+  }
+  const scenarioOptions = scenario.options ?? {};
+  const ackTimeoutMs = parseDurationMs(scenarioOptions.ackTimeout ?? '10s', 'options.ackTimeout');
+  const connectTimeoutMs = parseDurationMs(scenarioOptions.connectTimeout ?? '10s', 'options.connectTimeout');
+  const gracefulStopMs = parseDurationMs(scenarioOptions.gracefulStop ?? '10s', 'options.gracefulStop');
+  const startDelays = new Map<string, number>();
+  for (const [group, spec] of Object.entries(scenario.groups)) {
+    startDelays.set(group, spec.startTime ? parseDurationMs(spec.startTime, `actors.${group}.startTime`) : 0);
+  }
+  const totalMs = Math.max(...[...plans].map(([group, plan]) => plan.durationMs + (startDelays.get(group) ?? 0)));
+
+  if (options.target && !options.jwtSecret && !options.tokenModule) {
+    throw new BazaarError('BAZAAR_NO_SECRET', `no way to mint tokens for ${options.target}`,
+      'pass --jwt-secret S (the server\'s HS256 secret), or --token-module FILE for servers with their own login');
+  }
+
+  const startedAt = new Date();
+  const embedded = !options.target;
+  const server = embedded ? await startEmbeddedServer({ logger: log.child({ component: 'reference-server' }) }) : undefined;
+  const target = (options.target ?? server?.url ?? '').replace(/\/$/, '');
+  const registry = createMetricsRegistry();
+  const health = startHealthSampler();
+  const stop = new AbortController();
+  const abort = new AbortController();
+  const onOuterAbort = () => stop.abort(options.signal?.reason ?? 'interrupted');
+  options.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  let writer: ReportWriter | undefined;
+  let status: RunStatus = 'passed';
+  let reason: string | undefined;
+  let world = { sellers: [] as string[], buyers: [] as string[], admins: [] as string[], listings: [] as unknown[], bookings: [] as unknown[] };
+  let runStartUs = nowUs();
+  let users: ReturnType<typeof createUserFactory> | undefined;
+  const timers: NodeJS.Timeout[] = [];
+  const elapsedMs = () => (nowUs() - runStartUs) / 1000;
+  const resolve = resolverFor(registry, elapsedMs);
+
+  const build = (partial: boolean, generator: GeneratorHealth, evaluated: ThresholdResult[]): RunResult => ({
+    scenario: name,
+    target,
+    embedded,
+    startedAt: startedAt.toISOString(),
+    durationMs: Math.round(elapsedMs()),
+    partial,
+    status,
+    ...(reason ? { reason } : {}),
+    schedule: Object.fromEntries([...plans].map(([group, plan]) => [group, describeSchedule(plan)])),
+    world: {
+      sellers: world.sellers.length,
+      buyers: world.buyers.length,
+      admins: world.admins.length,
+      listings: world.listings.length,
+      bookings: world.bookings.length,
+    },
+    generator,
+    thresholds: evaluated,
+    thresholdsPassed: evaluated.every((t) => t.passed),
+    metrics: registry.snapshot(),
+    reportDir: writer?.dir,
+  });
+
+  try {
+    if (options.reportDir !== false) writer = createReportWriter(options.reportDir ?? defaultReportDir(name, startedAt));
+    await checkReachable(target);
+    const token: TokenProvider = options.tokenModule
+      ? await loadTokenModule(options.tokenModule)
+      : createSecretTokenProvider(options.jwtSecret ?? server?.jwtSecret ?? '');
+    notice(`seeding the world on ${target}`);
+    world = await seedWorld(scenario.world, target, token, options.onSeed);
+
+    users = createUserFactory(
+      {
+        url: target,
+        token,
+        transport: options.transport ?? 'websocket',
+        metrics: registry,
+        sendTimes: createSendTimes(),
+        census: createRoomCensus(),
+        ackTimeoutMs,
+        connectTimeoutMs,
+        httpTimeoutMs: Math.max(ackTimeoutMs, 10_000),
+      },
+      options.localAddresses,
+    );
+    let loggedErrors = 0;
+    const groups: GroupRun[] = [];
+    let slotOffset = 0;
+    runStartUs = nowUs();
+    for (const [group, spec] of Object.entries(scenario.groups)) {
+      const plan = plans.get(group) as SchedulePlan;
+      groups.push(
+        runGroup({
+          name: group,
+          group: spec,
+          plan,
+          startDelayMs: startDelays.get(group) ?? 0,
+          world: world as never,
+          createUser: users.create,
+          metrics: registry,
+          stopSignal: stop.signal,
+          abortSignal: abort.signal,
+          slotOffset,
+          onIterationError(error, groupName) {
+            registry.counter('errors', { code: 'iteration_exception', source: groupName }).add();
+            if (loggedErrors++ < MAX_LOGGED_ITERATION_ERRORS) {
+              log.warn({ err: error, group: groupName }, 'an iteration threw');
+              notice(`iteration error in "${groupName}": ${(error as Error)?.message ?? String(error)}`);
+            }
+          },
+        }),
+      );
+      slotOffset += plan.maxVUs;
+    }
+
+    // Once a second: generator health, progress, abortOnFail thresholds; every few: result.json.
+    let lastIterations = 0;
+    let lastSnapshotMs = 0;
+    const snapshotEveryMs = options.snapshotEveryMs ?? 2_000;
+    timers.push(
+      setInterval(() => {
+        health.sample();
+        const iterations = registry.queryCounter('iterations') ?? 0;
+        const interval = registry.intervalLatency('ack');
+        options.onProgress?.({
+          elapsedMs: elapsedMs(),
+          totalMs,
+          vus: groups.reduce((sum, g) => sum + g.busyVus, 0),
+          iterationsPerSec: iterations - lastIterations,
+          ackP95Ms: interval ? interval.p95Us / 1000 : undefined,
+          errors: registry.queryCounter('errors') ?? 0,
+          dropped: registry.queryCounter('dropped_iterations') ?? 0,
+        });
+        lastIterations = iterations;
+        const aborting = thresholds.filter((t) => t.abortOnFail && elapsedMs() >= t.delayAbortEvalMs);
+        const failed = evaluateThresholds(aborting, resolve).find((r) => !r.passed && r.observed !== undefined);
+        if (failed && !stop.signal.aborted) {
+          status = 'aborted';
+          reason = `threshold ${failed.key} ${failed.source} failed (abortOnFail)`;
+          notice(reason);
+          stop.abort(reason);
+        }
+        if (writer && elapsedMs() - lastSnapshotMs >= snapshotEveryMs) {
+          lastSnapshotMs = elapsedMs();
+          writer.writeSnapshot(build(true, health.current(), evaluateThresholds(thresholds, resolve)));
+        }
+      }, 1_000),
+    );
+
+    // The schedule ends; in-flight iterations get gracefulStop to finish, then are aborted.
+    await Promise.race([Promise.all(groups.map((g) => g.scheduleEnded)), abortedPromise(stop.signal)]);
+    const settled = Promise.all(groups.map((g) => g.done));
+    const graceMs = stop.signal.aborted ? Math.min(gracefulStopMs, 2_000) : gracefulStopMs;
+    const graceful = await Promise.race([settled.then(() => true), sleep(graceMs, new AbortController().signal).then(() => false)]);
+    if (!graceful) {
+      abort.abort('graceful stop over');
+      for (const user of users.all) user.disconnect();
+      await Promise.race([settled, sleep(2_000, new AbortController().signal)]);
+    }
+    if (stop.signal.aborted && status === 'passed') {
+      status = 'interrupted';
+      reason = String(stop.signal.reason ?? 'interrupted');
+    }
+  } catch (error) {
+    status = 'error';
+    reason = error instanceof Error ? error.message : String(error);
+    if (writer) writeSafely(writer, build(true, health.stop(), evaluateThresholds(thresholds, resolve)), log);
+    throw error;
+  } finally {
+    for (const timer of timers) clearInterval(timer);
+    options.signal?.removeEventListener('abort', onOuterAbort);
+    if (!abort.signal.aborted) abort.abort('run over');
+    for (const user of users?.all ?? []) user.disconnect();
+    await server?.close();
+  }
+
+  const generator = health.stop();
+  const evaluated = evaluateThresholds(thresholds, resolve);
+  if (status === 'passed' && !evaluated.every((t) => t.passed)) status = 'thresholds_failed';
+  const partial = (status as RunStatus) === 'interrupted' || (status as RunStatus) === 'aborted';
+  const result = build(partial, generator, evaluated);
+  writer?.writeFinal(result);
+  return result;
+}
+
+function writeSafely(writer: ReportWriter, result: RunResult, log: Logger): void {
+  try {
+    writer.writeFinal(result);
+  } catch (error) {
+    log.error({ err: error }, 'could not write the partial report');
+  }
+}
+
+function abortedPromise(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+}
+
+async function checkReachable(target: string): Promise<void> {
+  let url: URL;
+  try {
+    url = new URL('/healthz', target);
+  } catch {
+    throw new BazaarError('BAZAAR_BAD_TARGET', `--target "${target}" is not a URL`, 'write it like http://127.0.0.1:3000');
+  }
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+    await res.arrayBuffer();
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
+    throw new BazaarError('BAZAAR_TARGET_UNREACHABLE', `cannot reach ${target}: ${cause}`,
+      'start the server first, or leave out --target to use the bundled reference server');
+  }
+}
+
+export { judgeGeneratorHealth };

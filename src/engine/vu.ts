@@ -1,0 +1,114 @@
+import type { Role } from '../contract/index.ts';
+import type { IterationTiming } from '../client/clock.ts';
+import { VirtualUser, type VirtualUserOptions } from '../client/virtual-user.ts';
+import { parseDurationMs } from '../util/duration.ts';
+import type { IterationContext, SeededWorld, ThinkOptions } from '../scenario/types.ts';
+
+/** Builds a VirtualUser for a user id and role, sharing one run's metrics and clocks. */
+export type UserFactory = (userId: string, role: Role, timing: IterationTiming) => VirtualUser;
+
+export function createUserFactory(
+  base: Omit<VirtualUserOptions, 'userId' | 'role' | 'timing' | 'localAddress'>,
+  localAddresses: readonly string[] = [],
+): { create: UserFactory; all: Set<VirtualUser> } {
+  const all = new Set<VirtualUser>();
+  let n = 0;
+  const create: UserFactory = (userId, role, timing) => {
+    const localAddress = localAddresses.length ? localAddresses[n++ % localAddresses.length] : undefined;
+    const user = new VirtualUser({ ...base, userId, role, timing, ...(localAddress ? { localAddress } : {}) });
+    all.add(user);
+    return user;
+  };
+  return { create, all };
+}
+
+export class AbortedError extends Error {
+  constructor() {
+    super('the run stopped');
+    this.name = 'AbortError';
+  }
+}
+
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.reject(new AbortedError());
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new AbortedError());
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * One virtual user slot of an actor group: the world entities it is bound to, the users it
+ * has connected, and the timing of its current iteration.
+ */
+export class VuState {
+  readonly number: number;
+  readonly timing: IterationTiming = { lagUs: undefined };
+  iterations = 0;
+  setupDone = false;
+  private readonly users = new Map<string, VirtualUser>();
+  private readonly world: SeededWorld;
+  private readonly slot: number;
+  private readonly createUser: UserFactory;
+  private readonly signal: AbortSignal;
+
+  constructor(number: number, slot: number, world: SeededWorld, createUser: UserFactory, signal: AbortSignal) {
+    this.number = number;
+    this.slot = slot;
+    this.world = world;
+    this.createUser = createUser;
+    this.signal = signal;
+  }
+
+  user(userId: string, role: Role): VirtualUser {
+    let user = this.users.get(userId);
+    if (!user) {
+      user = this.createUser(userId, role, this.timing);
+      this.users.set(userId, user);
+    }
+    return user;
+  }
+
+  context(): IterationContext {
+    const { world, slot } = this;
+    const pick = <T>(items: T[]): T | undefined => (items.length ? items[slot % items.length] : undefined);
+    const booking = pick(world.bookings);
+    const listing = booking ? world.listings.find((l) => l.id === booking.listingId) : pick(world.listings);
+    const buyerId = booking?.buyerId ?? pick(world.buyers) ?? `b${slot + 1}`;
+    const sellerId = booking?.sellerId ?? listing?.sellerId ?? pick(world.sellers) ?? `s${slot + 1}`;
+    const adminId = pick(world.admins) ?? 'a1';
+    const vu = this;
+    return {
+      vu: this.number,
+      iteration: this.iterations,
+      world,
+      booking,
+      listing,
+      get buyer() {
+        return vu.user(buyerId, 'buyer');
+      },
+      get seller() {
+        return vu.user(sellerId, 'seller');
+      },
+      get admin() {
+        return vu.user(adminId, 'admin');
+      },
+      user: (userId, role) => vu.user(userId, role),
+      think: (duration, options) => sleep(thinkMs(duration, options), vu.signal),
+      signal: this.signal,
+    };
+  }
+}
+
+export function thinkMs(duration: string | number, options: ThinkOptions = {}, random = Math.random): number {
+  const ms = typeof duration === 'number' ? duration : parseDurationMs(duration, 'think');
+  const jitter = Math.min(1, Math.max(0, options.jitter ?? 0));
+  return Math.max(0, ms * (1 + jitter * (2 * random() - 1)));
+}

@@ -1,0 +1,5 @@
+export * from './tags.ts';
+export * from './histogram.ts';
+export * from './hgrm.ts';
+export * from './registry.ts';
+export * from './snapshot.ts';

@@ -1,0 +1,230 @@
+import type { Histogram } from 'hdr-histogram-js';
+import { BazaarError } from '../errors.ts';
+import {
+  createLatencyHistogram,
+  encodeHistogram,
+  mergeHistograms,
+  summarize,
+  toRecordableUs,
+  type TrendSummary,
+} from './histogram.ts';
+import type { MetricsSnapshot } from './snapshot.ts';
+import { seriesKey, tagsInclude, type Tags } from './tags.ts';
+
+export interface LatencySeries {
+  name: string;
+  tags: Tags;
+  key: string;
+  /**
+   * Record one latency. For scheduled (open-model) actions pass intendedStartUs: the main
+   * (corrected) histogram measures from the intended start (coordinated omission corrected, as
+   * wrk2), and the uncorrected histogram from the actual start. Without intendedStartUs both get
+   * endUs - actualStartUs. An action that started before its intended time is measured from its
+   * actual start in both, so corrected is never below uncorrected.
+   */
+  record(actualStartUs: number, endUs: number, intendedStartUs?: number): void;
+  /** Record a value directly (e.g. a timeout recorded AT the timeout value: never dropped). */
+  recordValueUs(valueUs: number, uncorrectedUs?: number): void;
+  summary(): TrendSummary;
+  uncorrectedSummary(): TrendSummary;
+  /** The corrected latency at percentile `p` (0..100). */
+  percentileUs(p: number): number;
+}
+
+export interface CounterSeries {
+  name: string;
+  tags: Tags;
+  key: string;
+  add(n?: number): void;
+  value(): number;
+}
+
+export interface LatencyQuery {
+  count: number;
+  summary: TrendSummary;
+  percentileUs(p: number): number;
+}
+
+export interface MetricsRegistry {
+  /** Get-or-create. */
+  latency(name: string, tags?: Tags): LatencySeries;
+  /** Get-or-create. */
+  counter(name: string, tags?: Tags): CounterSeries;
+  /**
+   * Merged view over every series of `name` whose tags include `tags` (for thresholds/progress),
+   * computed at call time from the corrected histograms. undefined if no series matches.
+   */
+  queryLatency(name: string, tags?: Tags): LatencyQuery | undefined;
+  /** Sum over every counter of `name` whose tags include `tags`. undefined if none matches. */
+  queryCounter(name: string, tags?: Tags): number | undefined;
+  /** Every latency and counter name, sorted. */
+  metricNames(): string[];
+  /** JSON-serializable, series sorted by key. */
+  snapshot(): MetricsSnapshot;
+  /**
+   * Corrected latencies of every series of `name` recorded since the last call for that name (or
+   * since the first series of that name was created): a windowed p95 for a live progress line.
+   * undefined when nothing of that name was recorded in the window.
+   */
+  intervalLatency(name: string): TrendSummary | undefined;
+}
+
+interface LatencyState {
+  series: LatencySeries;
+  corrected: Histogram;
+  uncorrected: Histogram;
+}
+
+export function createMetricsRegistry(): MetricsRegistry {
+  const latencies = new Map<string, LatencyState>();
+  const latenciesByName = new Map<string, LatencyState[]>();
+  // One window per name rather than per series: the progress line asks by name.
+  const intervals = new Map<string, Histogram>();
+  const counters = new Map<string, CounterSeries>();
+  const countersByName = new Map<string, CounterSeries[]>();
+
+  function latency(name: string, tags: Tags = {}): LatencySeries {
+    const key = seriesKey(name, tags);
+    const existing = latencies.get(key);
+    if (existing) return existing.series;
+    checkName(name, 'latency');
+    let interval = intervals.get(name);
+    if (!interval) {
+      interval = createLatencyHistogram();
+      intervals.set(name, interval);
+    }
+    const state = createLatencyState(name, { ...tags }, key, interval);
+    latencies.set(key, state);
+    appendTo(latenciesByName, name, state);
+    return state.series;
+  }
+
+  function counter(name: string, tags: Tags = {}): CounterSeries {
+    const key = seriesKey(name, tags);
+    const existing = counters.get(key);
+    if (existing) return existing;
+    checkName(name, 'counter');
+    const series = createCounter(name, { ...tags }, key);
+    counters.set(key, series);
+    appendTo(countersByName, name, series);
+    return series;
+  }
+
+  function queryLatency(name: string, tags: Tags = {}): LatencyQuery | undefined {
+    const matching = (latenciesByName.get(name) ?? []).filter((state) => tagsInclude(state.series.tags, tags));
+    if (matching.length === 0) return undefined;
+    // One match is read in place; several are summed into a fresh histogram.
+    const histogram = matching.length === 1 ? (matching[0] as LatencyState).corrected : mergeHistograms(matching.map((state) => state.corrected));
+    return {
+      count: histogram.totalCount,
+      summary: summarize(histogram),
+      percentileUs: (p) => histogram.getValueAtPercentile(p),
+    };
+  }
+
+  function queryCounter(name: string, tags: Tags = {}): number | undefined {
+    const matching = (countersByName.get(name) ?? []).filter((series) => tagsInclude(series.tags, tags));
+    if (matching.length === 0) return undefined;
+    return matching.reduce((sum, series) => sum + series.value(), 0);
+  }
+
+  function intervalLatency(name: string): TrendSummary | undefined {
+    const interval = intervals.get(name);
+    if (!interval || interval.totalCount === 0) return undefined;
+    const summary = summarize(interval);
+    interval.reset();
+    return summary;
+  }
+
+  function snapshot(): MetricsSnapshot {
+    return {
+      latencies: [...latencies.values()]
+        .map(({ series, corrected, uncorrected }) => ({
+          name: series.name,
+          tags: { ...series.tags },
+          key: series.key,
+          summary: summarize(corrected),
+          uncorrected: summarize(uncorrected),
+          histogram: encodeHistogram(corrected),
+          uncorrectedHistogram: encodeHistogram(uncorrected),
+        }))
+        .sort(byKey),
+      counters: [...counters.values()]
+        .map((series) => ({ name: series.name, tags: { ...series.tags }, key: series.key, value: series.value() }))
+        .sort(byKey),
+    };
+  }
+
+  return {
+    latency,
+    counter,
+    queryLatency,
+    queryCounter,
+    metricNames: () => [...new Set([...latenciesByName.keys(), ...countersByName.keys()])].sort(),
+    snapshot,
+    intervalLatency,
+  };
+}
+
+function createLatencyState(name: string, tags: Tags, key: string, interval: Histogram): LatencyState {
+  const corrected = createLatencyHistogram();
+  const uncorrected = createLatencyHistogram();
+  const recordValueUs = (valueUs: number, uncorrectedUs = valueUs) => {
+    const correctedValue = toRecordableUs(valueUs, key);
+    const uncorrectedValue = toRecordableUs(uncorrectedUs, key);
+    corrected.recordValue(correctedValue);
+    uncorrected.recordValue(uncorrectedValue);
+    interval.recordValue(correctedValue);
+  };
+  const series: LatencySeries = {
+    name,
+    tags,
+    key,
+    record(actualStartUs, endUs, intendedStartUs) {
+      // wrk2: a scheduled action's latency runs from when it should have started, so time spent
+      // queued behind a stalled one counts (coordinated omission). Measuring from an intended
+      // start later than the actual one would only hide time, hence the min.
+      const fromUs = intendedStartUs === undefined ? actualStartUs : Math.min(intendedStartUs, actualStartUs);
+      recordValueUs(endUs - fromUs, endUs - actualStartUs);
+    },
+    recordValueUs,
+    summary: () => summarize(corrected),
+    uncorrectedSummary: () => summarize(uncorrected),
+    percentileUs: (p) => corrected.getValueAtPercentile(p),
+  };
+  return { series, corrected, uncorrected };
+}
+
+function createCounter(name: string, tags: Tags, key: string): CounterSeries {
+  let total = 0;
+  return {
+    name,
+    tags,
+    key,
+    add(n = 1) {
+      if (!Number.isFinite(n)) {
+        throw new BazaarError('BAZAAR_BAD_SAMPLE', `counter ${key} cannot add ${n}`, 'add a finite number');
+      }
+      total += n;
+    },
+    value: () => total,
+  };
+}
+
+function checkName(name: string, kind: string): void {
+  if (name === '' || /[{}]/.test(name)) {
+    throw new BazaarError(
+      'BAZAAR_BAD_METRIC_NAME',
+      `${kind} name "${name}" is not a metric name`,
+      'use a non-empty name without braces and pass tags separately: latency("ack", { event: "message:send" })',
+    );
+  }
+}
+
+function appendTo<T>(index: Map<string, T[]>, name: string, item: T): void {
+  const list = index.get(name);
+  if (list) list.push(item);
+  else index.set(name, [item]);
+}
+
+const byKey = (a: { key: string }, b: { key: string }) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);

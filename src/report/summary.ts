@@ -1,0 +1,231 @@
+import type { MetricsSnapshot } from '../metrics/index.ts';
+import { formatCount, formatMs, formatObserved, formatPercent, formatUs } from './format.ts';
+import { renderMarkdownTable, renderTextTable, type Table } from './table.ts';
+
+export type RunStatus = 'passed' | 'thresholds_failed' | 'aborted' | 'error' | 'interrupted';
+
+export interface ThresholdResultForReport {
+  /** The metric selector, canonical: `ack{event:message:send}`. */
+  key: string;
+  /** The condition as written: `p(95)<150ms`. */
+  source: string;
+  passed: boolean;
+  /** In `unit` ('us' | 'ms' | 's' for time stats, 'none' for count and rate). */
+  observed: number | undefined;
+  unit: string;
+  reason?: string;
+}
+
+/** A subset of the run result the engine produces. */
+export interface RunResultForReport {
+  scenario: string;
+  target: string;
+  startedAt: string;
+  durationMs: number;
+  partial: boolean;
+  status: RunStatus;
+  generator: { saturated: boolean; loopDelayP99Ms: number; cpuPercent: number; note?: string };
+  thresholds: ThresholdResultForReport[];
+  metrics: MetricsSnapshot;
+}
+
+const STATUS_WORDS: Record<RunStatus, string> = {
+  passed: 'PASSED',
+  thresholds_failed: 'THRESHOLDS FAILED',
+  aborted: 'ABORTED',
+  error: 'ERROR',
+  interrupted: 'INTERRUPTED',
+};
+
+const PASS = '✓';
+const FAIL = '✗';
+
+const UNCORRECTED_NOTE =
+  'uncorrected = measured from the actual start, leaving out time an action waited behind a stalled ' +
+  'one (coordinated omission); shown only where it differs';
+
+/** What both renderers print, decided once so text and markdown cannot drift apart. */
+interface SummaryContent {
+  title: string;
+  facts: [label: string, value: string][];
+  warnings: string[];
+  generatorLine: string | undefined;
+  latency: Table | undefined;
+  latencyNote: string | undefined;
+  counters: { table: Table; textRows: string[][] } | undefined;
+  thresholds: Table | undefined;
+  verdict: string;
+}
+
+/** The end-of-run summary for a terminal: header, warnings, latency, counters, thresholds. */
+export function renderSummaryText(result: RunResultForReport): string {
+  const content = describeRun(result);
+  const lines = [content.title, ...content.facts.map(([label, value]) => `  ${`${label}:`.padEnd(10)}${value}`)];
+  for (const warning of content.warnings) lines.push('', `!! ${warning}`);
+  if (content.generatorLine) lines.push('', content.generatorLine);
+
+  lines.push('', 'Latency');
+  if (content.latency) {
+    lines.push(...renderTextTable(content.latency));
+    if (content.latencyNote) lines.push(`  ${content.latencyNote}`);
+  } else {
+    lines.push('  no latency samples recorded');
+  }
+
+  lines.push('', 'Counters');
+  if (content.counters) {
+    lines.push(...renderTextTable({ ...content.counters.table, rows: content.counters.textRows }));
+  } else {
+    lines.push('  none');
+  }
+
+  lines.push('', 'Thresholds');
+  lines.push(...(content.thresholds ? renderTextTable(content.thresholds) : ['  none']));
+  lines.push('', content.verdict);
+  return `${lines.join('\n')}\n`;
+}
+
+/** The same content as markdown (summary.md): a heading, facts, warnings as quotes, tables. */
+export function renderSummaryMarkdown(result: RunResultForReport): string {
+  const content = describeRun(result);
+  const md = (text: string) => text.replaceAll('|', '\\|');
+  const lines = [`# ${content.title}`, '', ...renderMarkdownTable({
+    headers: ['', ''],
+    align: ['left', 'left'],
+    rows: content.facts.map(([label, value]) => [label, value]),
+  })];
+  for (const warning of content.warnings) lines.push('', `> **${md(warning)}**`);
+  if (content.generatorLine) lines.push('', md(content.generatorLine));
+
+  lines.push('', '## Latency', '');
+  if (content.latency) {
+    lines.push(...renderMarkdownTable(codeFirstColumn(content.latency)));
+    if (content.latencyNote) lines.push('', `_${content.latencyNote}_`);
+  } else {
+    lines.push('No latency samples recorded.');
+  }
+
+  lines.push('', '## Counters', '');
+  lines.push(...(content.counters ? renderMarkdownTable(codeFirstColumn(content.counters.table)) : ['None.']));
+
+  lines.push('', '## Thresholds', '');
+  lines.push(...(content.thresholds ? renderMarkdownTable(codeColumns(content.thresholds, [1, 2])) : ['None.']));
+  lines.push('', `**${content.verdict}**`);
+  return `${lines.join('\n')}\n`;
+}
+
+function describeRun(result: RunResultForReport): SummaryContent {
+  const status = STATUS_WORDS[result.status] + (result.partial ? ' (PARTIAL)' : '');
+  const warnings: string[] = [];
+  if (result.partial) {
+    warnings.push(`PARTIAL: the run ended early (${result.status.replace('_', ' ')}); these numbers cover only the part that ran`);
+  }
+  const generator = result.generator;
+  const generatorFacts = `event-loop delay p99 ${formatMs(generator.loopDelayP99Ms)}, CPU ${formatPercent(generator.cpuPercent)}`;
+  if (generator.saturated) {
+    warnings.push(
+      `GENERATOR SATURATED (${generatorFacts}): latencies include the load generator's own delay, not only the server's` +
+        (generator.note ? ` — ${generator.note}` : ''),
+    );
+  }
+
+  const failed = result.thresholds.filter((threshold) => !threshold.passed).length;
+  const verdict =
+    result.thresholds.length === 0
+      ? status
+      : `${status}: ${result.thresholds.length - failed} of ${result.thresholds.length} thresholds passed`;
+
+  return {
+    title: `bazaar run: ${result.scenario}`,
+    facts: [
+      ['target', result.target],
+      ['started', result.startedAt],
+      ['duration', formatMs(result.durationMs)],
+      ['status', status],
+    ],
+    warnings,
+    generatorLine: generator.saturated
+      ? undefined
+      : `generator: ${generatorFacts}${generator.note ? ` (${generator.note})` : ''}`,
+    ...describeLatencies(result.metrics),
+    counters: describeCounters(result.metrics),
+    thresholds: describeThresholds(result.thresholds),
+    verdict,
+  };
+}
+
+function describeLatencies(metrics: MetricsSnapshot): Pick<SummaryContent, 'latency' | 'latencyNote'> {
+  if (metrics.latencies.length === 0) return { latency: undefined, latencyNote: undefined };
+  // Compare as printed: a difference below display precision is no difference to a reader.
+  const uncorrectedCell = (corrected: number, uncorrected: number) =>
+    formatUs(corrected) === formatUs(uncorrected) ? '' : formatUs(uncorrected);
+  const rows = metrics.latencies.map(({ key, summary, uncorrected }) => [
+    key,
+    formatCount(summary.count),
+    ...(['p50Us', 'p95Us', 'p99Us', 'maxUs'] as const).map((field) => formatUs(summary[field])),
+    uncorrectedCell(summary.p95Us, uncorrected.p95Us),
+    uncorrectedCell(summary.p99Us, uncorrected.p99Us),
+  ]);
+  const anyDiffer = rows.some((row) => row[6] !== '' || row[7] !== '');
+  const headers = ['series', 'count', 'p50', 'p95', 'p99', 'max', 'uncorrected p95', 'uncorrected p99'];
+  const columns = anyDiffer ? headers.length : 6;
+  return {
+    latency: {
+      headers: headers.slice(0, columns),
+      align: ['left', ...Array<'right'>(columns - 1).fill('right')],
+      rows: rows.map((row) => row.slice(0, columns)),
+    },
+    latencyNote: anyDiffer ? UNCORRECTED_NOTE : undefined,
+  };
+}
+
+/**
+ * One row per counter name with its total, then (when tagged) one row per tag set, largest first:
+ * errors by code, disconnects by reason.
+ */
+function describeCounters(metrics: MetricsSnapshot): SummaryContent['counters'] {
+  if (metrics.counters.length === 0) return undefined;
+  const byName = new Map<string, MetricsSnapshot['counters']>();
+  for (const counter of metrics.counters) byName.set(counter.name, [...(byName.get(counter.name) ?? []), counter]);
+  const rows: string[][] = [];
+  const textRows: string[][] = [];
+  for (const name of [...byName.keys()].sort()) {
+    const series = byName.get(name) ?? [];
+    const total = series.reduce((sum, counter) => sum + counter.value, 0);
+    rows.push([name, formatCount(total)]);
+    textRows.push([name, formatCount(total)]);
+    const tagged = series.filter((counter) => Object.keys(counter.tags).length > 0);
+    for (const counter of [...tagged].sort((a, b) => b.value - a.value || (a.key < b.key ? -1 : 1))) {
+      const tags = Object.keys(counter.tags).sort().map((tag) => `${tag}:${counter.tags[tag]}`).join(',');
+      rows.push([counter.key, formatCount(counter.value)]);
+      textRows.push([`  ${tags}`, formatCount(counter.value)]);
+    }
+  }
+  return { table: { headers: ['counter', 'value'], align: ['left', 'right'], rows }, textRows };
+}
+
+function describeThresholds(thresholds: ThresholdResultForReport[]): Table | undefined {
+  if (thresholds.length === 0) return undefined;
+  return {
+    headers: ['', 'metric', 'threshold', 'observed', ''],
+    align: ['left', 'left', 'left', 'right', 'left'],
+    rows: thresholds.map((threshold) => [
+      threshold.passed ? PASS : FAIL,
+      threshold.key,
+      threshold.source,
+      formatObserved(threshold.observed, threshold.unit),
+      threshold.reason ?? '',
+    ]),
+  };
+}
+
+function codeFirstColumn(table: Table): Table {
+  return codeColumns(table, [0]);
+}
+
+function codeColumns(table: Table, columns: number[]): Table {
+  return {
+    ...table,
+    rows: table.rows.map((row) => row.map((cell, column) => (columns.includes(column) && cell !== '' ? `\`${cell}\`` : cell))),
+  };
+}

@@ -1,0 +1,3 @@
+export { defineScenario } from './define-scenario.ts';
+export { loadScenario, resolveScenarioPath } from './load-scenario.ts';
+export type * from './types.ts';

@@ -1,0 +1,99 @@
+import type { Booking, Listing, Role } from '../contract/index.ts';
+import type { VirtualUser } from '../client/virtual-user.ts';
+import type { ExecutorConfig } from '../schedule/index.ts';
+import type { ThresholdSpecs } from '../thresholds/index.ts';
+
+/** The marketplace seeded through the contract's HTTP API before load starts. */
+export interface WorldSpec {
+  /** Default 1. Ids s1..sN. */
+  sellers?: number;
+  /** Default 1. */
+  listingsPerSeller?: number;
+  /** Fraction of listings created private, 0..1. Default 0. */
+  privateRatio?: number;
+  /** Default: as many as bookings (at least 1). Ids b1..bN. */
+  buyers?: number;
+  /** Default 1. Ids a1..aN. */
+  admins?: number;
+  /** Bookings made before load starts: booking i is buyer i (mod buyers) on listing i. At most one per listing. Default 0. */
+  bookings?: number;
+}
+
+export interface SeededWorld {
+  sellers: string[];
+  buyers: string[];
+  admins: string[];
+  listings: Listing[];
+  bookings: Booking[];
+}
+
+export interface ThinkOptions {
+  /** ± fraction of the duration, 0..1: think('2s', {jitter: 0.5}) waits 1..3 s. */
+  jitter?: number;
+}
+
+/**
+ * What one iteration of an actor sees. A VU is bound to one slot of the world: its booking,
+ * listing and users stay the same across its iterations, so connections are reused as a
+ * real user's would be.
+ */
+export interface IterationContext {
+  /** 1-based VU number within its actor group. */
+  vu: number;
+  /** 0-based iteration of this VU. */
+  iteration: number;
+  world: SeededWorld;
+  /** This VU's booking (world.bookings[slot]); undefined when the world has none. */
+  booking: Booking | undefined;
+  /** This VU's listing: the booking's, else world.listings[slot]. */
+  listing: Listing | undefined;
+  /** The booking's buyer, else a world buyer. Connects on first use. */
+  buyer: VirtualUser;
+  /** The booking's or listing's seller. */
+  seller: VirtualUser;
+  admin: VirtualUser;
+  /** Any user, as one more connection of this VU (cached per VU). */
+  user(userId: string, role: Role): VirtualUser;
+  /** Pause like a person: '2s', '500ms'; jitter spreads it. */
+  think(duration: string | number, options?: ThinkOptions): Promise<void>;
+  /** Aborted when the run stops (end of graceful stop, Ctrl-C, abortOnFail). */
+  signal: AbortSignal;
+}
+
+export interface ActorGroup {
+  executor: ExecutorConfig;
+  /** Delay before this group starts, e.g. '5s'. */
+  startTime?: string;
+  /** Once per VU, before its first iteration (connect, watch, join). */
+  setup?(ctx: IterationContext): Promise<void>;
+  iteration(ctx: IterationContext): Promise<void>;
+}
+
+export interface ScenarioOptions {
+  /** Default '10s'. An ack slower than this is recorded at this value and counted as a timeout. */
+  ackTimeout?: string;
+  /** Default '10s'. */
+  connectTimeout?: string;
+  /** How long in-flight iterations may finish after the schedule ends. Default '10s'. */
+  gracefulStop?: string;
+}
+
+export interface ScenarioDefinition {
+  /** Shown in reports; defaults to the file name. */
+  name?: string;
+  description?: string;
+  world?: WorldSpec;
+  thresholds?: ThresholdSpecs;
+  options?: ScenarioOptions;
+  /** One group of actors: the shorthand for `actors: { default: { executor, iteration } }`. */
+  executor?: ExecutorConfig;
+  setup?(ctx: IterationContext): Promise<void>;
+  iteration?(ctx: IterationContext): Promise<void>;
+  /** Several groups, each with its own executor, running side by side. */
+  actors?: Record<string, ActorGroup>;
+}
+
+export interface Scenario extends ScenarioDefinition {
+  readonly kind: 'bazaar.scenario';
+  groups: Record<string, ActorGroup>;
+}

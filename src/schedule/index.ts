@@ -1,0 +1,4 @@
+export * from './plan.ts';
+export * from './arrivals.ts';
+export * from './vus.ts';
+export * from './describe.ts';

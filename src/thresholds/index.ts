@@ -1,0 +1,20 @@
+export { parseMetricSelector, formatMetricSelector, type MetricSelector } from './selector.ts';
+export {
+  parseThresholdExpression,
+  formatStat,
+  isTimeStat,
+  fromMicroseconds,
+  type Stat,
+  type ComparisonOp,
+  type ThresholdUnit,
+  type ThresholdExpression,
+} from './expression.ts';
+export { parseThresholds, parseCliThreshold, type ThresholdSpecs, type Threshold } from './parse-thresholds.ts';
+export {
+  evaluateThresholds,
+  evaluateThreshold,
+  checkThresholdMetrics,
+  type MetricValue,
+  type MetricResolver,
+  type ThresholdResult,
+} from './evaluate.ts';
