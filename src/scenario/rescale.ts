@@ -1,0 +1,61 @@
+import { BazaarError } from '../errors.ts';
+import { parseDurationMs } from '../util/duration.ts';
+
+/**
+ * Rescale a scenario's executors: `durationFactor` stretches or compresses every duration
+ * (so `--duration 5s` plays a 60 s scenario in 5 s), `loadFactor` multiplies VUs and rates
+ * (so `--scale 0.1` plays it at a tenth of the load). Pure: returns new configs.
+ */
+export interface Rescale {
+  durationFactor?: number;
+  loadFactor?: number;
+}
+
+const DURATION_KEYS = ['duration', 'maxDuration', 'gracefulRampDown', 'timeUnit'] as const;
+const LOAD_KEYS = ['vus', 'startVUs', 'rate', 'startRate', 'preAllocatedVUs', 'maxVUs'] as const;
+
+function scaleDuration(value: unknown, factor: number): unknown {
+  if (typeof value !== 'string') return value;
+  return `${Math.max(1, Math.round(parseDurationMs(value) * factor))}ms`;
+}
+
+function scaleLoad(value: unknown, factor: number, key: string): unknown {
+  if (typeof value !== 'number') return value;
+  const scaled = value * factor;
+  // Rates may be fractional; VU counts stay whole and at least one where there was one.
+  if (key === 'rate' || key === 'startRate') return scaled;
+  return value > 0 ? Math.max(1, Math.round(scaled)) : 0;
+}
+
+export function rescaleExecutor(executor: unknown, rescale: Rescale): unknown {
+  const durationFactor = rescale.durationFactor ?? 1;
+  const loadFactor = rescale.loadFactor ?? 1;
+  for (const [name, factor] of [['duration', durationFactor], ['load', loadFactor]] as const) {
+    if (!(factor > 0) || !Number.isFinite(factor)) {
+      throw new BazaarError('BAZAAR_BAD_SCALE', `${name} factor ${factor} must be a positive number`);
+    }
+  }
+  if (typeof executor !== 'object' || executor === null) return executor;
+  const out: Record<string, unknown> = { ...(executor as Record<string, unknown>) };
+  for (const key of DURATION_KEYS) {
+    // timeUnit is the unit rates are per: compressing time must not change the rate.
+    if (key in out && key !== 'timeUnit') out[key] = scaleDuration(out[key], durationFactor);
+  }
+  for (const key of LOAD_KEYS) if (key in out) out[key] = scaleLoad(out[key], loadFactor, key);
+  if (Array.isArray(out.stages)) {
+    const ratePerStage = out.type === 'ramping-arrival-rate';
+    out.stages = out.stages.map((stage: unknown) => {
+      if (typeof stage !== 'object' || stage === null) return stage;
+      const s = { ...(stage as Record<string, unknown>) };
+      s.duration = scaleDuration(s.duration, durationFactor);
+      if (typeof s.target === 'number') s.target = ratePerStage ? s.target * loadFactor : scaleLoad(s.target, loadFactor, 'vus');
+      return s;
+    });
+  }
+  return out;
+}
+
+/** Factor that fits `totalMs` of schedule into `targetMs`. */
+export function durationFactorFor(totalMs: number, targetMs: number): number {
+  return totalMs > 0 ? targetMs / totalMs : 1;
+}
