@@ -38,6 +38,8 @@ export interface VirtualUserOptions {
   httpTimeoutMs: number;
   /** Source address for this user's connections (spreads clients past one address's ports). */
   localAddress?: string;
+  /** The run's end: pending expects resolve (uncounted) instead of timing out. */
+  signal?: AbortSignal;
 }
 
 const refId = (ref: Ref) => (typeof ref === 'string' ? ref : ref.id);
@@ -165,19 +167,26 @@ export class VirtualUser {
   ): Promise<Parameters<ServerToClientEvents[E]>[0] | undefined> {
     if (!this.socket) this.socket = this.createSocket();
     const socket = this.socket;
+    const { signal } = this.options;
+    if (signal?.aborted) return Promise.resolve(undefined);
     return new Promise((resolve) => {
-      const listener = (payload: any) => {
-        if (!predicate(payload)) return;
+      const settle = (payload: any) => {
         clearTimeout(timer);
         socket.off(event as string, listener);
+        signal?.removeEventListener('abort', onAbort);
         resolve(payload);
       };
+      const listener = (payload: any) => {
+        if (predicate(payload)) settle(payload);
+      };
+      // The run ended while waiting: an interrupted wait, not a missing event.
+      const onAbort = () => settle(undefined);
       const timer = setTimeout(() => {
-        socket.off(event as string, listener);
         this.options.metrics.counter('expect_timeouts', { event }).add();
-        resolve(undefined);
+        settle(undefined);
       }, withinMs);
       socket.on(event as string, listener);
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 

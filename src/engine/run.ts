@@ -13,6 +13,7 @@ import { createMetricsRegistry, type MetricsRegistry, type MetricsSnapshot } fro
 import { createReportWriter, defaultReportDir, type ReportWriter } from '../report/write-report.ts';
 import type { RunStatus } from '../report/summary.ts';
 import { loadScenario } from '../scenario/load-scenario.ts';
+import { durationFactorFor, rescaleExecutor } from '../scenario/rescale.ts';
 import type { Scenario } from '../scenario/types.ts';
 import { describeSchedule, planSchedule, type SchedulePlan } from '../schedule/index.ts';
 import {
@@ -52,6 +53,10 @@ export interface RunOptions {
   /** Messages for a person: what the run is doing. */
   onNotice?(message: string): void;
   logger?: Logger;
+  /** Compress or stretch the whole schedule to this many ms (e.g. a 60 s scenario in 5 s). */
+  durationMs?: number;
+  /** Multiply VUs and arrival rates, e.g. 0.1 for a tenth of the load. */
+  scale?: number;
   /** How often result.json is rewritten while the run goes. Default 2 s. */
   snapshotEveryMs?: number;
 }
@@ -129,25 +134,32 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
   const scenario = typeof options.scenario === 'string' ? await loadScenario(options.scenario) : options.scenario;
   const name = scenario.name ?? 'scenario';
   const thresholds = collectThresholds(scenario, options.thresholds);
-  const plans = new Map<string, SchedulePlan>();
-  for (const [group, spec] of Object.entries(scenario.groups)) {
-    try {
-      plans.set(group, planSchedule(spec.executor));
-    } catch (error) {
-      if (error instanceof BazaarError) {
-        throw new BazaarError(error.code, `actor group "${group}": ${error.message}`, error.hint);
+  const planAll = (rescale: { durationFactor?: number; loadFactor?: number }) => {
+    const plans = new Map<string, SchedulePlan>();
+    for (const [group, spec] of Object.entries(scenario.groups)) {
+      try {
+        plans.set(group, planSchedule(rescaleExecutor(spec.executor, rescale), `actors.${group}.executor`));
+      } catch (error) {
+        if (error instanceof BazaarError) throw new BazaarError(error.code, `actor group "${group}": ${error.message}`, error.hint);
+        throw error;
       }
-      throw error;
     }
-  }
+    return plans;
+  };
+  const startTimeMs = (group: string) => {
+    const startTime = scenario.groups[group]?.startTime;
+    return startTime ? parseDurationMs(startTime, `actors.${group}.startTime`) : 0;
+  };
+  const natural = planAll({});
+  const naturalMs = Math.max(...[...natural].map(([group, plan]) => plan.durationMs + startTimeMs(group)));
+  const durationFactor = options.durationMs ? durationFactorFor(naturalMs, options.durationMs) : 1;
+  const plans = options.durationMs || options.scale ? planAll({ durationFactor, loadFactor: options.scale ?? 1 }) : natural;
   const scenarioOptions = scenario.options ?? {};
   const ackTimeoutMs = parseDurationMs(scenarioOptions.ackTimeout ?? '10s', 'options.ackTimeout');
   const connectTimeoutMs = parseDurationMs(scenarioOptions.connectTimeout ?? '10s', 'options.connectTimeout');
   const gracefulStopMs = parseDurationMs(scenarioOptions.gracefulStop ?? '10s', 'options.gracefulStop');
   const startDelays = new Map<string, number>();
-  for (const [group, spec] of Object.entries(scenario.groups)) {
-    startDelays.set(group, spec.startTime ? parseDurationMs(spec.startTime, `actors.${group}.startTime`) : 0);
-  }
+  for (const group of Object.keys(scenario.groups)) startDelays.set(group, Math.round(startTimeMs(group) * durationFactor));
   const totalMs = Math.max(...[...plans].map(([group, plan]) => plan.durationMs + (startDelays.get(group) ?? 0)));
 
   if (options.target && !options.jwtSecret && !options.tokenModule) {
@@ -219,6 +231,7 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
         ackTimeoutMs,
         connectTimeoutMs,
         httpTimeoutMs: Math.max(ackTimeoutMs, 10_000),
+        signal: abort.signal,
       },
       options.localAddresses,
     );
@@ -290,11 +303,11 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
     await Promise.race([Promise.all(groups.map((g) => g.scheduleEnded)), abortedPromise(stop.signal)]);
     const settled = Promise.all(groups.map((g) => g.done));
     const graceMs = stop.signal.aborted ? Math.min(gracefulStopMs, 2_000) : gracefulStopMs;
-    const graceful = await Promise.race([settled.then(() => true), sleep(graceMs, new AbortController().signal).then(() => false)]);
+    const graceful = await settledWithin(settled, graceMs);
     if (!graceful) {
       abort.abort('graceful stop over');
       for (const user of users.all) user.disconnect();
-      await Promise.race([settled, sleep(2_000, new AbortController().signal)]);
+      await settledWithin(settled, 2_000);
     }
     if (stop.signal.aborted && status === 'passed') {
       status = 'interrupted';
@@ -327,6 +340,16 @@ function writeSafely(writer: ReportWriter, result: RunResult, log: Logger): void
     writer.writeFinal(result);
   } catch (error) {
     log.error({ err: error }, 'could not write the partial report');
+  }
+}
+
+/** Whether `promise` settles within `ms`; leaves no timer behind either way. */
+async function settledWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  const timer = new AbortController();
+  try {
+    return await Promise.race([promise.then(() => true), sleep(ms, timer.signal).then(() => false, () => false)]);
+  } finally {
+    timer.abort();
   }
 }
 

@@ -4,6 +4,7 @@ import { startRun, type RunResult } from '../../engine/run.ts';
 import { renderProgressLine, renderSummaryText } from '../../report/index.ts';
 import { ExitCode } from '../exit-codes.ts';
 import type { CliIo } from '../io.ts';
+import { durationArg } from '../options.ts';
 
 interface RunCliOptions {
   target?: string;
@@ -16,6 +17,14 @@ interface RunCliOptions {
   progress: boolean;
   localAddresses?: string[];
   logLevel: string;
+  duration?: number;
+  scale?: number;
+}
+
+function factorArg(value: string): number {
+  const factor = Number(value);
+  if (!(factor > 0) || !Number.isFinite(factor)) throw new InvalidArgumentError('a scale factor is a positive number, e.g. 0.5 or 2');
+  return factor;
 }
 
 function transportArg(value: string): RunCliOptions['transport'] {
@@ -52,6 +61,8 @@ export function registerRun(program: Command, io: CliIo): void {
     .option('--jwt-secret <secret>', "the target's HS256 secret for per-user tokens (default: JWT_SECRET)")
     .option('--token-module <file>', 'module whose default export (userId, role) => token, for servers with their own login')
     .option('--transport <kind>', 'websocket, polling or mixed', transportArg, 'websocket')
+    .option('--duration <duration>', 'play the whole schedule in this time (compresses or stretches it)', durationArg)
+    .option('--scale <factor>', 'multiply VUs and arrival rates, e.g. 0.1', factorArg)
     .option('--threshold <expr...>', 'extra thresholds, e.g. "ack{event:message:send} p(95)<150ms"')
     .option('--report <dir>', 'report folder (default reports/<timestamp>_<scenario>/)')
     .option('--allow-saturated', 'pass even when the generator itself was saturated')
@@ -73,6 +84,8 @@ export function registerRun(program: Command, io: CliIo): void {
         tokenModule: options.tokenModule,
         transport: options.transport,
         thresholds: options.threshold,
+        durationMs: options.duration,
+        scale: options.scale,
         reportDir: options.report,
         localAddresses: options.localAddresses,
         signal: controller.signal,

@@ -1,0 +1,35 @@
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { startRun } from '../../src/engine/run.ts';
+
+const shipped = readdirSync(new URL('../../scenarios/', import.meta.url))
+  .filter((f) => f.endsWith('.ts'))
+  .map((f) => f.replace(/\.ts$/, ''));
+
+/** Conflicts are the point of a checkout rush; every other error is a failure. */
+const EXPECTED_ERROR_CODES = new Set(['conflict']);
+
+describe('every shipped scenario runs against the embedded server', () => {
+  it('ships the scenarios the docs promise', () => {
+    expect(shipped).toEqual(
+      expect.arrayContaining(['smoke', 'booking-chat', 'listing-hot', 'checkout-rush', 'presence-churn', 'typing-storm', 'read-receipts']),
+    );
+  });
+
+  it.each(shipped)('%s runs for a few seconds without errors', async (name) => {
+    const result = await startRun({
+      scenario: name,
+      durationMs: 3_000,
+      scale: 0.1,
+      reportDir: mkdtempSync(join(tmpdir(), `bazaar-${name}-`)),
+    });
+    const unexpected = result.metrics.counters.filter(
+      (c) => ['errors', 'ack_timeouts', 'expect_timeouts', 'connect_errors'].includes(c.name) && !EXPECTED_ERROR_CODES.has(c.tags.code ?? ''),
+    );
+    expect(unexpected, JSON.stringify(unexpected)).toEqual([]);
+    expect(result.metrics.counters.filter((c) => c.name === 'iterations').reduce((sum, c) => sum + c.value, 0)).toBeGreaterThan(0);
+    expect(result.partial).toBe(false);
+  }, 60_000);
+});
