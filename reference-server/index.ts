@@ -2,3 +2,5 @@ export { startReferenceServer, generateSecret } from './server.ts';
 export type { ReferenceServer, ReferenceServerOptions } from './server.ts';
 export type { Store } from './store/store.ts';
 export type { PresenceStore } from './presence/presence-store.ts';
+export { DEFECTS, findDefect } from './defects/index.ts';
+export type { Defect } from './defects/index.ts';

@@ -16,6 +16,7 @@ import { createKeyedSerial } from './serial.ts';
 import type { BazaarSocket } from './sockets/define-handler.ts';
 import { createConnectionHandler } from './sockets/connection.ts';
 import { createMemoryStore } from './store/memory-store.ts';
+import { findDefect, type DefectOverrides } from './defects/index.ts';
 import type { Store } from './store/store.ts';
 
 export interface ReferenceServerOptions {
@@ -36,6 +37,8 @@ export interface ReferenceServerOptions {
   /** Default 127.0.0.1: metrics stay on loopback unless asked. */
   metricsHost?: string;
   logger?: Logger;
+  /** Start with a deliberate defect (reference-server/DEFECTS.md) to prove a check can fail. */
+  defect?: string;
   store?: Store;
   presence?: PresenceStore;
 }
@@ -65,6 +68,10 @@ function listen(server: import('node:http').Server, port: number, host: string):
   });
 }
 
+function wrapStore(overrides: DefectOverrides, store: Store): Store {
+  return overrides.wrapStore ? overrides.wrapStore(store) : store;
+}
+
 export function generateSecret(): string {
   return randomBytes(24).toString('base64url');
 }
@@ -77,6 +84,9 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
   const heartbeatMs = options.presenceHeartbeatMs ?? Math.min(LIMITS.defaultPresenceHeartbeatMs, Math.floor(ttlMs / 3));
   const sweepMs = options.presenceSweepMs ?? Math.max(50, Math.min(5_000, Math.floor(ttlMs / 4)));
   const log = options.logger ?? pino({ level: 'silent' });
+  const defect = options.defect ? findDefect(options.defect) : undefined;
+  const overrides: DefectOverrides = defect?.overrides() ?? {};
+  if (defect) log.warn({ defect: defect.name }, `DEFECT ON: ${defect.description}`);
   const metrics = createServerMetrics();
 
   const httpServer = createServer();
@@ -94,9 +104,9 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
   };
 
   const ctx: ServerContext = {
-    store: options.store ?? createMemoryStore(),
+    store: wrapStore(overrides, options.store ?? createMemoryStore()),
     presence: options.presence ?? createMemoryPresenceStore(),
-    typing: createMemoryTypingGate(LIMITS.typingStartMinIntervalMs),
+    typing: overrides.typingGate?.() ?? createMemoryTypingGate(LIMITS.typingStartMinIntervalMs),
     fanout,
     serial: createKeyedSerial(),
     presenceSettings: { ttlMs, heartbeatMs, sweepMs },
@@ -107,7 +117,9 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
   // Handshake: the token comes from `auth` only; a query-string token is never read.
   io.use((socket, next) => {
     const auth = socket.handshake.auth as Record<string, unknown> | undefined;
-    const result = authenticate(auth?.token, jwtSecret, ctx.nowMs());
+    const result = overrides.authenticateHandshake
+      ? overrides.authenticateHandshake(auth, socket.handshake.query, jwtSecret, ctx.nowMs())
+      : authenticate(auth?.token, jwtSecret, ctx.nowMs());
     if (!result.ok) {
       log.debug({ reason: result.reason, address: socket.handshake.address }, 'handshake rejected');
       next(new Error(UNAUTHORIZED_MESSAGE));
@@ -122,12 +134,13 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
       },
     );
   });
-  io.on('connection', (socket) => createConnectionHandler({ ctx, metrics })(socket as unknown as BazaarSocket));
+  const onConnection = createConnectionHandler({ ctx, metrics }, overrides);
+  io.on('connection', (socket) => onConnection(socket as unknown as BazaarSocket));
   io.engine.on('connection_error', (error: { code: number; message: string }) => {
     log.debug({ code: error.code, message: error.message }, 'engine connection error');
   });
 
-  const handleApi = createApiHandler(ctx, jwtSecret);
+  const handleApi = createApiHandler(ctx, jwtSecret, overrides.http);
   httpServer.on('request', (req, res) => {
     // Socket.IO answers its own path; everything else is the HTTP API.
     if (req.url?.startsWith('/socket.io/')) return;
@@ -160,7 +173,7 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
 
   let sweeping = false;
   const sweeper = setInterval(() => {
-    if (sweeping) return;
+    if (sweeping || overrides.noPresenceSweep) return;
     sweeping = true;
     ctx.typing.prune(ctx.nowMs());
     sweepPresence(ctx)

@@ -4,6 +4,7 @@ import type { Principal, ServerContext } from '../context.ts';
 import { createBooking, listMessages, transitionBooking } from '../domain/bookings.ts';
 import { changePrice, createListing } from '../domain/listings.ts';
 import type { Result } from '../result.ts';
+import type { HttpOperations } from '../defects/defect.ts';
 import { BodyError, readJsonBody, sendError, sendJson } from './json.ts';
 
 interface Route {
@@ -16,7 +17,8 @@ interface Route {
 
 const SEGMENT = '([^/]+)';
 
-const routes: Route[] = [
+function createRoutes(ops: HttpOperations): Route[] {
+  return [
   {
     method: 'POST',
     pattern: /^\/api\/listings$/,
@@ -26,13 +28,13 @@ const routes: Route[] = [
   {
     method: 'PATCH',
     pattern: new RegExp(`^/api/listings/${SEGMENT}$`),
-    handle: async (ctx, user, [id], req) => changePrice(ctx, user, id ?? '', await readJsonBody(req)),
+    handle: async (ctx, user, [id], req) => ops.changePrice(ctx, user, id ?? '', await readJsonBody(req)),
   },
   {
     method: 'POST',
     pattern: /^\/api\/bookings$/,
     createdStatus: 201,
-    handle: async (ctx, user, _params, req) => createBooking(ctx, user, await readJsonBody(req)),
+    handle: async (ctx, user, _params, req) => ops.createBooking(ctx, user, await readJsonBody(req)),
   },
   {
     method: 'POST',
@@ -44,7 +46,8 @@ const routes: Route[] = [
     pattern: new RegExp(`^/api/bookings/${SEGMENT}/messages$`),
     handle: async (ctx, user, [id], _req, url) => listMessages(ctx, user, id ?? '', url.searchParams.get('after')),
   },
-];
+  ];
+}
 
 function decodeSegment(segment: string): string {
   try {
@@ -55,7 +58,8 @@ function decodeSegment(segment: string): string {
 }
 
 /** The contract's HTTP API (docs/contract.md §2.3). Every request is authenticated first. */
-export function createApiHandler(ctx: ServerContext, jwtSecret: string) {
+export function createApiHandler(ctx: ServerContext, jwtSecret: string, overrides: Partial<HttpOperations> = {}) {
+  const routes = createRoutes({ createBooking, changePrice, ...overrides });
   return async function handleApi(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname === '/healthz') {

@@ -6,18 +6,19 @@ import type { BazaarSocket, HandlerHost } from './define-handler.ts';
 import { registerListingHandlers } from './listings.ts';
 import { registerMessageHandlers, registerReadHandlers, registerTypingHandlers } from './messages.ts';
 import { registerPresenceHandlers } from './presence.ts';
+import type { DefectOverrides, Domain, Register } from '../defects/defect.ts';
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Every domain registers its events the same way. */
-const registrations = [
-  registerListingHandlers,
-  registerBookingHandlers,
-  registerMessageHandlers,
-  registerTypingHandlers,
-  registerReadHandlers,
-  registerPresenceHandlers,
-];
+export const DEFAULT_REGISTRATIONS: Record<Domain, Register> = {
+  listings: registerListingHandlers,
+  bookings: registerBookingHandlers,
+  messages: registerMessageHandlers,
+  typing: registerTypingHandlers,
+  reads: registerReadHandlers,
+  presence: registerPresenceHandlers,
+};
 
 /** A socket does not outlive its token (contract §2.1). */
 function disconnectAtExpiry(socket: BazaarSocket, expiresAtMs: number, nowMs: () => number): () => void {
@@ -34,8 +35,9 @@ function disconnectAtExpiry(socket: BazaarSocket, expiresAtMs: number, nowMs: ()
   return () => clearTimeout(timer);
 }
 
-export function createConnectionHandler(host: HandlerHost) {
+export function createConnectionHandler(host: HandlerHost, defect: DefectOverrides = {}) {
   const { ctx, metrics } = host;
+  const registrations = Object.values({ ...DEFAULT_REGISTRATIONS, ...defect.registrations });
   return function onConnection(socket: BazaarSocket): void {
     const { user, expiresAtMs } = socket.data;
     metrics.connected.inc();
@@ -57,13 +59,14 @@ export function createConnectionHandler(host: HandlerHost) {
       }
     });
 
-    const cancelExpiry = disconnectAtExpiry(socket, expiresAtMs, ctx.nowMs);
+    const cancelExpiry = defect.keepSocketsPastExpiry ? () => {} : disconnectAtExpiry(socket, expiresAtMs, ctx.nowMs);
     for (const register of registrations) register(host, socket);
 
     socket.on('disconnect', (reason) => {
       cancelExpiry();
       metrics.connected.dec();
       metrics.countDisconnect(reason);
+      defect.onDisconnect?.(ctx, socket, reason);
     });
 
     const session: SessionPayload = {

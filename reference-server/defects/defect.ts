@@ -1,0 +1,44 @@
+import type { Authenticated } from '../auth.ts';
+import type { Principal, ServerContext } from '../context.ts';
+import type { Result } from '../result.ts';
+import type { Booking, Listing } from '../../src/contract/index.ts';
+import type { TypingGate } from '../presence/typing-gate.ts';
+import type { BazaarSocket, HandlerHost } from '../sockets/define-handler.ts';
+import type { Store } from '../store/store.ts';
+
+export type Register = (host: HandlerHost, socket: BazaarSocket) => void;
+export type Domain = 'listings' | 'bookings' | 'messages' | 'typing' | 'reads' | 'presence';
+
+/** The HTTP operations a defect may replace. */
+export interface HttpOperations {
+  createBooking(ctx: ServerContext, user: Principal, body: unknown): Promise<Result<Booking>>;
+  changePrice(ctx: ServerContext, user: Principal, listingId: string, body: unknown): Promise<Result<Listing>>;
+}
+
+/**
+ * What a deliberate defect may swap out. Each replacement is ordinary server code written the
+ * way a developer plausibly would, with the bug in it; nothing announces itself on the wire.
+ * The default server never loads any of this (see DEFECTS.md).
+ */
+export interface DefectOverrides {
+  registrations?: Partial<Record<Domain, Register>>;
+  /** Handshake: reads auth and query as it likes. */
+  authenticateHandshake?(auth: Record<string, unknown> | undefined, query: Record<string, unknown>, secret: string, nowMs: number): Authenticated;
+  /** Skip the disconnect-at-expiry timer. */
+  keepSocketsPastExpiry?: boolean;
+  wrapStore?(store: Store): Store;
+  typingGate?(): TypingGate;
+  onDisconnect?(ctx: ServerContext, socket: BazaarSocket, reason: string): void;
+  /** No presence sweeper at all. */
+  noPresenceSweep?: boolean;
+  http?: Partial<HttpOperations>;
+}
+
+export interface Defect {
+  name: string;
+  /** The check group whose guarantee it breaks, e.g. 'order'. */
+  group: string;
+  /** One line: the bug, as a code reviewer would describe it. */
+  description: string;
+  overrides(): DefectOverrides;
+}
