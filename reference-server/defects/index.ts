@@ -4,11 +4,12 @@ import { authzDefects } from './authz-defects.ts';
 import { messagingDefects } from './messaging-defects.ts';
 import { stateDefects } from './state-defects.ts';
 import { presenceDefects } from './presence-defects.ts';
+import { robustnessDefects } from './robustness-defects.ts';
 
 export type { Defect, DefectOverrides } from './defect.ts';
 
 /** Every deliberate defect, by name (documented in reference-server/DEFECTS.md). */
-export const DEFECTS: readonly Defect[] = [...authDefects, ...authzDefects, ...messagingDefects, ...stateDefects, ...presenceDefects];
+export const DEFECTS: readonly Defect[] = [...authDefects, ...authzDefects, ...messagingDefects, ...stateDefects, ...presenceDefects, ...robustnessDefects];
 
 export function findDefect(name: string): Defect {
   const defect = DEFECTS.find((d) => d.name === name);

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { BazaarError } from '../errors.ts';
+import { registerCheck } from './commands/check.ts';
 import { registerRun } from './commands/run.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerToken } from './commands/token.ts';
@@ -18,6 +19,10 @@ const USAGE_ERRORS = new Set([
   'BAZAAR_SCENARIO_LOAD_FAILED',
   'BAZAAR_BAD_TARGET',
   'BAZAAR_TOKEN_MODULE',
+  'BAZAAR_NO_CHECKS',
+  'BAZAAR_BAD_OPTIONS',
+  'BAZAAR_BAD_SCALE',
+  'BAZAAR_UNKNOWN_DEFECT',
 ]);
 
 export function createProgram(io: CliIo): Command {
@@ -27,6 +32,7 @@ export function createProgram(io: CliIo): Command {
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
   registerRun(program, io);
+  registerCheck(program, io);
   registerServe(program, io);
   registerToken(program, io);
   for (const command of program.commands) command.exitOverride();

@@ -14,6 +14,8 @@ interface ServeOptions {
   presenceHeartbeat?: number;
   metricsPort: number;
   logLevel: string;
+  defect?: string;
+  presenceSweep?: number;
 }
 
 export function registerServe(program: Command, io: CliIo): void {
@@ -26,6 +28,8 @@ export function registerServe(program: Command, io: CliIo): void {
     .option('--presence-ttl <duration>', 'presence TTL', durationArg, 60_000)
     .option('--presence-heartbeat <duration>', 'heartbeat interval announced to clients (default 20s, at most TTL/3)', durationArg)
     .option('--metrics-port <port>', 'Prometheus listener port on loopback (0: any free port)', portArg, 9464)
+    .option('--defect <name>', 'start with a deliberate defect that breaks one guarantee (reference-server/DEFECTS.md)')
+    .option('--presence-sweep <duration>', 'how often lapsed presence is swept (default TTL/4, at most 5s)', durationArg)
     .option('--log-level <level>', 'pino log level: trace, debug, info, warn, error, silent', 'info')
     .action(async (options: ServeOptions) => {
       // An empty JWT_SECRET counts as none.
@@ -36,6 +40,8 @@ export function registerServe(program: Command, io: CliIo): void {
         jwtSecret: secretFromUser,
         presenceTtlMs: options.presenceTtl,
         presenceHeartbeatMs: options.presenceHeartbeat,
+        presenceSweepMs: options.presenceSweep,
+        ...(options.defect ? { defect: options.defect } : {}),
         metricsPort: options.metricsPort,
         logger: io.logger(options.logLevel),
       }).catch((error: unknown) => {
@@ -46,6 +52,7 @@ export function registerServe(program: Command, io: CliIo): void {
       io.out(`bazaar reference server listening on ${server.url}`);
       io.out(`  metrics      ${server.metricsUrl}`);
       io.out(`  presence     ttl ${formatDurationMs(options.presenceTtl)}`);
+      if (options.defect) io.out(`  DEFECT       ${options.defect} (deliberately broken: see reference-server/DEFECTS.md)`);
       io.out(`  jwt secret   ${server.jwtSecret}${secretNote}`);
       io.out(`  get a token  npx bazaar token --jwt-secret ${server.jwtSecret} --sub u1 --role buyer`);
       io.out('Ctrl-C to stop');

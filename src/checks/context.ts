@@ -1,0 +1,107 @@
+import type { Role, SessionPayload } from '../contract/index.ts';
+import type { TokenProvider } from '../client/http.ts';
+import { openProbe, type ProbeClient, type ProbeConnectOptions } from './probe-client.ts';
+import type { CheckContext, HttpResult, PresenceTiming } from './types.ts';
+
+export interface CheckTarget {
+  url: string;
+  token: TokenProvider;
+  jwtSecret: string | undefined;
+  presence: PresenceTiming;
+  session: SessionPayload | undefined;
+}
+
+/** A context for one check; `close()` closes every connection it opened. */
+export function createCheckContext(target: CheckTarget, prefix: string): CheckContext & { evidence: string[]; close(): void } {
+  const probes: ProbeClient[] = [];
+  const evidence: string[] = [];
+  const counters = new Map<string, number>();
+  let connections = 0;
+
+  const track = (probe: ProbeClient) => {
+    probes.push(probe);
+    return probe;
+  };
+
+  const http = async (method: string, path: string, options: { as?: [string, Role]; token?: string; body?: unknown } = {}): Promise<HttpResult> => {
+    const token = options.token ?? (options.as ? await target.token(options.as[0], options.as[1]) : undefined);
+    const headers: Record<string, string> = {};
+    if (token) headers.authorization = `Bearer ${token}`;
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    const res = await fetch(target.url + path, {
+      method,
+      headers,
+      body: options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body),
+      signal: AbortSignal.timeout(10_000),
+    });
+    const text = await res.text();
+    let body: any;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      body = text;
+    }
+    return { status: res.status, body };
+  };
+
+  const ctx: CheckContext & { evidence: string[]; close(): void } = {
+    url: target.url,
+    prefix,
+    evidence,
+    jwtSecret: target.jwtSecret,
+    presence: target.presence,
+    session: target.session,
+    id(label) {
+      const n = (counters.get(label) ?? 0) + 1;
+      counters.set(label, n);
+      return `${prefix}-${label}${n}`;
+    },
+    token: async (userId, role) => target.token(userId, role),
+    async connect(userId, role, options: ProbeConnectOptions = {}) {
+      const token = await target.token(userId, role);
+      return track(await openProbe(target.url, `${userId}@c${++connections}`, { ...options, auth: options.auth ?? { token } }));
+    },
+    async connectRaw(name, options) {
+      return track(await openProbe(target.url, `${name}@c${++connections}`, options));
+    },
+    http,
+    async listing(sellerId, options = {}) {
+      const res = await http('POST', '/api/listings', {
+        as: [sellerId, 'seller'],
+        body: { title: `check listing of ${sellerId}`, price: options.price ?? 100, private: options.private ?? false },
+      });
+      if (res.status !== 201) throw new Error(`setup: POST /api/listings as ${sellerId} answered ${res.status} ${JSON.stringify(res.body)}`);
+      return res.body;
+    },
+    async booking(buyerId, listingId) {
+      const res = await http('POST', '/api/bookings', { as: [buyerId, 'buyer'], body: { listingId } });
+      if (res.status !== 201) throw new Error(`setup: POST /api/bookings as ${buyerId} answered ${res.status} ${JSON.stringify(res.body)}`);
+      return res.body;
+    },
+    fail(line) {
+      evidence.push(line);
+    },
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    async serverAlive() {
+      try {
+        const health = await fetch(`${target.url}/healthz`, { signal: AbortSignal.timeout(3_000) });
+        await health.arrayBuffer();
+        if (health.status !== 200) return { ok: false, detail: `/healthz answered ${health.status}` };
+      } catch (error) {
+        return { ok: false, detail: `/healthz did not answer: ${(error as Error).message}` };
+      }
+      try {
+        const probe = await ctx.connect(ctx.id('alive'), 'buyer', { timeoutMs: 3_000 });
+        probe.close();
+      } catch (error) {
+        return { ok: false, detail: `a fresh connection failed: ${(error as Error).message}` };
+      }
+      return { ok: true, detail: 'healthz 200 and a fresh connection' };
+    },
+    close() {
+      for (const probe of probes) probe.close();
+      probes.length = 0;
+    },
+  };
+  return ctx;
+}

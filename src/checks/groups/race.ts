@@ -1,0 +1,3 @@
+import type { CheckDefinition } from '../types.ts';
+
+export const raceChecks: CheckDefinition[] = [];

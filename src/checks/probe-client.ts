@@ -1,0 +1,116 @@
+import { io, type Socket } from 'socket.io-client';
+
+export interface Received {
+  event: string;
+  payload: any;
+  atMs: number;
+}
+
+export interface ProbeConnectOptions {
+  auth?: Record<string, unknown>;
+  query?: Record<string, string>;
+  transports?: ('websocket' | 'polling')[];
+  timeoutMs?: number;
+}
+
+/**
+ * A connection that records everything it receives, for checks and probes. It does not
+ * heartbeat unless told to, so presence checks control exactly what the server sees.
+ * `name` (user@connection) is what evidence lines use.
+ */
+export class ProbeClient {
+  readonly name: string;
+  readonly socket: Socket;
+  readonly received: Received[] = [];
+  disconnectReason: string | undefined;
+
+  constructor(name: string, socket: Socket) {
+    this.name = name;
+    this.socket = socket;
+    socket.onAny((event: string, payload: unknown) => this.received.push({ event, payload, atMs: Date.now() }));
+    socket.on('disconnect', (reason) => {
+      this.disconnectReason = reason;
+    });
+  }
+
+  get connected(): boolean {
+    return this.socket.connected;
+  }
+
+  /** Payloads of one event, in arrival order. */
+  all<T = any>(event: string, predicate: (payload: T) => boolean = () => true): T[] {
+    return this.received.filter((r) => r.event === event && predicate(r.payload)).map((r) => r.payload as T);
+  }
+
+  /** Resolves with the first matching payload (already received or coming), or undefined after timeoutMs. */
+  waitFor<T = any>(event: string, predicate: (payload: T) => boolean = () => true, timeoutMs = 3_000): Promise<T | undefined> {
+    const already = this.received.find((r) => r.event === event && predicate(r.payload));
+    if (already) return Promise.resolve(already.payload as T);
+    return new Promise((resolve) => {
+      const listener = (payload: T) => {
+        if (!predicate(payload)) return;
+        clearTimeout(timer);
+        this.socket.off(event, listener);
+        resolve(payload);
+      };
+      const timer = setTimeout(() => {
+        this.socket.off(event, listener);
+        resolve(undefined);
+      }, timeoutMs);
+      this.socket.on(event, listener);
+    });
+  }
+
+  /** Emit with an ack; resolves with the ack, or { ok:false, error:{code:'ack_timeout'} }. */
+  async ack<T = any>(event: string, ...args: unknown[]): Promise<T> {
+    try {
+      return (await this.socket.timeout(5_000).emitWithAck(event, ...args)) as T;
+    } catch {
+      return { ok: false, error: { code: 'ack_timeout', message: `no ack for ${event}` } } as T;
+    }
+  }
+
+  emit(event: string, ...args: unknown[]): void {
+    this.socket.emit(event, ...args);
+  }
+
+  /** Resolves once disconnected (or after timeoutMs with false). */
+  whenDisconnected(timeoutMs: number): Promise<boolean> {
+    if (!this.socket.connected) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      this.socket.once('disconnect', () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+
+  close(): void {
+    this.socket.disconnect();
+  }
+}
+
+/** Open a probe connection; resolves with the client or rejects with the connect_error. */
+export function openProbe(url: string, name: string, options: ProbeConnectOptions = {}): Promise<ProbeClient> {
+  const socket = io(url, {
+    // forceNew: every probe is its own connection, never multiplexed with another user's
+    forceNew: true,
+    reconnection: false,
+    transports: options.transports ?? ['websocket'],
+    auth: options.auth ?? {},
+    query: options.query ?? {},
+    timeout: options.timeoutMs ?? 5_000,
+  });
+  const client = new ProbeClient(name, socket);
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => {
+      socket.off('connect_error');
+      resolve(client);
+    });
+    socket.once('connect_error', (error) => {
+      socket.disconnect();
+      reject(error);
+    });
+  });
+}

@@ -1,0 +1,40 @@
+import { authChecks } from './groups/auth.ts';
+import { authzChecks } from './groups/authz.ts';
+import { deliveryChecks } from './groups/delivery.ts';
+import { idempotencyChecks } from './groups/idempotency.ts';
+import { orderChecks } from './groups/order.ts';
+import { presenceChecks } from './groups/presence.ts';
+import { raceChecks } from './groups/race.ts';
+import { readsChecks } from './groups/reads.ts';
+import { robustnessChecks } from './groups/robustness.ts';
+import { typingChecks } from './groups/typing.ts';
+import { versionsChecks } from './groups/versions.ts';
+import type { CheckDefinition } from './types.ts';
+
+/** Every check, in the order they run. Ids are stable: CI dashboards key on them. */
+export const ALL_CHECKS: readonly CheckDefinition[] = [
+  ...authChecks,
+  ...authzChecks,
+  ...orderChecks,
+  ...deliveryChecks,
+  ...idempotencyChecks,
+  ...versionsChecks,
+  ...raceChecks,
+  ...presenceChecks,
+  ...typingChecks,
+  ...readsChecks,
+  ...robustnessChecks,
+];
+
+export const CHECK_GROUPS = ['auth', 'authz', 'order', 'delivery', 'idempotency', 'versions', 'race', 'presence', 'typing', 'reads', 'robustness'] as const;
+
+/** `--only` patterns: 'authz.*', 'order.concurrent-senders', several comma-separated, '*' wildcards. */
+export function selectChecks(pattern: string | undefined, checks: readonly CheckDefinition[] = ALL_CHECKS): CheckDefinition[] {
+  if (!pattern) return [...checks];
+  const regexes = pattern
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)
+    .map((p) => new RegExp(`^${p.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`));
+  return checks.filter((check) => regexes.some((r) => r.test(check.id)));
+}

@@ -1,0 +1,76 @@
+import type { Booking, Listing, Role, SessionPayload } from '../contract/index.ts';
+import type { ProbeClient, ProbeConnectOptions } from './probe-client.ts';
+
+export type CheckStatus = 'passed' | 'failed' | 'skipped' | 'error';
+
+export interface CheckResult {
+  id: string;
+  title: string;
+  guarantee: string;
+  status: CheckStatus;
+  durationMs: number;
+  /** For failures: what was sent, what was observed, by whom, e.g. `u17@c2 received seq 41 after 43 in booking b9`. */
+  evidence: string[];
+}
+
+export interface HttpResult<T = any> {
+  status: number;
+  body: T;
+}
+
+/** Presence timing read from the target's `session` event; checks size their waits by it. */
+export interface PresenceTiming {
+  ttlMs: number;
+  heartbeatMs: number;
+  /** From `session.presence.sweepMs`, else an assumed 5 s. */
+  sweepMs: number;
+}
+
+/** What a check works with. Everything it opens is closed when the check ends. */
+export interface CheckContext {
+  url: string;
+  /** Unique per check run: prefixes every id this check creates, so checks never share users. */
+  prefix: string;
+  /** A fresh user id under this check's prefix, e.g. id('buyer') → 'k3f-buyer-1'. */
+  id(label: string): string;
+  /** A valid token for a user (HS256 with the target's secret, or the token module). */
+  token(userId: string, role: Role): Promise<string>;
+  /** The target's secret, when known: auth probes forge tokens with it. */
+  jwtSecret: string | undefined;
+  /** Connect as a user; the probe's name is `userId@cN`. Rejects with the connect_error. */
+  connect(userId: string, role: Role, options?: ProbeConnectOptions): Promise<ProbeClient>;
+  /** Connect with arbitrary handshake auth/query (auth probes). */
+  connectRaw(name: string, options: ProbeConnectOptions): Promise<ProbeClient>;
+  http<T = any>(method: string, path: string, options?: { as?: [string, Role]; token?: string; body?: unknown }): Promise<HttpResult<T>>;
+  listing(sellerId: string, options?: { private?: boolean; price?: number }): Promise<Listing>;
+  booking(buyerId: string, listingId: string): Promise<Booking>;
+  presence: PresenceTiming;
+  session: SessionPayload | undefined;
+  /** Record an evidence line; the check fails if any line was recorded (or it throws CheckFailed). */
+  fail(line: string): void;
+  /** Sleep; the check's own timeout still applies. */
+  sleep(ms: number): Promise<void>;
+  /** Is the server still answering? GET /healthz and a fresh connection. */
+  serverAlive(): Promise<{ ok: boolean; detail: string }>;
+}
+
+export interface CheckDefinition {
+  /** Stable, grouped: 'order.concurrent-senders'. */
+  id: string;
+  title: string;
+  /** The contract guarantee or rule it holds the server to, e.g. 'contract §6.1 Order'. */
+  guarantee: string;
+  /** Upper bound for one run; default 30 s. */
+  timeoutMs?: number;
+  run(ctx: CheckContext): Promise<void | { skipped: string }>;
+}
+
+/** Thrown to fail a check at once with evidence. */
+export class CheckFailed extends Error {
+  readonly evidence: string[];
+  constructor(...evidence: string[]) {
+    super(evidence.join('; '));
+    this.name = 'CheckFailed';
+    this.evidence = evidence;
+  }
+}

@@ -1,0 +1,55 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { runChecks, type CheckReport } from '../../checks/run-checks.ts';
+import { renderCheckJunit, renderCheckReport } from '../../report/checks.ts';
+import { defaultReportDir, writeFileAtomic } from '../../report/write-report.ts';
+import { ExitCode } from '../exit-codes.ts';
+import type { CliIo } from '../io.ts';
+
+interface CheckCliOptions {
+  target?: string;
+  jwtSecret?: string;
+  tokenModule?: string;
+  only?: string;
+  report?: string;
+  json?: boolean;
+  defect?: string;
+}
+
+export function writeCheckReport(dir: string, report: CheckReport): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileAtomic(join(dir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileAtomic(join(dir, 'junit.xml'), renderCheckJunit(report));
+}
+
+export function registerCheck(program: Command, io: CliIo): void {
+  program
+    .command('check')
+    .description('run the conformance suite: ordering, delivery, presence, typing, reads, races, room authorization')
+    .option('--target <url>', 'server to check (default: start the bundled reference server)')
+    .option('--jwt-secret <secret>', "the target's HS256 secret (default: JWT_SECRET)")
+    .option('--token-module <file>', 'module whose default export (userId, role) => token')
+    .option('--only <pattern>', "run matching checks only, e.g. 'authz.*' or 'order.*,race.*'")
+    .option('--report <dir>', 'report folder (default reports/<timestamp>_check/)')
+    .option('--json', 'print report.json to stdout instead of the table')
+    .option('--defect <name>', 'check the embedded reference server started with a deliberate defect (see reference-server/DEFECTS.md)')
+    .action(async (options: CheckCliOptions) => {
+      const startedAt = new Date();
+      const dir = options.report ?? defaultReportDir('check', startedAt);
+      const live = !options.json && process.stderr.isTTY;
+      const report = await runChecks({
+        target: options.target,
+        jwtSecret: options.jwtSecret || io.env.JWT_SECRET || undefined,
+        tokenModule: options.tokenModule,
+        only: options.only,
+        defect: options.defect,
+        onCheckStart: live ? (check) => process.stderr.write(`\r\u001b[K… ${check.id}`) : undefined,
+        onCheckDone: live ? () => process.stderr.write('\r\u001b[K') : undefined,
+      });
+      writeCheckReport(dir, report);
+      io.out(options.json ? JSON.stringify(report, null, 2) : renderCheckReport(report));
+      if (!options.json) io.out(`report: ${dir}`);
+      io.setExitCode(report.passed ? ExitCode.Ok : ExitCode.ChecksFailed);
+    });
+}

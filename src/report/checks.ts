@@ -1,0 +1,62 @@
+import type { CheckReport } from '../checks/run-checks.ts';
+import { renderTextTable } from './table.ts';
+
+const MARK: Record<string, string> = { passed: '✓ passed', failed: '✗ FAILED', skipped: '- skipped', error: '✗ ERROR' };
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+
+/** The terminal report of `bazaar check`: one row per check, then each failure's evidence. */
+export function renderCheckReport(report: CheckReport): string {
+  const lines: string[] = [];
+  lines.push(`bazaar check: ${report.target}${report.embedded ? ' (embedded reference server)' : ''}${report.defect ? `, defect ${report.defect}` : ''}`);
+  lines.push(`presence: ttl ${report.presence.ttlMs} ms, heartbeat ${report.presence.heartbeatMs} ms, sweep ${report.presence.sweepMs} ms`);
+  lines.push('');
+  lines.push(
+    ...renderTextTable({
+      headers: ['check', 'title', 'result', 'duration'],
+      align: ['left', 'left', 'left', 'right'],
+      rows: report.checks.map((c) => [c.id, c.title, MARK[c.status] ?? c.status, seconds(c.durationMs)]),
+    }),
+  );
+  const failures = report.checks.filter((c) => c.status === 'failed' || c.status === 'error');
+  for (const failure of failures) {
+    lines.push('');
+    lines.push(`✗ ${failure.id}: ${failure.title}`);
+    lines.push(`  guarantee: ${failure.guarantee}`);
+    for (const line of failure.evidence.slice(0, 20)) lines.push(`  - ${line}`);
+    if (failure.evidence.length > 20) lines.push(`  - ... and ${failure.evidence.length - 20} more`);
+  }
+  const count = (status: string) => report.checks.filter((c) => c.status === status).length;
+  lines.push('');
+  lines.push(
+    `${report.passed ? 'PASSED' : 'FAILED'}: ${count('passed')} passed, ${count('failed') + count('error')} failed, ${count('skipped')} skipped in ${seconds(report.durationMs)}`,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+const xml = (text: string) =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
+
+/** JUnit XML, one testcase per check, so CI shows each check by name. */
+export function renderCheckJunit(report: CheckReport): string {
+  const failed = report.checks.filter((c) => c.status === 'failed').length;
+  const errors = report.checks.filter((c) => c.status === 'error').length;
+  const skipped = report.checks.filter((c) => c.status === 'skipped').length;
+  const cases = report.checks.map((c) => {
+    const open = `    <testcase classname="bazaar.${xml(c.id.split('.')[0] ?? c.id)}" name="${xml(c.id)}: ${xml(c.title)}" time="${(c.durationMs / 1000).toFixed(3)}"`;
+    const detail = xml([`guarantee: ${c.guarantee}`, ...c.evidence].join('\n'));
+    if (c.status === 'passed') return `${open}/>`;
+    if (c.status === 'skipped') return `${open}>\n      <skipped message="${xml(c.evidence[0] ?? '')}"/>\n    </testcase>`;
+    const tag = c.status === 'error' ? 'error' : 'failure';
+    return `${open}>\n      <${tag} message="${xml(c.evidence[0] ?? c.status)}">${detail}</${tag}>\n    </testcase>`;
+  });
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="bazaar check" tests="${report.checks.length}" failures="${failed}" errors="${errors}" skipped="${skipped}" time="${(report.durationMs / 1000).toFixed(3)}">`,
+    `  <testsuite name="bazaar check ${xml(report.target)}" tests="${report.checks.length}" failures="${failed}" errors="${errors}" skipped="${skipped}" timestamp="${report.startedAt}">`,
+    ...cases,
+    '  </testsuite>',
+    '</testsuites>',
+    '',
+  ].join('\n');
+}
