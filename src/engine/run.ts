@@ -169,7 +169,7 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
 
   const startedAt = new Date();
   const embedded = !options.target;
-  const server = embedded ? await startEmbeddedServer({ logger: log.child({ component: 'reference-server' }) }) : undefined;
+  const server = embedded ? await startEmbeddedServer() : undefined;
   const target = (options.target ?? server?.url ?? '').replace(/\/$/, '');
   const registry = createMetricsRegistry();
   const health = startHealthSampler();
