@@ -1,3 +1,459 @@
-import type { CheckDefinition } from '../types.ts';
+import type { Role } from '../../contract/index.ts';
+import type { ProbeClient, Received } from '../probe-client.ts';
+import { describeValue, smugglingIdValues, withField, type HostileValue } from '../probes/hostile-payloads.ts';
+import { CheckFailed, type CheckContext, type CheckDefinition } from '../types.ts';
 
-export const authzChecks: CheckDefinition[] = [];
+/*
+ * Authorization (docs/contract.md §4, §6.7), verified by receipt: an ack is never trusted on its
+ * own. After the join attempts a legitimate user causes an event in each room; a control socket
+ * that may be there proves it happened, and after a grace period a socket that may not be there
+ * must not have received it. Writes from non-parties must change nothing anyone can observe.
+ */
+
+/** How long a "not received" judgement waits after the control got the event. */
+const GRACE_MS = 250;
+/** How long an allowed socket or a control may take to receive an event. */
+const WAIT_MS = 3_000;
+
+type RoomKind = 'listing' | 'booking' | 'presence' | 'user';
+
+const ackText = (ack: unknown) => JSON.stringify(ack);
+const isOk = (ack: any) => ack?.ok === true;
+
+/** Does an event received by a socket belong to this room? By the ids the contract puts in each payload. */
+function belongsTo(kind: RoomKind, id: string, r: Received): boolean {
+  const p = r.payload as Record<string, unknown> | null | undefined;
+  if (!p || typeof p !== 'object') return false;
+  switch (kind) {
+    case 'listing':
+      return r.event.startsWith('listing:') && p.listingId === id;
+    case 'booking':
+      return ['message:new', 'booking:statusChanged', 'typing:start', 'typing:stop'].includes(r.event) && p.bookingId === id;
+    case 'presence':
+      return r.event === 'presence:changed' && p.userId === id;
+    case 'user':
+      // `id` here is the booking whose request notified the user.
+      return r.event === 'notification' && p.bookingId === id;
+  }
+}
+
+const describeReceived = (r: Received) => `${r.event} ${describeValue(r.payload)}`;
+
+async function connected(ctx: CheckContext, userId: string, role: Role): Promise<ProbeClient> {
+  const probe = await ctx.connect(userId, role);
+  // The user room is joined before `session` is sent; wait for it so nothing is missed.
+  if (!(await probe.waitFor('session', () => true, WAIT_MS))) throw new Error(`setup: ${probe.name} got no session event`);
+  return probe;
+}
+
+async function patchPrice(ctx: CheckContext, sellerId: string, listingId: string, price: number): Promise<void> {
+  const res = await ctx.http('PATCH', `/api/listings/${listingId}`, { as: [sellerId, 'seller'], body: { price } });
+  if (res.status !== 200) throw new Error(`setup: PATCH /api/listings/${listingId} as ${sellerId} answered ${res.status} ${JSON.stringify(res.body)}`);
+}
+
+async function accept(ctx: CheckContext, sellerId: string, bookingId: string): Promise<void> {
+  const res = await ctx.http('POST', `/api/bookings/${bookingId}/transition`, { as: [sellerId, 'seller'], body: { to: 'accepted' } });
+  if (res.status !== 200) throw new Error(`setup: accepting booking ${bookingId} as ${sellerId} answered ${res.status} ${JSON.stringify(res.body)}`);
+}
+
+async function history(ctx: CheckContext, bookingId: string, as: [string, Role]): Promise<any[]> {
+  const res = await ctx.http('GET', `/api/bookings/${bookingId}/messages`, { as });
+  if (res.status !== 200) throw new Error(`GET /api/bookings/${bookingId}/messages as ${as[0]} answered ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body?.messages ?? [];
+}
+
+/** Wait until a control socket has the event; it proves the event happened. */
+async function control(probe: ProbeClient, what: string, kind: RoomKind, id: string): Promise<void> {
+  const got = await probe.waitFor(what, (p: any) => belongsTo(kind, id, { event: what, payload: p, atMs: 0 }), WAIT_MS);
+  if (!got) throw new CheckFailed(`control ${probe.name} did not receive ${what} in ${kind} ${id} within ${WAIT_MS} ms, so absence elsewhere proves nothing`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// authz.join-matrix
+// ---------------------------------------------------------------------------------------------
+
+interface Attempt {
+  relation: string;
+  probe: ProbeClient;
+  /** The join event and payload; none for the user room (the server joins it at connect). */
+  join?: { event: string; id: string };
+  ack?: unknown;
+}
+
+interface Row {
+  /** For evidence: 'private listing l_x'. */
+  room: string;
+  kind: RoomKind;
+  /** The id events of this room carry (the booking id for a user room's notification). */
+  eventKey: string;
+  /** The event the legitimate action causes. */
+  expected: string;
+  allowed: Attempt[];
+  refused: Attempt[];
+}
+
+async function joinMatrix(ctx: CheckContext): Promise<void> {
+  const owner = ctx.id('owner');
+  const party = ctx.id('party');
+  const stranger = ctx.id('stranger');
+  const otherSeller = ctx.id('otherseller');
+  const admin = ctx.id('admin');
+  const watchedSeller = ctx.id('watchedseller');
+  const watchedBuyer = ctx.id('watchedbuyer');
+  const booker = ctx.id('booker');
+
+  // Records, all through HTTP: the watched users are known to the server but not online.
+  const publicListing = await ctx.listing(owner);
+  const privateListing = await ctx.listing(owner, { private: true });
+  const booking = await ctx.booking(party, privateListing.id);
+  await ctx.listing(watchedSeller);
+  await ctx.booking(watchedBuyer, (await ctx.listing(owner)).id);
+  const toBeBooked = await ctx.listing(owner);
+
+  const ownerTab1 = await connected(ctx, owner, 'seller');
+  const ownerTab2 = await connected(ctx, owner, 'seller');
+  const partyP = await connected(ctx, party, 'buyer');
+  const strangerP = await connected(ctx, stranger, 'buyer');
+  const otherSellerP = await connected(ctx, otherSeller, 'seller');
+  const adminP = await connected(ctx, admin, 'admin');
+  const bookerP = await connected(ctx, booker, 'buyer');
+
+  const attempt = (relation: string, probe: ProbeClient, event?: string, id?: string): Attempt =>
+    event && id ? { relation, probe, join: { event, id } } : { relation, probe };
+  const watchListing = (id: string) => (relation: string, probe: ProbeClient) => attempt(relation, probe, 'listing:watch', id);
+  const joinBooking = (relation: string, probe: ProbeClient) => attempt(relation, probe, 'booking:join', booking.id);
+  const watchPresence = (id: string) => (relation: string, probe: ProbeClient) => attempt(relation, probe, 'presence:watch', id);
+
+  const pub = watchListing(publicListing.id);
+  const priv = watchListing(privateListing.id);
+  const sellerPresence = watchPresence(watchedSeller);
+  const buyerPresence = watchPresence(watchedBuyer);
+  const rows: Row[] = [
+    {
+      room: `public listing ${publicListing.id}`,
+      kind: 'listing',
+      eventKey: publicListing.id,
+      expected: 'listing:priceChanged',
+      allowed: [pub('owner', ownerTab1), pub('buyer with a booking elsewhere', partyP), pub('stranger buyer', strangerP), pub('other seller', otherSellerP), pub('admin', adminP)],
+      refused: [],
+    },
+    {
+      room: `private listing ${privateListing.id}`,
+      kind: 'listing',
+      eventKey: privateListing.id,
+      expected: 'listing:priceChanged',
+      allowed: [priv('owner', ownerTab1), priv('buyer with a booking on it', partyP), priv('admin', adminP)],
+      refused: [priv('stranger buyer', strangerP), priv('other seller', otherSellerP)],
+    },
+    {
+      room: `booking ${booking.id}`,
+      kind: 'booking',
+      eventKey: booking.id,
+      expected: 'booking:statusChanged',
+      allowed: [joinBooking('its seller', ownerTab1), joinBooking('its buyer', partyP), joinBooking('admin', adminP)],
+      refused: [joinBooking('stranger buyer', strangerP), joinBooking('other seller', otherSellerP)],
+    },
+    {
+      room: `presence of known seller ${watchedSeller}`,
+      kind: 'presence',
+      eventKey: watchedSeller,
+      expected: 'presence:changed',
+      allowed: [sellerPresence('other seller', otherSellerP), sellerPresence('stranger buyer', strangerP), sellerPresence('admin', adminP)],
+      refused: [],
+    },
+    {
+      room: `presence of buyer ${watchedBuyer}`,
+      kind: 'presence',
+      eventKey: watchedBuyer,
+      expected: 'presence:changed',
+      allowed: [buyerPresence('admin', adminP)],
+      refused: [buyerPresence('seller of their booking', ownerTab2), buyerPresence('other buyer', partyP), buyerPresence('stranger buyer', strangerP), buyerPresence('other seller', otherSellerP)],
+    },
+  ];
+
+  // Joins first, each acked before anything happens in the rooms.
+  for (const row of rows) {
+    for (const a of [...row.allowed, ...row.refused]) a.ack = await a.probe.ack(a.join!.event, a.join!.id);
+    for (const a of row.allowed) {
+      if (!isOk(a.ack)) ctx.fail(`${a.probe.name} (${a.relation}) may join ${row.room} but ${a.join!.event} ${a.join!.id} answered ${ackText(a.ack)}`);
+    }
+    for (const a of row.refused) {
+      if (isOk(a.ack)) ctx.fail(`${a.probe.name} (${a.relation}) may not join ${row.room} but ${a.join!.event} ${a.join!.id} answered ${ackText(a.ack)} (a refused join answers forbidden)`);
+    }
+  }
+  // There is no event to join a user room; room-shaped ids are tried anyway (judged by receipt).
+  const userRoomTries = [partyP, strangerP, otherSellerP, adminP, bookerP];
+  for (const probe of userRoomTries) {
+    for (const event of ['listing:watch', 'booking:join', 'presence:watch']) await probe.ack(event, `user:${owner}`);
+  }
+
+  // Legitimate events in every room.
+  await patchPrice(ctx, owner, publicListing.id, publicListing.price + 1);
+  await patchPrice(ctx, owner, privateListing.id, privateListing.price + 1);
+  await accept(ctx, owner, booking.id);
+  await connected(ctx, watchedSeller, 'seller');
+  await connected(ctx, watchedBuyer, 'buyer');
+  const bookedRes = await ctx.http('POST', '/api/bookings', { as: [booker, 'buyer'], body: { listingId: toBeBooked.id } });
+  if (bookedRes.status !== 201) throw new Error(`setup: POST /api/bookings as ${booker} answered ${bookedRes.status} ${JSON.stringify(bookedRes.body)}`);
+  const notifying = bookedRes.body.id as string;
+  rows.push({
+    room: `user room of ${owner}`,
+    kind: 'user',
+    eventKey: notifying,
+    expected: 'notification',
+    allowed: [attempt('the user, first tab', ownerTab1), attempt('the user, second tab', ownerTab2)],
+    refused: [
+      attempt('buyer whose booking notified it', bookerP),
+      attempt('buyer with a booking with the user', partyP),
+      attempt('stranger buyer', strangerP),
+      attempt('other seller', otherSellerP),
+      attempt('admin', adminP),
+    ],
+  });
+
+  // Every allowed socket receives its room's event (the admin doubles as the control).
+  await Promise.all(
+    rows.flatMap((row) =>
+      row.allowed.map(async (a) => {
+        const got = await a.probe.waitFor(row.expected, (p: any) => belongsTo(row.kind, row.eventKey, { event: row.expected, payload: p, atMs: 0 }), WAIT_MS);
+        if (!got) ctx.fail(`${a.probe.name} (${a.relation}) is in ${row.room}${a.ack !== undefined ? ` (join answered ${ackText(a.ack)})` : ''} but did not receive ${row.expected} within ${WAIT_MS} ms`);
+      }),
+    ),
+  );
+  await ctx.sleep(GRACE_MS);
+
+  for (const row of rows) {
+    for (const a of row.refused) {
+      for (const leak of a.probe.received.filter((r) => belongsTo(row.kind, row.eventKey, r))) {
+        const how = a.join ? `its ${a.join.event} ${a.join.id} was answered ${ackText(a.ack)}` : 'it never joined';
+        ctx.fail(`${a.probe.name} (${a.relation}) received ${describeReceived(leak)} of ${row.room}, which it may not join; ${how}`);
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// authz.hostile-join-payloads
+// ---------------------------------------------------------------------------------------------
+
+async function hostileJoins(ctx: CheckContext): Promise<void> {
+  const hostile = ctx.id('hostile');
+  const pubSeller = ctx.id('pubseller');
+  const privSeller = ctx.id('privseller');
+  const ownSeller = ctx.id('ownseller');
+  const otherBuyer = ctx.id('otherbuyer');
+  const otherSeller = ctx.id('otherseller');
+  const knownSeller = ctx.id('knownseller');
+  const watchedBuyer = ctx.id('watchedbuyer');
+  const admin = ctx.id('admin');
+
+  const allowedListing = await ctx.listing(pubSeller);
+  const forbiddenListing = await ctx.listing(privSeller, { private: true });
+  const allowedBooking = await ctx.booking(hostile, (await ctx.listing(ownSeller)).id);
+  const forbiddenBooking = await ctx.booking(otherBuyer, (await ctx.listing(otherSeller)).id);
+  await ctx.listing(knownSeller);
+  await ctx.booking(watchedBuyer, (await ctx.listing(otherSeller)).id);
+  const victimListing = await ctx.listing(privSeller);
+
+  const adminP = await connected(ctx, admin, 'admin');
+  const victimP = await connected(ctx, privSeller, 'seller');
+  const rooms: { kind: RoomKind; id: string; event: string }[] = [
+    { kind: 'listing', id: allowedListing.id, event: 'listing:watch' },
+    { kind: 'listing', id: forbiddenListing.id, event: 'listing:watch' },
+    { kind: 'booking', id: allowedBooking.id, event: 'booking:join' },
+    { kind: 'booking', id: forbiddenBooking.id, event: 'booking:join' },
+    { kind: 'presence', id: knownSeller, event: 'presence:watch' },
+    { kind: 'presence', id: watchedBuyer, event: 'presence:watch' },
+  ];
+  for (const room of rooms) {
+    const ack = await adminP.ack(room.event, room.id);
+    if (!isOk(ack)) throw new CheckFailed(`control ${adminP.name} (admin) could not ${room.event} ${room.id}: ${ackText(ack)}`);
+  }
+
+  const cases: { event: string; roomPrefix: string; allowed: string; forbidden: string }[] = [
+    { event: 'listing:watch', roomPrefix: 'listing', allowed: allowedListing.id, forbidden: forbiddenListing.id },
+    { event: 'booking:join', roomPrefix: 'booking', allowed: allowedBooking.id, forbidden: forbiddenBooking.id },
+    { event: 'presence:watch', roomPrefix: 'presence', allowed: knownSeller, forbidden: watchedBuyer },
+  ];
+  // One hostile socket per event, so a leak names the event that caused it.
+  const sent: { event: string; probe: ProbeClient; answers: { shape: HostileValue; ack: unknown }[] }[] = [];
+  for (const c of cases) {
+    const probe = await connected(ctx, hostile, 'buyer');
+    const answers: { shape: HostileValue; ack: unknown }[] = [];
+    for (const shape of smugglingIdValues({ ...c, victimUserId: privSeller })) {
+      const ack = shape.value === undefined ? await probe.ack(c.event) : await probe.ack(c.event, shape.value);
+      answers.push({ shape, ack });
+    }
+    sent.push({ event: c.event, probe, answers });
+  }
+
+  // Legitimate events in every room any payload named.
+  await patchPrice(ctx, pubSeller, allowedListing.id, allowedListing.price + 1);
+  await patchPrice(ctx, privSeller, forbiddenListing.id, forbiddenListing.price + 1);
+  await accept(ctx, ownSeller, allowedBooking.id);
+  await accept(ctx, otherSeller, forbiddenBooking.id);
+  await connected(ctx, knownSeller, 'seller');
+  await connected(ctx, watchedBuyer, 'buyer');
+  const notifying = await ctx.booking(ctx.id('booker'), victimListing.id);
+
+  await control(adminP, 'listing:priceChanged', 'listing', allowedListing.id);
+  await control(adminP, 'listing:priceChanged', 'listing', forbiddenListing.id);
+  await control(adminP, 'booking:statusChanged', 'booking', allowedBooking.id);
+  await control(adminP, 'booking:statusChanged', 'booking', forbiddenBooking.id);
+  await control(adminP, 'presence:changed', 'presence', knownSeller);
+  await control(adminP, 'presence:changed', 'presence', watchedBuyer);
+  await control(victimP, 'notification', 'user', notifying.id);
+  await ctx.sleep(GRACE_MS);
+
+  const named = [...rooms.map((r) => ({ kind: r.kind, id: r.id, label: `${r.kind} ${r.id}` })), { kind: 'user' as RoomKind, id: notifying.id, label: `user room of ${privSeller}` }];
+  for (const { event, probe, answers } of sent) {
+    const leaks = probe.received.filter((r) => named.some((room) => belongsTo(room.kind, room.id, r)));
+    if (leaks.length === 0) continue;
+    const okAnswers = answers.filter((a) => isOk(a.ack));
+    const accepted = okAnswers.slice(0, 3).map((a) => `${a.shape.name} ${describeValue(a.shape.value)} → ${ackText(a.ack)}`);
+    if (okAnswers.length > 3) accepted.push(`and ${okAnswers.length - 3} more`);
+    for (const leak of leaks) {
+      const room = named.find((n) => belongsTo(n.kind, n.id, leak))!;
+      ctx.fail(
+        `${probe.name} sent only malformed ${event} payloads and received ${describeReceived(leak)} of ${room.label}` +
+          (accepted.length ? `; payloads answered ok: ${accepted.join('; ')}` : '; no payload was answered ok'),
+      );
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// authz.non-party-writes
+// ---------------------------------------------------------------------------------------------
+
+async function nonPartyWrites(ctx: CheckContext): Promise<void> {
+  const buyer = ctx.id('buyer');
+  const seller = ctx.id('seller');
+  const strangerBuyer = ctx.id('strangerbuyer');
+  const otherSeller = ctx.id('otherseller');
+  const admin = ctx.id('admin');
+
+  const victim = await ctx.booking(buyer, (await ctx.listing(seller)).id);
+  // The stranger buyer and the other seller are parties of a booking of their own.
+  const own = await ctx.booking(strangerBuyer, (await ctx.listing(otherSeller)).id);
+
+  const buyerP = await connected(ctx, buyer, 'buyer');
+  const sellerP = await connected(ctx, seller, 'seller');
+  const adminP = await connected(ctx, admin, 'admin');
+  for (const probe of [buyerP, sellerP, adminP]) {
+    const ack = await probe.ack('booking:join', victim.id);
+    if (!isOk(ack)) throw new CheckFailed(`setup: ${probe.name} could not join booking ${victim.id}: ${ackText(ack)}`);
+  }
+  const first = await sellerP.ack('message:send', { bookingId: victim.id, body: 'from the seller', clientMsgId: ctx.id('msg') });
+  if (!isOk(first)) throw new CheckFailed(`setup: ${sellerP.name} could not send in its booking ${victim.id}: ${ackText(first)}`);
+  const firstId = first.message.id as string;
+  await buyerP.waitFor('message:new', (m: any) => m.id === firstId, WAIT_MS);
+
+  const actors = [
+    { relation: 'stranger buyer', userId: strangerBuyer, probe: await connected(ctx, strangerBuyer, 'buyer') },
+    { relation: 'other seller', userId: otherSeller, probe: await connected(ctx, otherSeller, 'seller') },
+    { relation: 'admin (may watch, is not a party)', userId: admin, probe: adminP },
+  ];
+  const okWrites: string[] = [];
+  const write = async (probe: ProbeClient, relation: string, event: string, payload: unknown, name: string) => {
+    if (event.startsWith('typing:')) {
+      if (payload === undefined) probe.emit(event);
+      else probe.emit(event, payload);
+      return;
+    }
+    const ack = payload === undefined ? await probe.ack(event) : await probe.ack(event, payload);
+    if (isOk(ack)) okWrites.push(`${probe.name} (${relation}) ${event} ${name} ${describeValue(payload)} answered ${ackText(ack)}`);
+  };
+
+  // Plain writes into the victim's booking from every kind of non-party.
+  for (const { relation, probe } of actors) {
+    await write(probe, relation, 'message:send', { bookingId: victim.id, body: 'intruding', clientMsgId: ctx.id('msg') }, 'into the booking');
+    await write(probe, relation, 'read:mark', { bookingId: victim.id, messageId: firstId }, 'of the seller\'s message');
+    await write(probe, relation, 'typing:start', { bookingId: victim.id }, 'in the booking');
+    await write(probe, relation, 'typing:stop', { bookingId: victim.id }, 'in the booking');
+  }
+
+  // Hostile shapes from the stranger buyer: its own booking is the allowed id, the victim's the forbidden one.
+  const stranger = actors[0]!;
+  const shapes = smugglingIdValues({ allowed: own.id, forbidden: victim.id, roomPrefix: 'booking', victimUserId: seller });
+  const hostileWrites: [string, string, unknown][] = [];
+  for (const shape of shapes) {
+    hostileWrites.push(['message:send', `with bookingId ${shape.name}`, withField({ body: 'smuggled', clientMsgId: ctx.id('msg') }, 'bookingId', shape.value)]);
+    hostileWrites.push(['read:mark', `with bookingId ${shape.name}`, withField({ messageId: firstId }, 'bookingId', shape.value)]);
+    hostileWrites.push(['typing:start', `with bookingId ${shape.name}`, withField({}, 'bookingId', shape.value)]);
+    hostileWrites.push(['typing:stop', `with bookingId ${shape.name}`, withField({}, 'bookingId', shape.value)]);
+  }
+  for (const event of ['message:send', 'read:mark', 'typing:start', 'typing:stop']) {
+    hostileWrites.push([event, 'with the bare booking id instead of an object', victim.id]);
+  }
+  hostileWrites.push(['read:mark', 'naming its own booking and the victim\'s message', { bookingId: own.id, messageId: firstId }]);
+  hostileWrites.push(['read:mark', 'with messageId an array', { bookingId: victim.id, messageId: [firstId] }]);
+  hostileWrites.push(['read:mark', 'with messageId an object', { bookingId: victim.id, messageId: { id: firstId } }]);
+  // A socket per event keeps each far below the rate limit.
+  const sockets = new Map<string, ProbeClient>();
+  for (const [event, name, payload] of hostileWrites) {
+    let probe = sockets.get(event);
+    if (!probe) sockets.set(event, (probe = await connected(ctx, strangerBuyer, 'buyer')));
+    await write(probe, stranger.relation, event, payload, name);
+  }
+  // Flush: every socket's earlier events were taken before this answer.
+  for (const probe of [...actors.map((a) => a.probe), ...sockets.values()]) await probe.ack('presence:heartbeat');
+
+  // Controls: the parties' own writes still work and are seen.
+  buyerP.emit('typing:start', { bookingId: victim.id });
+  const second = await buyerP.ack('message:send', { bookingId: victim.id, body: 'from the buyer', clientMsgId: ctx.id('msg') });
+  if (!isOk(second)) throw new CheckFailed(`control: ${buyerP.name} could not send in its booking ${victim.id}: ${ackText(second)}`);
+  const secondId = second.message.id as string;
+  // Not the sending socket: whether a sender's own socket gets its message is delivery's question.
+  for (const probe of [sellerP, adminP]) {
+    if (!(await probe.waitFor('message:new', (m: any) => m.id === secondId, WAIT_MS))) {
+      throw new CheckFailed(`control ${probe.name} did not receive the party's message ${secondId} in booking ${victim.id} within ${WAIT_MS} ms`);
+    }
+  }
+  if (!(await sellerP.waitFor('typing:start', (p: any) => p.userId === buyer && p.bookingId === victim.id, WAIT_MS))) {
+    throw new CheckFailed(`control ${sellerP.name} did not receive typing:start from ${buyer} in booking ${victim.id} within ${WAIT_MS} ms`);
+  }
+  await ctx.sleep(GRACE_MS);
+
+  for (const line of okWrites) ctx.fail(`a write from a non-party was accepted: ${line}`);
+  const nonParties = new Set([strangerBuyer, otherSeller, admin]);
+  for (const observer of [buyerP, sellerP, adminP]) {
+    for (const r of observer.received) {
+      const p = r.payload as any;
+      if (r.event === 'message:new' && nonParties.has(p?.senderId) && !observer.name.startsWith(`${p.senderId}@`)) ctx.fail(`${observer.name} received ${describeReceived(r)}: a message from non-party ${p.senderId}`);
+      if (r.event.startsWith('typing:') && nonParties.has(p?.userId)) ctx.fail(`${observer.name} received ${describeReceived(r)}: typing relayed from non-party ${p.userId}`);
+      if (r.event === 'read:updated') ctx.fail(`${observer.name} received ${describeReceived(r)}, but only non-parties marked anything read`);
+    }
+  }
+  const messages = await history(ctx, victim.id, [buyer, 'buyer']);
+  const summary = JSON.stringify(messages.map((m) => ({ id: m.id, senderId: m.senderId, readAt: m.readAt })));
+  const ids = messages.map((m) => m.id);
+  if (messages.length !== 2 || ids[0] !== firstId || ids[1] !== secondId) {
+    ctx.fail(`history of booking ${victim.id} should be exactly the seller's ${firstId} and the buyer's ${secondId}, but is ${summary}`);
+  }
+  const firstInHistory = messages.find((m) => m.id === firstId);
+  if (firstInHistory && firstInHistory.readAt !== null) ctx.fail(`message ${firstId} in booking ${victim.id} has readAt ${firstInHistory.readAt}, but only non-parties marked it read`);
+  const ownMessages = await history(ctx, own.id, [strangerBuyer, 'buyer']);
+  if (ownMessages.length) ctx.fail(`history of booking ${own.id} (the stranger's own, named only inside malformed payloads) is ${JSON.stringify(ownMessages.map((m) => ({ id: m.id, body: m.body })))}, expected empty`);
+}
+
+export const authzChecks: CheckDefinition[] = [
+  {
+    id: 'authz.join-matrix',
+    title: 'Every room kind (listing public/private, booking, presence, user) against every relation (owner, party, stranger, other role, admin), by receipt',
+    guarantee: 'contract §4 Rooms and who may join; §6.7 Authorization',
+    run: joinMatrix,
+  },
+  {
+    id: 'authz.hostile-join-payloads',
+    title: 'Hostile payloads on listing:watch, booking:join, presence:watch (mixed arrays, objects, prototype names, room names, overlong) join no room, by receipt',
+    guarantee: 'contract §2 ids, §4 Rooms; §6.7 Authorization: no socket receives an event of a room it may not join',
+    run: hostileJoins,
+  },
+  {
+    id: 'authz.non-party-writes',
+    title: 'message:send, typing:*, read:mark from non-parties (plain and hostile shapes) have no observable effect',
+    guarantee: 'contract §6.7 Authorization: no write from a non-party has any effect',
+    run: nonPartyWrites,
+  },
+];
