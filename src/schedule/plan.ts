@@ -1,5 +1,6 @@
 import { BazaarError } from '../errors.ts';
 import { parseDurationMs } from '../util/duration.ts';
+import { closest } from '../util/closest.ts';
 
 /* Executors with k6's names and meanings, turned into plain data. The config comes from a
  * person's scenario file, so every field is checked and every error names the field; the plan
@@ -366,30 +367,3 @@ function show(value: unknown): string {
   return Array.isArray(value) ? 'a list' : `a ${typeof value}`.replace('a object', 'an object');
 }
 
-/** The candidate a typo most likely meant: same letters ignoring case, or at most 2 edits away. */
-function closest(text: string, candidates: readonly string[]): string | undefined {
-  const lower = text.toLowerCase();
-  let best: string | undefined;
-  let bestDistance = 3;
-  for (const candidate of candidates) {
-    const distance = editDistance(lower, candidate.toLowerCase());
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      current[j] = Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, (previous[j - 1] as number) + cost);
-    }
-    previous = current;
-  }
-  return previous[b.length] as number;
-}

@@ -2,6 +2,7 @@ import { BazaarError } from '../errors.ts';
 import { formatStat, fromMicroseconds, isTimeStat, type ThresholdExpression } from './expression.ts';
 import type { Threshold } from './parse-thresholds.ts';
 import type { MetricSelector } from './selector.ts';
+import { closest } from '../util/closest.ts';
 
 /* Judging thresholds against what a run recorded. Anything that cannot be judged (no metric, no
  * samples, a statistic the metric does not have) fails with a reason: a threshold that silently
@@ -102,29 +103,3 @@ function quote(text: string): string {
   return `'${text}'`;
 }
 
-/** The known name a typo most likely meant: at most 2 edits away, ignoring case. */
-function closest(text: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = 3;
-  for (const candidate of candidates) {
-    const distance = editDistance(text.toLowerCase(), candidate.toLowerCase());
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      current[j] = Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, (previous[j - 1] as number) + cost);
-    }
-    previous = current;
-  }
-  return previous[b.length] as number;
-}

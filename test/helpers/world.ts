@@ -18,12 +18,19 @@ export interface TestWorld {
   listing(sellerId: string, extra?: { private?: boolean; price?: number }): Promise<any>;
   /** Buyer books a listing; returns the booking. */
   booking(buyerId: string, listingId: string): Promise<any>;
+  /** A user id unique within this world: uid('s') → 's1', 's2', … */
+  uid(prefix: string): string;
+  /** A fresh seller, buyer and a booking between them. */
+  bookingWithParties(): Promise<{ seller: string; buyer: string; booking: any }>;
+  /** Connect and join a booking room (throws when the join is refused). */
+  joined(sub: string, role: Role, bookingId: string): Promise<TestClient>;
   close(): Promise<void>;
 }
 
 export async function startWorld(options: ReferenceServerOptions = {}): Promise<TestWorld> {
   const server = await startReferenceServer({ jwtSecret: 'test-secret', ...options });
   const secret = server.jwtSecret;
+  let idCounter = 0;
   const token = (sub: string, role: Role, ttlMs = 10 * 60_000) => signToken({ sub, role, secret, ttlMs });
   const http: TestWorld['http'] = async (method, path, opts = {}) => {
     const bearer = opts.token ?? (opts.as ? token(opts.as[0], opts.as[1]) : undefined);
@@ -55,6 +62,20 @@ export async function startWorld(options: ReferenceServerOptions = {}): Promise<
       const res = await http('POST', '/api/bookings', { as: [buyerId, 'buyer'], body: { listingId } });
       if (res.status !== 201) throw new Error(`booking failed: ${res.status} ${JSON.stringify(res.body)}`);
       return res.body;
+    },
+    uid: (prefix) => `${prefix}${++idCounter}`,
+    async bookingWithParties() {
+      const seller = world.uid('s');
+      const buyer = world.uid('b');
+      const listing = await world.listing(seller);
+      const booking = await world.booking(buyer, listing.id);
+      return { seller, buyer, booking };
+    },
+    async joined(sub, role, bookingId) {
+      const client = await world.connect(sub, role);
+      const ack = await client.ack('booking:join', bookingId);
+      if (ack?.ok !== true) throw new Error(`${sub} could not join booking ${bookingId}: ${JSON.stringify(ack)}`);
+      return client;
     },
     close: () => server.close(),
   };

@@ -12,22 +12,12 @@ beforeAll(async () => {
 afterEach(() => closeAllClients());
 afterAll(() => world.close());
 
-let n = 0;
-const uid = (prefix: string) => `${prefix}${++n}`;
+const uid = (prefix: string) => world.uid(prefix);
 
-async function bookingWithParties() {
-  const seller = uid('s');
-  const buyer = uid('b');
-  const listing = await world.listing(seller);
-  const booking = await world.booking(buyer, listing.id);
-  return { seller, buyer, booking };
-}
+const bookingWithParties = () => world.bookingWithParties();
 
-async function joined(sub: string, role: 'buyer' | 'seller' | 'admin', bookingId: string): Promise<TestClient> {
-  const client = await world.connect(sub, role);
-  expect(await client.ack('booking:join', bookingId)).toEqual({ ok: true });
-  return client;
-}
+const joined = (sub: string, role: 'buyer' | 'seller' | 'admin', bookingId: string): Promise<TestClient> =>
+  world.joined(sub, role, bookingId);
 
 async function send(client: TestClient, bookingId: string, body = 'hello') {
   const ack = await client.ack('message:send', { bookingId, body, clientMsgId: uid('c') });

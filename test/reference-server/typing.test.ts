@@ -14,22 +14,12 @@ beforeAll(async () => {
 afterEach(() => closeAllClients());
 afterAll(() => world.close());
 
-let n = 0;
-const uid = (prefix: string) => `${prefix}${++n}`;
+const uid = (prefix: string) => world.uid(prefix);
 
-async function bookingWithParties() {
-  const seller = uid('s');
-  const buyer = uid('b');
-  const listing = await world.listing(seller);
-  const booking = await world.booking(buyer, listing.id);
-  return { seller, buyer, booking };
-}
+const bookingWithParties = () => world.bookingWithParties();
 
-async function joined(sub: string, role: 'buyer' | 'seller' | 'admin', bookingId: string): Promise<TestClient> {
-  const client = await world.connect(sub, role);
-  expect(await client.ack('booking:join', bookingId)).toEqual({ ok: true });
-  return client;
-}
+const joined = (sub: string, role: 'buyer' | 'seller' | 'admin', bookingId: string): Promise<TestClient> =>
+  world.joined(sub, role, bookingId);
 
 const typingOf = (client: TestClient, kind: 'typing:start' | 'typing:stop' = 'typing:start') => client.payloadsOf(kind);
 
