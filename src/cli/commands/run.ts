@@ -104,6 +104,10 @@ export function registerRun(program: Command, io: CliIo): void {
       if (progressShown) process.stderr.write('\n');
       io.out(renderSummaryText(result));
       if (result.reportDir) io.out(`report: ${result.reportDir}`);
-      io.setExitCode(exitCodeFor(result, options.allowSaturated === true));
+      const code = exitCodeFor(result, options.allowSaturated === true);
+      if (result.generator.saturated && code === ExitCode.HarnessError) {
+        io.err('failing the run: the load generator was saturated, so its latencies are not to be trusted (--allow-saturated accepts them)');
+      }
+      io.setExitCode(code);
     });
 }
