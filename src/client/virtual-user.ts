@@ -60,6 +60,8 @@ export class VirtualUser {
   private heartbeat: NodeJS.Timeout | undefined;
   private disconnectedAtUs: number | undefined;
   private closing = false;
+  /** Series per event, looked up once: re-keying a metric on every round trip costs CPU. */
+  private readonly ackSeries = new Map<string, ReturnType<MetricsSink['latency']>>();
 
   constructor(options: VirtualUserOptions) {
     this.options = options;
@@ -249,11 +251,13 @@ export class VirtualUser {
       metrics.counter('errors', { code: 'not_connected', source: event }).add();
       return { ok: false, error: { code: 'not_connected', message: `${this.userId} never connected` } };
     }
+    let series = this.ackSeries.get(event);
+    if (!series) this.ackSeries.set(event, (series = metrics.latency('ack', { event })));
     const startUs = nowUs();
     const lagUs = this.options.timing.lagUs;
     try {
       const response = (await socket.timeout(ackTimeoutMs).emitWithAck(event, payload)) as Ack<T>;
-      metrics.latency('ack', { event }).record(startUs, nowUs(), lagUs === undefined ? undefined : startUs - lagUs);
+      series.record(startUs, nowUs(), lagUs === undefined ? undefined : startUs - lagUs);
       if (!response || response.ok !== true) {
         const code = typeof response?.error?.code === 'string' ? response.error.code : 'bad_ack';
         metrics.counter('errors', { code, source: event }).add();
@@ -262,7 +266,7 @@ export class VirtualUser {
     } catch {
       // A lost ack is a sample at the timeout, never a dropped one: the tail stays visible.
       const timeoutUs = ackTimeoutMs * 1000;
-      metrics.latency('ack', { event }).recordValueUs(timeoutUs + (lagUs ?? 0), timeoutUs);
+      series.recordValueUs(timeoutUs + (lagUs ?? 0), timeoutUs);
       metrics.counter('ack_timeouts', { event }).add();
       metrics.counter('errors', { code: 'ack_timeout', source: event }).add();
       return { ok: false, error: { code: 'ack_timeout', message: `no ack for ${event} within ${ackTimeoutMs} ms` } };
@@ -302,7 +306,6 @@ export class VirtualUser {
       // forceNew: socket.io-client would otherwise multiplex users onto one cached Manager.
       forceNew: true,
       transports,
-      upgrade: options.transport === 'mixed',
       // A fresh token on every (re)connect, as a browser app fetches one.
       auth: (cb) => {
         Promise.resolve(options.token(this.userId, this.role)).then(
@@ -310,11 +313,9 @@ export class VirtualUser {
           () => cb({}),
         );
       },
-      // Browser defaults: exponential backoff with jitter.
-      reconnection: true,
-      reconnectionDelay: 1_000,
-      reconnectionDelayMax: 5_000,
-      randomizationFactor: 0.5,
+      // Reconnection is left at socket.io-client's defaults, which are a browser's: exponential
+      // backoff from 1 s to 5 s with 0.5 jitter. Not spelling them out keeps engine.io-client's
+      // per-transport options object small enough to stay a fast V8 object (bench/README.md).
       timeout: options.connectTimeoutMs,
       ...(options.localAddress ? { localAddress: options.localAddress } : {}),
     } as Parameters<typeof io>[1]);

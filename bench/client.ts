@@ -1,0 +1,78 @@
+/* One client in its own process, so that its CPU and RSS are its own. Started by bench/run.ts:
+ *
+ *   node --expose-gc bench/client.ts --client floor|socketio|bazaar --mode load|idle --url http://127.0.0.1:PORT [...]
+ *
+ * Prints one JSON line (a LoadResult or IdleResult) on stdout; progress goes to stderr.
+ * Exits 1 if the phase could not be run. */
+import { parseArgs } from 'node:util';
+import { runIdle, runLoad, type BenchClient } from './workload.ts';
+
+/** The listing every round trip watches; the bench server answers any id. */
+export const BENCH_LISTING_ID = 'bench-listing';
+
+const { values } = parseArgs({
+  options: {
+    client: { type: 'string' },
+    mode: { type: 'string' },
+    url: { type: 'string' },
+    users: { type: 'string', default: '300' },
+    'think-ms': { type: 'string', default: '100' },
+    'warmup-ms': { type: 'string', default: '3000' },
+    'window-ms': { type: 'string', default: '15000' },
+    'baseline-users': { type: 'string', default: '100' },
+    'hold-ms': { type: 'string', default: '2000' },
+    'connect-concurrency': { type: 'string', default: '50' },
+    core: { type: 'string' },
+  },
+});
+
+const log = (line: string) => process.stderr.write(`  ${line}\n`);
+
+async function main(): Promise<void> {
+  const url = values.url;
+  if (!url) throw new Error('--url is required');
+  const client = await pickClient(values.client, url);
+  const connectConcurrency = positive('connect-concurrency');
+  const result =
+    values.mode === 'load'
+      ? await runLoad(client, {
+          users: positive('users'),
+          thinkMs: positive('think-ms'),
+          warmupMs: positive('warmup-ms'),
+          windowMs: positive('window-ms'),
+          connectConcurrency,
+          ...(values.core !== undefined ? { core: Number(values.core) } : {}),
+          log,
+        })
+      : values.mode === 'idle'
+        ? await runIdle(client, {
+            users: positive('users'),
+            baselineUsers: positive('baseline-users'),
+            holdMs: positive('hold-ms'),
+            connectConcurrency,
+            log,
+          })
+        : undefined;
+  if (!result) throw new Error(`--mode must be load or idle, not ${values.mode}`);
+  process.stdout.write(`${JSON.stringify(result)}\n`, () => process.exit(0));
+}
+
+/** Imported on demand: the floor's process should not load bazaar (its RSS and start-up are its own). */
+async function pickClient(name: string | undefined, url: string): Promise<BenchClient> {
+  if (name === 'floor') return (await import('./floor-client.ts')).createFloorClient(url, BENCH_LISTING_ID);
+  if (name === 'socketio') return (await import('./socketio-client.ts')).createSocketIoClient(url, BENCH_LISTING_ID);
+  if (name === 'bazaar') return (await import('./bazaar-client.ts')).createBazaarClient(url, BENCH_LISTING_ID);
+  throw new Error(`--client must be floor, socketio or bazaar, not ${name}`);
+}
+
+function positive(flag: keyof typeof values): number {
+  const value = Number(values[flag]);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`--${flag} must be a number ≥ 0, not ${values[flag]}`);
+  return value;
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench client failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  // Open sockets would keep the process alive: leave now.
+  process.exit(1);
+});

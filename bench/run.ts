@@ -1,0 +1,339 @@
+/* `npm run bench`: bazaar's generator overhead against a floor, in one run.
+ *
+ * Starts bench/server.ts as its own process, then runs the same workload with each client, one
+ * after the other, each in its own process against that server: the floor (a raw WebSocket client speaking the
+ * Engine.IO/Socket.IO framing by hand) and bazaar (VirtualUser with every metric on). Prints CPU
+ * per acked round trip, latency and RSS per idle connected user, each with its ratio to the floor,
+ * and the targets of issue 5 ("Speed and memory") as PASS/MISS. Benchmarks report: the exit code
+ * is 0 whatever the figures, and 1 only if the bench itself could not run. */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, totalmem } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { parseDurationMs } from '../src/util/duration.ts';
+import { renderBench, round2, summarize, type ClientName, type RoundResult } from './summary.ts';
+import type { IdleResult, LoadResult } from './workload.ts';
+
+const HELP = `Usage: npm run bench -- [options]
+
+Measures bazaar's client layer against a raw-WebSocket floor client on the same workload.
+
+  --duration <d>      measured window of the load phase (default 15s)
+  --warmup <d>        load before the window opens, not measured (default 3s)
+  --users <n>         users in the load phase (default 300)
+  --think <d>         think time between a user's acked round trips (default 100ms)
+  --idle <n>          idle connected users for the RSS figure (default 2000; 10000 for the full figure)
+  --idle-baseline <n> users connected before the first RSS reading (default 100)
+  --hold <d>          how long the idle users are held before the second reading (default 2s)
+  --rounds <n>        repeat the pair, alternating which client goes first; medians reported (default 1)
+  --with-socketio     also run a plain socket.io-client loop (emit with an ack callback), to tell
+                      the library's cost from bazaar's own
+  --no-pin            do not pin server and clients to separate cores with taskset
+  --profile           write V8 CPU profiles of each client process to reports/
+  -h, --help          this text
+`;
+
+const benchDir = dirname(fileURLToPath(import.meta.url));
+const rootDir = dirname(benchDir);
+const children = new Set<ChildProcess>();
+
+interface BenchOptions {
+  windowMs: number;
+  warmupMs: number;
+  users: number;
+  thinkMs: number;
+  idleUsers: number;
+  idleBaselineUsers: number;
+  holdMs: number;
+  rounds: number;
+  clients: ClientName[];
+  pin: boolean;
+  profileDir: string | undefined;
+  /** Why the run is not pinned, if it is not. */
+  unpinnedBecause: string | undefined;
+}
+
+interface ServerStats {
+  acks: number;
+  cpuUs: number;
+  connections: number;
+  rss: number;
+}
+
+function parseOptions(argv: string[], startedAt: Date): BenchOptions | undefined {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      duration: { type: 'string', default: '15s' },
+      warmup: { type: 'string', default: '3s' },
+      users: { type: 'string', default: '300' },
+      think: { type: 'string', default: '100ms' },
+      idle: { type: 'string', default: '2000' },
+      'idle-baseline': { type: 'string', default: '100' },
+      hold: { type: 'string', default: '2s' },
+      rounds: { type: 'string', default: '1' },
+      'with-socketio': { type: 'boolean', default: false },
+      'no-pin': { type: 'boolean', default: false },
+      profile: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) return undefined;
+  const count = (flag: string, text: string, min: number) => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < min) throw new Error(`--${flag} must be a whole number ≥ ${min}, not "${text}"`);
+    return n;
+  };
+  const unpinnedBecause = values['no-pin'] ? '--no-pin' : whyNotPinnable();
+  return {
+    windowMs: parseDurationMs(values.duration, '--duration'),
+    warmupMs: parseDurationMs(values.warmup, '--warmup'),
+    users: count('users', values.users, 1),
+    thinkMs: parseDurationMs(values.think, '--think'),
+    idleUsers: count('idle', values.idle, 1),
+    idleBaselineUsers: count('idle-baseline', values['idle-baseline'], 1),
+    holdMs: parseDurationMs(values.hold, '--hold'),
+    rounds: count('rounds', values.rounds, 1),
+    clients: values['with-socketio'] ? ['floor', 'socketio', 'bazaar'] : ['floor', 'bazaar'],
+    pin: unpinnedBecause === undefined,
+    profileDir: values.profile ? join(rootDir, 'reports', `bench-${timestamp(startedAt)}-profiles`) : undefined,
+    unpinnedBecause,
+  };
+}
+
+/** Undefined when taskset exists, works here, and there are two cores to put things on. */
+function whyNotPinnable(): string | undefined {
+  if (availableParallelism() < 2) return 'one core';
+  const probe = spawnSync('taskset', ['-c', '0', process.execPath, '-e', '0'], { stdio: 'ignore' });
+  return probe.status === 0 ? undefined : 'taskset is missing or does not work here';
+}
+
+/** Server on core 1, clients on core 0 (when pinning), as in research/perf-baseline.md. */
+function nodeCommand(core: number, pin: boolean, args: string[]): [string, string[]] {
+  return pin ? ['taskset', ['-c', String(core), process.execPath, ...args]] : [process.execPath, args];
+}
+
+async function main(): Promise<void> {
+  const startedAt = new Date();
+  let options: BenchOptions | undefined;
+  try {
+    options = parseOptions(process.argv.slice(2), startedAt);
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n\n${HELP}`);
+    process.exitCode = 2;
+    return;
+  }
+  if (!options) {
+    process.stdout.write(HELP);
+    return;
+  }
+
+  const note = (line: string) => process.stderr.write(`${line}\n`);
+  note(
+    options.pin
+      ? 'pinned with taskset: server on CPU 1, each client on CPU 0'
+      : `not pinned (${options.unpinnedBecause}): server and clients share the cores, figures are noisier`,
+  );
+  const server = await startServer(options.pin);
+  const rounds: RoundResult[] = [];
+  try {
+    note(`bench server on ${server.url} (pid ${server.child.pid})`);
+    for (let round = 1; round <= options.rounds; round++) {
+      // Alternate who goes first so that drift on the machine does not always favour one side.
+      const order: ClientName[] = round % 2 === 1 ? [...options.clients] : [...options.clients].reverse();
+      const load = {} as RoundResult['load'];
+      const idle = {} as RoundResult['idle'];
+      for (const client of order) {
+        note(`round ${round}/${options.rounds}, ${client}: load, ${options.users} users, ${options.thinkMs} ms think`);
+        await server.settle();
+        const before = await server.stats();
+        const result = await runClient<LoadResult>(options, server.url, client, 'load', [
+          '--users', String(options.users),
+          '--think-ms', String(options.thinkMs),
+          '--warmup-ms', String(options.warmupMs),
+          '--window-ms', String(options.windowMs),
+          ...(options.pin ? ['--core', '0'] : []),
+        ]);
+        const after = await server.stats();
+        // Over the whole phase (connects and warm-up too): shows whether the server kept up.
+        const serverCpuUsPerAck = after.acks > before.acks ? round2((after.cpuUs - before.cpuUs) / (after.acks - before.acks)) : 0;
+        load[client] = { ...result, serverCpuUsPerAck };
+      }
+      for (const client of order) {
+        note(`round ${round}/${options.rounds}, ${client}: ${options.idleUsers} idle users`);
+        await server.settle();
+        idle[client] = await runClient<IdleResult>(options, server.url, client, 'idle', [
+          '--users', String(options.idleUsers),
+          '--baseline-users', String(options.idleBaselineUsers),
+          '--hold-ms', String(options.holdMs),
+        ]);
+      }
+      rounds.push({ round, order, load, idle });
+    }
+  } finally {
+    await server.close();
+  }
+
+  const summary = summarize(rounds, options.clients, options);
+  process.stdout.write(`${renderBench(summary, options.clients, options, process.version)}\n`);
+  const file = join(rootDir, 'reports', `bench-${timestamp(startedAt)}.json`);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(
+    file,
+    `${JSON.stringify(
+      {
+        startedAt: startedAt.toISOString(),
+        command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+        machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGb: round2(totalmem() / 2 ** 30), node: process.version },
+        pinned: options.pin,
+        options,
+        summary,
+        rounds,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  process.stdout.write(`\nresult: ${relative(process.cwd(), file)}\n`);
+  if (options.profileDir) process.stdout.write(`CPU profiles: ${relative(process.cwd(), options.profileDir)}/\n`);
+}
+
+// ---- processes ----
+
+interface BenchServer {
+  url: string;
+  child: ChildProcess;
+  stats(): Promise<ServerStats>;
+  /** Collect the server's garbage and give it a second, so one phase's leftovers do not land in the next. */
+  settle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+function startServer(pin: boolean): Promise<BenchServer> {
+  const [command, args] = nodeCommand(1, pin, ['--expose-gc', join(benchDir, 'server.ts')]);
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  children.add(child);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  exited.then(() => children.delete(child));
+
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => fail(new Error('the bench server did not print its port within 10 s')), 10_000);
+    const fail = (error: Error) => {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(error);
+    };
+    child.once('error', (error) => fail(new Error(`cannot start the bench server: ${error.message}`)));
+    const onEarlyExit = (code: number | null) => fail(new Error(`the bench server exited (code ${code}) before listening`));
+    child.once('exit', onEarlyExit);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const newline = out.indexOf('\n');
+      if (newline < 0) return;
+      clearTimeout(timer);
+      child.off('exit', onEarlyExit);
+      const { port } = JSON.parse(out.slice(0, newline)) as { port: number };
+      resolve({
+        url: `http://127.0.0.1:${port}`,
+        child,
+        stats: () => ask(child, 'stats', (message) => typeof message === 'object' && message !== null) as Promise<ServerStats>,
+        async settle() {
+          await ask(child, 'gc', (message) => message === 'gc-done');
+          await new Promise((resolveSleep) => setTimeout(resolveSleep, 1_000));
+        },
+        async close() {
+          if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+          const killTimer = setTimeout(() => child.kill('SIGKILL'), 3_000);
+          await exited;
+          clearTimeout(killTimer);
+        },
+      });
+    });
+  });
+}
+
+/** Send the server a message over IPC and wait for the answer that `isAnswer` recognises. */
+function ask(child: ChildProcess, question: string, isAnswer: (message: unknown) => boolean): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.off('message', onMessage);
+      reject(new Error(`the bench server did not answer "${question}" within 5 s`));
+    }, 5_000);
+    const onMessage = (message: unknown) => {
+      if (!isAnswer(message)) return;
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      resolve(message);
+    };
+    child.on('message', onMessage);
+    child.send(question);
+  });
+}
+
+function runClient<T>(options: BenchOptions, url: string, client: ClientName, mode: 'load' | 'idle', extra: string[]): Promise<T> {
+  const nodeFlags = ['--expose-gc'];
+  if (options.profileDir) {
+    mkdirSync(options.profileDir, { recursive: true });
+    nodeFlags.push('--cpu-prof', '--cpu-prof-dir', options.profileDir, '--cpu-prof-name', `${client}-${mode}-${Date.now()}.cpuprofile`);
+  }
+  const [command, args] = nodeCommand(0, options.pin, [
+    ...nodeFlags,
+    join(benchDir, 'client.ts'),
+    '--client', client,
+    '--mode', mode,
+    '--url', url,
+    ...extra,
+  ]);
+  const limitMs =
+    mode === 'load' ? options.warmupMs + options.windowMs + 60_000 : options.holdMs + 60_000 + options.idleUsers * 10;
+  return new Promise<T>((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    children.add(child);
+    let out = '';
+    child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`the ${client} ${mode} phase did not finish within ${Math.round(limitMs / 1000)} s`));
+    }, limitMs);
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(new Error(`cannot start the ${client} client: ${error.message}`));
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      children.delete(child);
+      const line = out.trim().split('\n').at(-1) ?? '';
+      if (code !== 0) {
+        reject(new Error(`the ${client} ${mode} phase failed (exit ${code ?? signal}); its error is above`));
+        return;
+      }
+      try {
+        resolve(JSON.parse(line) as T);
+      } catch {
+        reject(new Error(`the ${client} ${mode} phase printed no result (stdout: ${JSON.stringify(out.slice(0, 200))})`));
+      }
+    });
+  });
+}
+
+// ---- small helpers ----
+
+function timestamp(date: Date): string {
+  return date.toISOString().replace(/[:.]/g, '-').replace('T', '_').slice(0, 19);
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    for (const child of children) child.kill('SIGKILL');
+    process.exit(130);
+  });
+}
+
+main().catch((error: unknown) => {
+  for (const child of children) child.kill('SIGKILL');
+  process.stderr.write(`bench failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});

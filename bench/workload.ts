@@ -1,0 +1,343 @@
+/* The workload both clients run, so that only the client layer differs between them.
+ *
+ * load: U users connect, then each loops "acked round trip, think" (closed model). After a
+ *   warm-up, a measured window: process CPU (user + system, every thread) over the round trips
+ *   completed in the window, and the latency of each as the driver sees it (exact percentiles).
+ * idle: a few users first (start-up, JIT and pools out of the way), then the heap is collected and
+ *   RSS read; then N more users connect, do one round trip each and stay connected; after a hold
+ *   the heap is collected and RSS read again. The difference over N is the cost of holding one. */
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+
+export interface BenchUser {
+  /** Resolves once the Socket.IO handshake is done; rejects if it cannot be. */
+  connect(): Promise<void>;
+  /** One acked emit; `done(ok)` once the ack came (ok false: an error or no ack). */
+  roundTrip(done: (ok: boolean) => void): void;
+  close(): void;
+}
+
+export interface BenchClient {
+  name: string;
+  describe: string;
+  createUser(index: number): BenchUser;
+  /** Called when the measured window opens (e.g. to restart a client's own histograms). */
+  markWindowStart?(): void;
+  /** Extra figures the client reports about the window. */
+  windowReport?(): Record<string, unknown>;
+}
+
+export interface LoadOptions {
+  users: number;
+  thinkMs: number;
+  warmupMs: number;
+  windowMs: number;
+  connectConcurrency: number;
+  /** The core this process is pinned to: other processes' use of it in the window is reported. */
+  core?: number;
+  log: (line: string) => void;
+}
+
+export interface LatencyFigures {
+  count: number;
+  p50Ms: number;
+  p90Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+export interface LoadResult {
+  mode: 'load';
+  client: string;
+  describe: string;
+  users: number;
+  connected: number;
+  thinkMs: number;
+  warmupMs: number;
+  windowMs: number;
+  roundTrips: number;
+  failedRoundTrips: number;
+  roundTripsPerSec: number;
+  cpuUs: number;
+  cpuUsPerRoundTrip: number;
+  /** Share of one core the process used in the window: near 100 means the client was the limit. */
+  cpuPercent: number;
+  eventLoopUtilization: number;
+  /** Per round trip in the window: read and write system calls, and times the process slept and woke. */
+  syscallsPerRoundTrip: { reads: number; writes: number } | undefined;
+  wakeupsPerRoundTrip: number;
+  /** Share of the pinned core used by other processes in the window (undefined: not pinned). */
+  foreignCpuPercent: number | undefined;
+  latency: LatencyFigures;
+  rssMb: number;
+  maxRssMb: number;
+  extra: Record<string, unknown>;
+}
+
+export interface IdleOptions {
+  users: number;
+  baselineUsers: number;
+  holdMs: number;
+  connectConcurrency: number;
+  log: (line: string) => void;
+}
+
+export interface IdleResult {
+  mode: 'idle';
+  client: string;
+  describe: string;
+  users: number;
+  baselineUsers: number;
+  connected: number;
+  failed: number;
+  connectSeconds: number;
+  /** Whether the heap was collected before each reading (node --expose-gc). */
+  gcBeforeReadings: boolean;
+  rssBeforeMb: number;
+  rssAfterMb: number;
+  maxRssMb: number;
+  heapBeforeMb: number;
+  heapAfterMb: number;
+  /** RSS per user after a compacting GC: what holding one user costs. */
+  rssKbPerUser: number;
+  /** The same after plain gc() only: includes heap headroom left by the connect burst. */
+  rssPlainGcKbPerUser: number;
+  heapKbPerUser: number;
+  /** Heap the V8 has reserved (used or not) per user: heapUsed's share is the live part. */
+  heapTotalKbPerUser: number;
+  /** Memory outside the JS heap that V8 knows of (Buffers, ArrayBuffers) per user. */
+  externalKbPerUser: number;
+  holdCpuPercent: number;
+}
+
+export async function runLoad(client: BenchClient, options: LoadOptions): Promise<LoadResult> {
+  const { users: userCount, thinkMs, warmupMs, windowMs, log } = options;
+  const users = Array.from({ length: userCount }, (_, i) => client.createUser(i));
+  const connected = await connectAll(users, options.connectConcurrency);
+  if (connected.length === 0) throw new Error(`${client.name}: no user could connect`);
+  log(`${client.name}: ${connected.length}/${userCount} users connected; warm-up ${warmupMs / 1000}s, then ${windowMs / 1000}s measured`);
+
+  // Room for every round trip the window can hold at the planned rate, with slack; grows if not.
+  let latencies = new Float64Array(Math.ceil((userCount * (windowMs + 1_000)) / Math.max(1, thinkMs)) + 1_024);
+  let count = 0;
+  let failed = 0;
+  let measuring = false;
+  let stopping = false;
+  let inFlight = 0;
+
+  const loop = (user: BenchUser) => {
+    const step = () => {
+      if (stopping) return;
+      inFlight++;
+      const startMs = performance.now();
+      user.roundTrip((ok) => {
+        const endMs = performance.now();
+        inFlight--;
+        if (measuring) {
+          if (count === latencies.length) latencies = grow(latencies);
+          latencies[count++] = endMs - startMs;
+          if (!ok) failed++;
+        }
+        if (!stopping) setTimeout(step, thinkMs);
+      });
+    };
+    // A random first think spreads the users over the think time instead of bursting together.
+    setTimeout(step, Math.random() * thinkMs);
+  };
+  for (const user of connected) loop(user);
+
+  await sleep(warmupMs);
+  client.markWindowStart?.();
+  measuring = true;
+  const cpu0 = process.cpuUsage();
+  const core0 = coreBusyMs(options.core);
+  const io0 = syscalls();
+  const wakeups0 = process.resourceUsage().voluntaryContextSwitches;
+  const elu0 = performance.eventLoopUtilization();
+  const t0 = performance.now();
+  await sleep(windowMs);
+  const cpu = process.cpuUsage(cpu0);
+  const core1 = coreBusyMs(options.core);
+  const io1 = syscalls();
+  const wakeups = process.resourceUsage().voluntaryContextSwitches - wakeups0;
+  const elu = performance.eventLoopUtilization(elu0);
+  const elapsedMs = performance.now() - t0;
+  measuring = false;
+  const extra = client.windowReport?.() ?? {};
+  const roundTrips = count;
+  const memory = process.memoryUsage();
+
+  stopping = true;
+  // Let the round trips in flight finish so nothing is torn down mid-ack.
+  for (let waited = 0; inFlight > 0 && waited < 2_000; waited += 20) await sleep(20);
+  for (const user of connected) user.close();
+
+  const cpuUs = cpu.user + cpu.system;
+  const foreignCpuPercent =
+    core0 === undefined || core1 === undefined ? undefined : Math.max(0, round(((core1 - core0 - cpuUs / 1000) / elapsedMs) * 100, 1));
+  return {
+    mode: 'load',
+    client: client.name,
+    describe: client.describe,
+    users: userCount,
+    connected: connected.length,
+    thinkMs,
+    warmupMs,
+    windowMs: round(elapsedMs, 1),
+    roundTrips,
+    failedRoundTrips: failed,
+    roundTripsPerSec: round((roundTrips / elapsedMs) * 1000, 1),
+    cpuUs,
+    cpuUsPerRoundTrip: roundTrips ? round(cpuUs / roundTrips, 2) : 0,
+    cpuPercent: round((cpuUs / 1000 / elapsedMs) * 100, 1),
+    eventLoopUtilization: round(elu.utilization, 3),
+    syscallsPerRoundTrip:
+      io0 && io1 && roundTrips
+        ? { reads: round((io1.reads - io0.reads) / roundTrips, 2), writes: round((io1.writes - io0.writes) / roundTrips, 2) }
+        : undefined,
+    wakeupsPerRoundTrip: roundTrips ? round(wakeups / roundTrips, 2) : 0,
+    foreignCpuPercent,
+    latency: latencyFigures(latencies.subarray(0, count)),
+    rssMb: round(memory.rss / 1_048_576, 1),
+    maxRssMb: round(process.resourceUsage().maxRSS / 1024, 1),
+    extra,
+  };
+}
+
+export async function runIdle(client: BenchClient, options: IdleOptions): Promise<IdleResult> {
+  const { users: userCount, baselineUsers, log } = options;
+  const gc = (globalThis as { gc?: (options?: object) => void }).gc;
+  /** Collect the heap: plain full GCs, then one that also gives unused heap pages back. */
+  const collect = async () => {
+    if (!gc) return { plain: process.memoryUsage(), compacted: process.memoryUsage() };
+    // A few rounds with turns of the loop between: sockets release buffers in callbacks.
+    for (let i = 0; i < 3; i++) {
+      gc();
+      await sleep(50);
+    }
+    const plain = process.memoryUsage();
+    // A connect burst leaves the heap sized for its garbage; a plain gc() keeps those pages, so RSS
+    // would count headroom as per-user cost. V8's last-resort flavour compacts and releases them.
+    gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+    await sleep(50);
+    return { plain, compacted: process.memoryUsage() };
+  };
+  const handshakeAndAck = async (users: BenchUser[]) => {
+    const connected = await connectAll(users, options.connectConcurrency);
+    await Promise.all(connected.map((user) => new Promise<boolean>((resolve) => user.roundTrip(resolve))));
+    return connected;
+  };
+
+  const baseline = await handshakeAndAck(Array.from({ length: baselineUsers }, (_, i) => client.createUser(i)));
+  if (baseline.length < baselineUsers) throw new Error(`${client.name}: only ${baseline.length}/${baselineUsers} baseline users connected`);
+  const { compacted: before } = await collect();
+
+  log(`${client.name}: connecting ${userCount} idle users (after ${baselineUsers} baseline users)`);
+  const t0 = performance.now();
+  const idle = await handshakeAndAck(Array.from({ length: userCount }, (_, i) => client.createUser(baselineUsers + i)));
+  const connectSeconds = (performance.now() - t0) / 1000;
+  const cpuHold0 = process.cpuUsage();
+  const hold0 = performance.now();
+  await sleep(options.holdMs);
+  const holdCpu = process.cpuUsage(cpuHold0);
+  const holdElapsedMs = performance.now() - hold0;
+  const { plain: afterPlain, compacted: after } = await collect();
+  const connectedIdle = idle.length;
+  for (const user of [...baseline, ...idle]) user.close();
+
+  const perUser = (bytes: number) => (connectedIdle ? round(bytes / 1024 / connectedIdle, 2) : 0);
+  return {
+    mode: 'idle',
+    client: client.name,
+    describe: client.describe,
+    users: userCount,
+    baselineUsers,
+    connected: connectedIdle,
+    failed: userCount - connectedIdle,
+    connectSeconds: round(connectSeconds, 2),
+    gcBeforeReadings: gc !== undefined,
+    rssBeforeMb: round(before.rss / 1_048_576, 1),
+    rssAfterMb: round(after.rss / 1_048_576, 1),
+    maxRssMb: round(process.resourceUsage().maxRSS / 1024, 1),
+    heapBeforeMb: round(before.heapUsed / 1_048_576, 1),
+    heapAfterMb: round(after.heapUsed / 1_048_576, 1),
+    rssKbPerUser: perUser(after.rss - before.rss),
+    rssPlainGcKbPerUser: perUser(afterPlain.rss - before.rss),
+    heapKbPerUser: perUser(after.heapUsed - before.heapUsed),
+    heapTotalKbPerUser: perUser(after.heapTotal - before.heapTotal),
+    externalKbPerUser: perUser(after.external - before.external),
+    holdCpuPercent: round(((holdCpu.user + holdCpu.system) / 1000 / holdElapsedMs) * 100, 1),
+  };
+}
+
+/** Connect with at most `concurrency` handshakes in flight; the users that made it, in order. */
+async function connectAll(users: BenchUser[], concurrency: number): Promise<BenchUser[]> {
+  const ok = new Array<boolean>(users.length).fill(false);
+  let next = 0;
+  const worker = async () => {
+    while (next < users.length) {
+      const i = next++;
+      try {
+        await (users[i] as BenchUser).connect();
+        ok[i] = true;
+      } catch {
+        // counted below as a user that did not connect
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, users.length) }, worker));
+  return users.filter((_, i) => ok[i]);
+}
+
+/** Exact nearest-rank percentiles over every sample. */
+export function latencyFigures(samples: Float64Array<ArrayBufferLike>): LatencyFigures {
+  const sorted = Float64Array.from(samples).sort();
+  const at = (p: number) => {
+    if (sorted.length === 0) return 0;
+    const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+    return round(sorted[index] as number, 3);
+  };
+  return { count: sorted.length, p50Ms: at(50), p90Ms: at(90), p99Ms: at(99), maxMs: at(100) };
+}
+
+/** Busy time of one core so far, from /proc/stat (Linux; USER_HZ is 100 there). */
+function coreBusyMs(core: number | undefined): number | undefined {
+  if (core === undefined) return undefined;
+  try {
+    const line = readFileSync('/proc/stat', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith(`cpu${core} `));
+    if (!line) return undefined;
+    // user nice system idle iowait irq softirq steal ...
+    const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
+    return ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Read and write system calls of this process so far (Linux /proc/self/io). */
+function syscalls(): { reads: number; writes: number } | undefined {
+  try {
+    const text = readFileSync('/proc/self/io', 'utf8');
+    const field = (name: string) => Number(new RegExp(`^${name}: (\\d+)`, 'm').exec(text)?.[1]);
+    const reads = field('syscr');
+    const writes = field('syscw');
+    return Number.isFinite(reads) && Number.isFinite(writes) ? { reads, writes } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function grow(array: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> {
+  const bigger = new Float64Array(array.length * 2);
+  bigger.set(array);
+  return bigger;
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+const round = (value: number, digits: number) => {
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
+};
