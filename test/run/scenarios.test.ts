@@ -33,3 +33,11 @@ describe('every shipped scenario runs against the embedded server', () => {
     expect(result.partial).toBe(false);
   }, 60_000);
 });
+
+describe('transports', () => {
+  it.each(['polling', 'mixed'] as const)('smoke passes over %s', async (transport) => {
+    const result = await startRun({ scenario: 'smoke', transport, reportDir: mkdtempSync(join(tmpdir(), `bazaar-${transport}-`)) });
+    expect(result.status).toBe('passed');
+    expect(result.metrics.counters.filter((c) => c.name === 'errors')).toEqual([]);
+  }, 60_000);
+});
