@@ -26,6 +26,7 @@ import {
   type ThresholdResult,
 } from '../thresholds/index.ts';
 import { parseDurationMs } from '../util/duration.ts';
+import { connectionWarning, openFilesLimit } from './preflight.ts';
 import { judgeGeneratorHealth, startHealthSampler, type GeneratorHealth } from './generator-health.ts';
 import { runGroup, type GroupRun } from './run-group.ts';
 import { seedWorld, type SeedProgress } from './seed-world.ts';
@@ -166,6 +167,11 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
     throw new BazaarError('BAZAAR_NO_SECRET', `no way to mint tokens for ${options.target}`,
       'pass --jwt-secret S (the server\'s HS256 secret), or --token-module FILE for servers with their own login');
   }
+
+  // Every VU may hold a buyer and a seller connection: warn before a run that cannot fit.
+  const plannedConnections = 2 * [...plans.values()].reduce((sum, plan) => sum + plan.maxVUs, 0);
+  const warning = connectionWarning(plannedConnections, openFilesLimit(), options.localAddresses?.length ?? 1);
+  if (warning) notice(`warning: ${warning}`);
 
   const startedAt = new Date();
   const embedded = !options.target;

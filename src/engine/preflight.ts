@@ -1,0 +1,32 @@
+import { readFileSync } from 'node:fs';
+
+/** The soft limit on open files of this process (Linux), or undefined where it cannot be read. */
+export function openFilesLimit(limitsText?: string): number | undefined {
+  let text = limitsText;
+  if (text === undefined) {
+    try {
+      text = readFileSync('/proc/self/limits', 'utf8');
+    } catch {
+      return undefined;
+    }
+  }
+  const match = /^Max open files\s+(\d+|unlimited)\s+/m.exec(text);
+  if (!match) return undefined;
+  return match[1] === 'unlimited' ? Infinity : Number(match[1]);
+}
+
+/**
+ * A warning when a run may open more connections than the process may hold files, or than one
+ * source address has ephemeral ports for; undefined when it fits.
+ */
+export function connectionWarning(plannedConnections: number, filesLimit: number | undefined, sourceAddresses: number): string | undefined {
+  const needed = plannedConnections + 200; // stdio, the embedded server's pipes, HTTP sockets
+  if (filesLimit !== undefined && needed > filesLimit) {
+    return `this run may open about ${plannedConnections} connections but the process may hold only ${filesLimit} open files: raise it first (ulimit -n ${needed * 2})`;
+  }
+  const perAddress = plannedConnections / Math.max(1, sourceAddresses);
+  if (perAddress > 28_000) {
+    return `about ${Math.round(perAddress)} connections per source address exceeds the ~28k ephemeral ports of one address: spread them with --local-addresses 127.0.0.2-127.0.0.9`;
+  }
+  return undefined;
+}
