@@ -4,3 +4,5 @@ export type { Store } from './store/store.ts';
 export type { PresenceStore } from './presence/presence-store.ts';
 export { DEFECTS, findDefect } from './defects/index.ts';
 export type { Defect } from './defects/index.ts';
+export { ADAPTERS, isAdapterName } from './cluster/redis-mode.ts';
+export type { AdapterName } from './cluster/redis-mode.ts';

@@ -108,7 +108,8 @@ export async function startMetricsListener(
           : `cannot start the metrics listener on ${options.host}:${options.port}: ${error.message}`;
       reject(Object.assign(new Error(message, { cause: error }), { code: error.code }));
     });
-    server.listen(options.port, options.host, () => resolve());
+    // exclusive: in a cluster worker, port 0 would otherwise be one port shared by all workers.
+    server.listen({ port: options.port, host: options.host, exclusive: true }, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   return {

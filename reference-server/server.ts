@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
-import { Server } from 'socket.io';
+import { Server, type ServerOptions } from 'socket.io';
 import { LIMITS, UNAUTHORIZED_MESSAGE } from '../src/contract/index.ts';
 import { authenticate } from './auth.ts';
 import type { Fanout, ServerContext } from './context.ts';
@@ -12,12 +12,15 @@ import { sendError } from './http/json.ts';
 import { createServerMetrics, hostForUrl, startMetricsListener, type MetricsListener } from './metrics.ts';
 import { createMemoryPresenceStore, type PresenceStore } from './presence/presence-store.ts';
 import { createMemoryTypingGate } from './presence/typing-gate.ts';
-import { createKeyedSerial } from './serial.ts';
+import { createKeyedSerial, type KeyedSerial } from './serial.ts';
 import type { BazaarSocket } from './sockets/define-handler.ts';
 import { createConnectionHandler } from './sockets/connection.ts';
 import { createMemoryStore } from './store/memory-store.ts';
 import { findDefect, type DefectOverrides } from './defects/index.ts';
 import type { Store } from './store/store.ts';
+import { startOrderedFanout, type OrderedFanout } from './cluster/ordered-fanout.ts';
+import { guardSessionRestore, recheckRecoveredRooms } from './cluster/recovery.ts';
+import { connectRedisMode, isAdapterName, ADAPTERS, type AdapterName, type RedisMode, type RedisModeOptions } from './cluster/redis-mode.ts';
 
 export interface ReferenceServerOptions {
   /** HS256 secret for every token. Default: a random one (read it back from the result). */
@@ -41,6 +44,25 @@ export interface ReferenceServerOptions {
   defect?: string;
   store?: Store;
   presence?: PresenceStore;
+  /**
+   * Redis mode (docs/scaling.md): store, presence and typing gate on this Redis, the chosen
+   * adapter, and the ordered fan-out, so that several nodes serve one marketplace.
+   */
+  redis?: RedisModeOptions;
+  /** Which Socket.IO adapter in Redis mode. Default 'redis' (classic pub/sub). */
+  adapter?: AdapterName;
+  /**
+   * How events reach rooms in Redis mode: 'ordered' (default) keeps seq and versions in order
+   * across nodes; 'adapter' is the stock io.to(room).emit, kept to show what goes wrong without it.
+   */
+  fanout?: 'ordered' | 'adapter';
+  /**
+   * Connection state recovery (streams adapter only), re-authorized: the token is verified
+   * again, an expired one cannot resume, and restored rooms are re-checked. Default off.
+   */
+  recovery?: boolean | { maxDisconnectionDurationMs?: number };
+  /** Called with the Socket.IO server before it listens (e.g. @socket.io/sticky's setupWorker). */
+  attach?: (io: Server) => void;
 }
 
 export interface ReferenceServer {
@@ -64,7 +86,8 @@ function listen(server: import('node:http').Server, port: number, host: string):
         reject(Object.assign(new Error(`cannot listen on ${host}: no such local address`, { cause: error }), { code: error.code }));
       } else reject(error);
     });
-    server.listen(port, host, () => resolve());
+    // exclusive: in a cluster worker, port 0 would otherwise be one port shared by all workers.
+    server.listen({ port, host, exclusive: true }, () => resolve());
   });
 }
 
@@ -74,6 +97,29 @@ function wrapStore(overrides: DefectOverrides, store: Store): Store {
 
 export function generateSecret(): string {
   return randomBytes(24).toString('base64url');
+}
+
+async function startRedisMode(options: ReferenceServerOptions): Promise<{ mode: RedisMode; adapter: AdapterName }> {
+  const adapter = options.adapter ?? 'redis';
+  if (!isAdapterName(adapter)) throw new Error(`unknown adapter "${String(adapter)}": choose one of ${ADAPTERS.join(', ')}`);
+  if (options.defect) throw new Error('defects run on one node in memory: leave out either the defect or the redis option');
+  if (!options.redis?.url) throw new Error('redis.url is empty: give a redis:// url');
+  return { mode: await connectRedisMode(options.redis, adapter), adapter };
+}
+
+/** A keyed serial whose tasks end only once the events they emitted are published. */
+function settlingSerial(inner: KeyedSerial, fanout: OrderedFanout): KeyedSerial {
+  return {
+    run(key, task) {
+      return inner.run(key, async () => {
+        try {
+          return await task();
+        } finally {
+          await fanout.settled();
+        }
+      });
+    },
+  };
 }
 
 export async function startReferenceServer(options: ReferenceServerOptions = {}): Promise<ReferenceServer> {
@@ -89,26 +135,62 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
   if (defect) log.warn({ defect: defect.name }, `DEFECT ON: ${defect.description}`);
   const metrics = createServerMetrics();
 
+  const redisMode = options.redis ? await startRedisMode(options) : undefined;
   const httpServer = createServer();
-  const io = new Server(httpServer, {
+  const serverOptions: Partial<ServerOptions> = {
     maxHttpBufferSize: LIMITS.maxHttpBufferSizeBytes,
     serveClient: false,
-  });
+  };
+  // The adapter is a server option, in place before the first connection (research §2.3:
+  // an adapter set later silently drops every socket that connected before it).
+  if (redisMode) serverOptions.adapter = redisMode.mode.adapter;
+  if (options.recovery) {
+    if (redisMode?.adapter !== 'streams') {
+      await redisMode?.mode.close();
+      throw new Error('recovery needs the streams adapter: the classic and sharded pub/sub adapters cannot keep missed packets (research §2.8)');
+    }
+    const maxDisconnectionDuration = typeof options.recovery === 'object' ? options.recovery.maxDisconnectionDurationMs ?? 120_000 : 120_000;
+    // skipMiddlewares false: a resumed session is authenticated again (the library default skips it).
+    serverOptions.connectionStateRecovery = { maxDisconnectionDuration, skipMiddlewares: false };
+    serverOptions.adapter = guardSessionRestore(redisMode.mode.adapter, () => Date.now());
+  }
+  const io = new Server(httpServer, serverOptions);
 
-  const fanout: Fanout = {
+  const adapterFanout: Fanout = {
     emit(room, event, payload, exceptSocketId) {
       const target = exceptSocketId ? io.to(room).except(exceptSocketId) : io.to(room);
       target.emit(event, payload);
       metrics.countOut(event);
     },
   };
+  let ordered: OrderedFanout | undefined;
+  if (redisMode && options.fanout !== 'adapter') {
+    try {
+      ordered = await startOrderedFanout({
+        prefix: redisMode.mode.prefix,
+        pub: redisMode.mode.pub,
+        sub: redisMode.mode.fanoutSub,
+        io,
+        log,
+        countOut: (event) => metrics.countOut(event),
+      });
+    } catch (error) {
+      await io.close();
+      await redisMode.mode.close();
+      throw error;
+    }
+  }
+  const fanout: Fanout = ordered ?? adapterFanout;
+  const serial = createKeyedSerial();
 
   const ctx: ServerContext = {
-    store: wrapStore(overrides, options.store ?? createMemoryStore()),
-    presence: options.presence ?? createMemoryPresenceStore(),
-    typing: overrides.typingGate?.() ?? createMemoryTypingGate(LIMITS.typingStartMinIntervalMs),
+    store: wrapStore(overrides, options.store ?? redisMode?.mode.store ?? createMemoryStore()),
+    presence: options.presence ?? redisMode?.mode.presence ?? createMemoryPresenceStore(),
+    typing: overrides.typingGate?.() ?? redisMode?.mode.typing ?? createMemoryTypingGate(LIMITS.typingStartMinIntervalMs),
     fanout,
-    serial: createKeyedSerial(),
+    // With the ordered fan-out a task's events are published by the time it resolves, so an
+    // ack or an HTTP answer is never ahead of the publish of its own event.
+    serial: ordered ? settlingSerial(serial, ordered) : serial,
     presenceSettings: { ttlMs, heartbeatMs, sweepMs },
     log,
     nowMs: () => Date.now(),
@@ -125,6 +207,13 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
       next(new Error(UNAUTHORIZED_MESSAGE));
       return;
     }
+    // A resumed session belongs to the user it was made for, whatever valid token comes with it.
+    const restored = socket.recovered ? (socket.data as { user?: { userId?: string } } | undefined)?.user : undefined;
+    if (socket.recovered && restored?.userId !== result.user.userId) {
+      log.warn({ sessionUser: restored?.userId, tokenUser: result.user.userId }, 'recovered session presented with another user\'s token');
+      next(new Error(UNAUTHORIZED_MESSAGE));
+      return;
+    }
     socket.data = { user: result.user, expiresAtMs: result.expiresAtMs };
     ctx.store.recordUser(result.user.userId, result.user.role).then(
       () => next(),
@@ -134,8 +223,20 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
       },
     );
   });
+  options.attach?.(io);
   const onConnection = createConnectionHandler({ ctx, metrics }, overrides);
-  io.on('connection', (socket) => onConnection(socket as unknown as BazaarSocket));
+  io.on('connection', (socket) => {
+    onConnection(socket as unknown as BazaarSocket);
+    if (socket.recovered) {
+      recheckRecoveredRooms(ctx, socket as unknown as BazaarSocket).then(
+        (left) => left.length > 0 && log.info({ left }, 'recovered socket left rooms it may no longer be in'),
+        (error: unknown) => {
+          log.error({ err: error }, 're-checking recovered rooms failed; disconnecting');
+          socket.disconnect(true);
+        },
+      );
+    }
+  });
   io.engine.on('connection_error', (error: { code: number; message: string }) => {
     log.debug({ code: error.code, message: error.message }, 'engine connection error');
   });
@@ -154,6 +255,8 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
     await listen(httpServer, options.port ?? 0, host);
   } catch (error) {
     await io.close();
+    await ordered?.close();
+    await redisMode?.mode.close();
     throw error;
   }
   const { port } = httpServer.address() as AddressInfo;
@@ -167,6 +270,8 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
       });
     } catch (error) {
       await io.close();
+      await ordered?.close();
+      await redisMode?.mode.close();
       throw error;
     }
   }
@@ -185,7 +290,7 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
 
   let closing: Promise<void> | undefined;
   const url = `http://${hostForUrl(host)}:${port}`;
-  log.info({ url, metricsUrl: metricsListener?.url }, 'reference server listening');
+  log.info({ url, metricsUrl: metricsListener?.url, redis: redisMode?.adapter, fanout: redisMode ? (ordered ? 'ordered' : 'adapter') : undefined }, 'reference server listening');
 
   return {
     url,
@@ -198,6 +303,8 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
         // io.close() tells every socket ("server shutting down") and closes the HTTP server.
         await io.close();
         httpServer.closeAllConnections();
+        await ordered?.close();
+        await redisMode?.mode.close();
         await metricsListener?.close();
         log.info('reference server closed');
       })();

@@ -13,6 +13,8 @@ export { parseThresholds, evaluateThresholds } from './thresholds/index.ts';
 export type { ThresholdSpecs } from './thresholds/index.ts';
 export { createMetricsRegistry, mergeSnapshots } from './metrics/index.ts';
 export { startEmbeddedServer } from './lab/embedded-server.ts';
+export { startReferenceCluster } from './lab/cluster.ts';
+export type { ReferenceCluster, ReferenceClusterOptions, LoadBalancer } from './lab/cluster.ts';
 export { runChecks } from './checks/run-checks.ts';
 export type { CheckOptions, CheckReport } from './checks/run-checks.ts';
 export type { CheckDefinition, CheckContext, CheckResult } from './checks/types.ts';

@@ -30,6 +30,8 @@ export interface ConnectOptions {
   query?: Record<string, string>;
   transports?: ('websocket' | 'polling')[];
   timeoutMs?: number;
+  /** Keep cookies between requests (engine.io-client's Node cookie jar), e.g. for HAProxy's sticky cookie. */
+  withCredentials?: boolean;
 }
 
 function wrap(socket: Socket): TestClient {
@@ -78,6 +80,7 @@ export function connectClient(url: string, options: ConnectOptions = {}): Promis
     transports: options.transports ?? ['websocket'],
     auth: options.auth ?? {},
     query: options.query ?? {},
+    withCredentials: options.withCredentials ?? false,
   });
   const client = wrap(socket);
   return new Promise((resolve, reject) => {

@@ -1,7 +1,12 @@
-import type { Command } from 'commander';
-import { startReferenceServer } from '../../../reference-server/index.ts';
+import { InvalidArgumentError, type Command } from 'commander';
+import { ADAPTERS, isAdapterName, startReferenceServer, type AdapterName } from '../../../reference-server/index.ts';
 import { BazaarError } from '../../errors.ts';
+import { runClusterPrimary } from '../../lab/cluster-primary.ts';
+import { LOAD_BALANCERS, type LoadBalancer } from '../../lab/cluster-protocol.ts';
+import { requireHaproxy } from '../../lab/haproxy.ts';
+import { provideRedis } from '../../lab/redis-provider.ts';
 import { formatDurationMs } from '../../util/duration.ts';
+import { generateSecret } from '../../../reference-server/index.ts';
 import { ExitCode } from '../exit-codes.ts';
 import type { CliIo } from '../io.ts';
 import { durationArg, portArg } from '../options.ts';
@@ -16,12 +21,40 @@ interface ServeOptions {
   logLevel: string;
   defect?: string;
   presenceSweep?: number;
+  nodes: number;
+  redis?: string;
+  adapter: AdapterName;
+  lb: LoadBalancer;
+  prefix: string;
+  recovery?: boolean;
+  fanout: 'ordered' | 'adapter';
+}
+
+function fanoutArg(value: string): 'ordered' | 'adapter' {
+  if (value !== 'ordered' && value !== 'adapter') throw new InvalidArgumentError('--fanout is ordered or adapter');
+  return value;
+}
+
+function nodesArg(value: string): number {
+  const nodes = Number(value);
+  if (!/^\d+$/.test(value) || nodes < 1 || nodes > 64) throw new InvalidArgumentError('--nodes is an integer from 1 to 64');
+  return nodes;
+}
+
+function adapterArg(value: string): AdapterName {
+  if (!isAdapterName(value)) throw new InvalidArgumentError(`--adapter is one of ${ADAPTERS.join(', ')}`);
+  return value;
+}
+
+function lbArg(value: string): LoadBalancer {
+  if (!(LOAD_BALANCERS as readonly string[]).includes(value)) throw new InvalidArgumentError(`--lb is one of ${LOAD_BALANCERS.join(', ')}`);
+  return value as LoadBalancer;
 }
 
 export function registerServe(program: Command, io: CliIo): void {
   program
     .command('serve')
-    .description('run the bundled reference server (one node, in memory)')
+    .description('run the bundled reference server (one node in memory; or on Redis, on several nodes: docs/scaling.md)')
     .option('--port <port>', 'port for Socket.IO and the HTTP API', portArg, 3000)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--jwt-secret <secret>', 'HS256 secret for tokens (default: JWT_SECRET, else a generated one)')
@@ -31,9 +64,19 @@ export function registerServe(program: Command, io: CliIo): void {
     .option('--defect <name>', 'start with a deliberate defect that breaks one guarantee (reference-server/DEFECTS.md)')
     .option('--presence-sweep <duration>', 'how often lapsed presence is swept (default TTL/4, at most 5s)', durationArg)
     .option('--log-level <level>', 'pino log level: trace, debug, info, warn, error, silent', 'info')
+    .option('--nodes <n>', 'server processes behind one entry (more than 1 needs Redis)', nodesArg, 1)
+    .option('--redis <url>', 'Redis for store, presence and adapter (default with --nodes: REDIS_URL, else a throwaway redis-server)')
+    .option('--adapter <name>', `Socket.IO adapter on Redis: ${ADAPTERS.join(', ')}`, adapterArg, 'redis')
+    .option('--lb <kind>', 'entry in front of the nodes: sticky (Node cluster + @socket.io/sticky), haproxy (cookie), none (round-robin, no stickiness)', lbArg, 'sticky')
+    .option('--prefix <prefix>', 'prefix of every Redis key and channel', 'bazaar')
+    .option('--recovery', 'connection state recovery, re-authorized (needs --adapter streams)')
+    .option('--fanout <mode>', 'ordered (default: seq and versions in order across nodes) or adapter (stock io.to().emit, reproduces cross-node misordering)', fanoutArg, 'ordered')
     .action(async (options: ServeOptions) => {
       // An empty JWT_SECRET counts as none.
       const secretFromUser = options.jwtSecret || io.env.JWT_SECRET || undefined;
+      if (options.nodes > 1) return serveCluster(io, options, secretFromUser);
+      if (options.redis) return serveRedisNode(io, options, secretFromUser);
+      if (options.recovery) throw new BazaarError('BAZAAR_BAD_OPTIONS', '--recovery needs Redis mode with the streams adapter', 'add --redis <url> --adapter streams');
       const server = await startReferenceServer({
         port: options.port,
         host: options.host,
@@ -61,4 +104,95 @@ export function registerServe(program: Command, io: CliIo): void {
       await server.close();
       io.setExitCode(ExitCode.Ok);
     });
+}
+
+/** One node in Redis mode: the store, presence and adapter on Redis, in this process. */
+async function serveRedisNode(io: CliIo, options: ServeOptions, secretFromUser: string | undefined): Promise<void> {
+  if (options.recovery && options.adapter !== 'streams') {
+    throw new BazaarError('BAZAAR_BAD_OPTIONS', '--recovery needs --adapter streams: the pub/sub adapters cannot keep missed packets', 'add --adapter streams');
+  }
+  if (options.defect) throw new BazaarError('BAZAAR_BAD_OPTIONS', '--defect runs on one node in memory', 'leave out --redis, or leave out --defect');
+  const server = await startReferenceServer({
+    port: options.port,
+    host: options.host,
+    jwtSecret: secretFromUser,
+    presenceTtlMs: options.presenceTtl,
+    presenceHeartbeatMs: options.presenceHeartbeat,
+    presenceSweepMs: options.presenceSweep,
+    metricsPort: options.metricsPort,
+    logger: io.logger(options.logLevel),
+    redis: { url: options.redis as string, prefix: options.prefix },
+    adapter: options.adapter,
+    fanout: options.fanout,
+    ...(options.recovery ? { recovery: true } : {}),
+  }).catch((error: unknown) => {
+    throw new BazaarError('BAZAAR_SERVE_FAILED', `cannot start the reference server: ${(error as Error).message}`,
+      'check the --redis url, and use --port / --metrics-port to pick free ports');
+  });
+  io.out(`bazaar reference server listening on ${server.url}`);
+  io.out(`  metrics      ${server.metricsUrl}`);
+  io.out(`  redis        ${redactUrl(options.redis as string)}  prefix ${options.prefix}  adapter ${options.adapter}  ${options.fanout} fan-out`);
+  io.out(`  jwt secret   ${server.jwtSecret}${secretFromUser ? '' : '  (generated: pass --jwt-secret or set JWT_SECRET to keep one)'}`);
+  io.out('Ctrl-C to stop');
+  const signal = await io.untilSignal();
+  io.err(`${signal}: closing`);
+  await server.close();
+  io.setExitCode(ExitCode.Ok);
+}
+
+/** Several node processes behind one entry (docs/scaling.md). */
+async function serveCluster(io: CliIo, options: ServeOptions, secretFromUser: string | undefined): Promise<void> {
+  if (options.recovery && options.adapter !== 'streams') {
+    throw new BazaarError('BAZAAR_BAD_OPTIONS', '--recovery needs --adapter streams: the pub/sub adapters cannot keep missed packets', 'add --adapter streams');
+  }
+  if (options.defect) throw new BazaarError('BAZAAR_BAD_OPTIONS', '--defect runs on one node in memory', 'leave out --nodes, or leave out --defect');
+  if (options.lb === 'haproxy') await requireHaproxy(io.env);
+  const log = io.logger(options.logLevel);
+  const redis = await provideRedis({ url: options.redis, env: io.env, logger: log });
+  const jwtSecret = secretFromUser ?? generateSecret();
+  let running;
+  try {
+    running = await runClusterPrimary({
+      nodes: options.nodes,
+      redisUrl: redis.url,
+      prefix: options.prefix,
+      adapter: options.adapter,
+      lb: options.lb,
+      jwtSecret,
+      port: options.port,
+      host: options.host,
+      logLevel: options.logLevel,
+      presenceTtlMs: options.presenceTtl,
+      presenceHeartbeatMs: options.presenceHeartbeat,
+      presenceSweepMs: options.presenceSweep,
+      recovery: options.recovery,
+      fanout: options.fanout,
+      onEvent: (line) => io.out(`  ${line}`),
+    });
+  } catch (error) {
+    await redis.close();
+    throw error;
+  }
+  io.out(`bazaar reference cluster listening on ${running.url}`);
+  io.out(`  nodes        ${options.nodes} (adapter ${options.adapter}, lb ${options.lb}, ${options.fanout} fan-out${options.recovery ? ', recovery' : ''})`);
+  for (const node of running.nodes) io.out(`  node ${node.index}       ${node.url}  pid ${node.pid}  metrics ${node.metricsUrl}`);
+  io.out(`  redis        ${redactUrl(redis.url)} (${redis.source}${redis.pid ? ` pid ${redis.pid}` : ''})  prefix ${options.prefix}`);
+  io.out(`  presence     ttl ${formatDurationMs(options.presenceTtl)}`);
+  io.out(`  jwt secret   ${jwtSecret}${secretFromUser ? '' : '  (generated: pass --jwt-secret or set JWT_SECRET to keep one)'}`);
+  io.out('Ctrl-C to stop');
+  const signal = await io.untilSignal();
+  io.err(`${signal}: closing`);
+  await running.close();
+  await redis.close();
+  io.setExitCode(ExitCode.Ok);
+}
+
+function redactUrl(raw: string): string {
+  try {
+    const parsed = new URL(raw);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString().replace(/\/$/, '');
+  } catch {
+    return '<unparsable url>';
+  }
 }

@@ -1,0 +1,127 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { generateSecret, type AdapterName } from '../../reference-server/index.ts';
+import { BazaarError } from '../errors.ts';
+import type { LoadBalancer } from './cluster-protocol.ts';
+
+export type { LoadBalancer } from './cluster-protocol.ts';
+
+export interface ReferenceClusterOptions {
+  nodes: number;
+  /** Redis to share; default: REDIS_URL, else a throwaway redis-server (see provideRedis). */
+  redisUrl?: string;
+  adapter?: AdapterName;
+  /** Default 'sticky'. */
+  lb?: LoadBalancer;
+  /** Prefix of every Redis key and channel; default "bazaar". */
+  prefix?: string;
+  jwtSecret?: string;
+  /** Entry port; default 0 (any free one). */
+  port?: number;
+  presenceTtlMs?: number;
+  presenceHeartbeatMs?: number;
+  presenceSweepMs?: number;
+  /** Connection state recovery, re-authorized (needs adapter 'streams'). */
+  recovery?: boolean;
+  /** 'adapter' is the stock io.to().emit, kept to reproduce cross-node misordering. Default 'ordered'. */
+  fanout?: 'ordered' | 'adapter';
+  /** Node log level (to this process's stderr only when not 'silent'); default 'warn'. */
+  logLevel?: string;
+}
+
+export interface ReferenceCluster {
+  /** The entry: Socket.IO, the HTTP API and /healthz, spread over the nodes. */
+  url: string;
+  /** The nodes as started (a node replaced after a rolling restart is announced on the primary's stdout only). */
+  nodes: { url: string; pid: number; metricsUrl: string }[];
+  /** The primary's pid (`bazaar serve --nodes`), which owns the nodes and the entry. */
+  pid: number;
+  jwtSecret: string;
+  close(): Promise<void>;
+}
+
+const BIN = new URL('../../bin/bazaar.ts', import.meta.url).pathname;
+const START_TIMEOUT_MS = 40_000;
+const STOP_TIMEOUT_MS = 15_000;
+
+/**
+ * Several reference-server processes on Redis behind one entry (docs/scaling.md). It runs
+ * `bazaar serve --nodes N` as a child process, which is the cluster primary: the nodes die with
+ * it, and closing it (SIGTERM) stops the entry, the nodes and any redis-server it started.
+ */
+export async function startReferenceCluster(options: ReferenceClusterOptions): Promise<ReferenceCluster> {
+  if (!Number.isInteger(options.nodes) || options.nodes < 2) {
+    throw new BazaarError('BAZAAR_BAD_OPTIONS', `a cluster has at least 2 nodes, got ${options.nodes}`,
+      'for one node use startReferenceServer (with its redis option for Redis mode)');
+  }
+  const jwtSecret = options.jwtSecret ?? generateSecret();
+  const args = [BIN, 'serve', '--nodes', String(options.nodes), '--port', String(options.port ?? 0),
+    '--adapter', options.adapter ?? 'redis', '--lb', options.lb ?? 'sticky', '--prefix', options.prefix ?? 'bazaar',
+    '--log-level', options.logLevel ?? 'warn'];
+  if (options.redisUrl) args.push('--redis', options.redisUrl);
+  if (options.recovery) args.push('--recovery');
+  if (options.fanout) args.push('--fanout', options.fanout);
+  if (options.presenceTtlMs) args.push('--presence-ttl', `${options.presenceTtlMs}ms`);
+  if (options.presenceHeartbeatMs) args.push('--presence-heartbeat', `${options.presenceHeartbeatMs}ms`);
+  if (options.presenceSweepMs) args.push('--presence-sweep', `${options.presenceSweepMs}ms`);
+  const child = spawn(process.execPath, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // The secret goes by environment, not argv, so it does not show in `ps`.
+    env: { ...process.env, JWT_SECRET: jwtSecret },
+  });
+  // A crashed caller should not leave a cluster behind (the nodes follow their primary).
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  let stderr = '';
+  child.stderr.on('data', (chunk) => {
+    stderr = (stderr + chunk).slice(-8_000);
+    if (options.logLevel && options.logLevel !== 'silent' && options.logLevel !== 'warn') process.stderr.write(chunk);
+  });
+
+  const started = await new Promise<{ url: string; nodes: ReferenceCluster['nodes'] }>((resolve, reject) => {
+    let url: string | undefined;
+    const nodes: ReferenceCluster['nodes'] = [];
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new BazaarError('BAZAAR_CLUSTER_FAILED', `the reference cluster did not start within ${START_TIMEOUT_MS} ms: ${stderr.trim()}`));
+    }, START_TIMEOUT_MS);
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const entry = /listening on (http:\/\/\S+)/.exec(line);
+      if (entry) url = entry[1];
+      const node = /^\s+node (\d+)\s+(http:\/\/\S+)\s+pid (\d+)\s+metrics (\S+)/.exec(line);
+      if (node && !/replaced|exited/.test(line)) nodes.push({ url: node[2] as string, pid: Number(node[3]), metricsUrl: node[4] as string });
+      if (line.startsWith('Ctrl-C') && url) {
+        clearTimeout(timer);
+        resolve({ url, nodes });
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new BazaarError('BAZAAR_CLUSTER_FAILED', `the reference cluster exited with ${code}: ${stderr.trim()}`));
+    });
+  }).catch((error: unknown) => {
+    process.removeListener('exit', killOnExit);
+    throw error;
+  });
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: started.url,
+    nodes: started.nodes,
+    pid: child.pid as number,
+    jwtSecret,
+    close() {
+      closing ??= (async () => {
+        process.removeListener('exit', killOnExit);
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        const exited = once(child, 'exit');
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+        await exited;
+        clearTimeout(timer);
+      })();
+      return closing;
+    },
+  };
+}
