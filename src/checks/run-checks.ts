@@ -4,6 +4,8 @@ import { createSecretTokenProvider, loadTokenModule } from '../client/tokens.ts'
 import type { SessionPayload } from '../contract/index.ts';
 import { BazaarError } from '../errors.ts';
 import { startEmbeddedServer } from '../lab/embedded-server.ts';
+import { startReferenceCluster } from '../lab/cluster.ts';
+import type { AdapterName } from '../../reference-server/index.ts';
 import { createCheckContext, type CheckTarget } from './context.ts';
 import { openProbe } from './probe-client.ts';
 import { ALL_CHECKS, selectChecks } from './suite.ts';
@@ -18,6 +20,11 @@ export interface CheckOptions {
   only?: string;
   /** Embedded server only: start it with this deliberate defect. */
   defect?: string;
+  /** Without a target: check a cluster of this many reference nodes started for the purpose. */
+  nodes?: number;
+  /** The cluster's Redis (default: REDIS_URL, else a throwaway redis-server). */
+  redis?: string;
+  adapter?: AdapterName;
   /** The checks to choose from (default: the whole suite). */
   checks?: readonly CheckDefinition[];
   onCheckStart?(check: CheckDefinition): void;
@@ -31,6 +38,8 @@ export interface CheckReport {
   startedAt: string;
   durationMs: number;
   presence: { ttlMs: number; heartbeatMs: number; sweepMs: number };
+  /** Nodes of the cluster checked (1 for a single server). */
+  nodes: number;
   checks: CheckResult[];
   passed: boolean;
 }
@@ -114,8 +123,22 @@ export async function runChecks(options: CheckOptions = {}): Promise<CheckReport
     throw new BazaarError('BAZAAR_BAD_OPTIONS', '--defect applies to the embedded reference server only',
       'leave out --target, or start your own defective server with bazaar serve --defect NAME');
   }
+  if (options.defect && (options.nodes ?? 1) > 1) {
+    throw new BazaarError('BAZAAR_BAD_OPTIONS', '--defect runs on one node in memory', 'leave out --nodes, or leave out --defect');
+  }
   const startedAt = new Date();
-  const server = options.target ? undefined : await startEmbeddedServer({ ...EMBEDDED_PRESENCE, ...(options.defect ? { defect: options.defect } : {}) });
+  const server = options.target
+    ? undefined
+    : (options.nodes ?? 1) > 1
+      ? await startReferenceCluster({
+          nodes: options.nodes as number,
+          ...(options.redis ? { redisUrl: options.redis } : {}),
+          adapter: options.adapter ?? 'redis',
+          // its own key prefix, so a shared Redis keeps clusters apart
+          prefix: `bazaar-check-${randomBytes(4).toString('hex')}`,
+          ...EMBEDDED_PRESENCE,
+        })
+      : await startEmbeddedServer({ ...EMBEDDED_PRESENCE, ...(options.defect ? { defect: options.defect } : {}) });
   try {
     const url = (options.target ?? server?.url ?? '').replace(/\/$/, '');
     const jwtSecret = options.jwtSecret ?? server?.jwtSecret;
@@ -143,6 +166,7 @@ export async function runChecks(options: CheckOptions = {}): Promise<CheckReport
       startedAt: startedAt.toISOString(),
       durationMs: Date.now() - startedAt.getTime(),
       presence,
+      nodes: options.target ? 1 : (options.nodes ?? 1),
       checks: results,
       passed: results.every((r) => r.status === 'passed' || r.status === 'skipped'),
     };

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
+import { ADAPTERS, isAdapterName, type AdapterName } from '../../../reference-server/index.ts';
 import { runChecks, type CheckReport } from '../../checks/run-checks.ts';
 import { renderCheckJunit, renderCheckReport } from '../../report/checks.ts';
 import { defaultReportDir, writeFileAtomic } from '../../report/write-report.ts';
@@ -15,6 +16,20 @@ interface CheckCliOptions {
   report?: string;
   json?: boolean;
   defect?: string;
+  nodes?: number;
+  redis?: string;
+  adapter?: AdapterName;
+}
+
+function nodesArg(value: string): number {
+  const nodes = Number(value);
+  if (!/^\d+$/.test(value) || nodes < 1 || nodes > 16) throw new InvalidArgumentError('--nodes is an integer from 1 to 16');
+  return nodes;
+}
+
+function adapterArg(value: string): AdapterName {
+  if (!isAdapterName(value)) throw new InvalidArgumentError(`--adapter is one of ${ADAPTERS.join(', ')}`);
+  return value;
 }
 
 export function writeCheckReport(dir: string, report: CheckReport): void {
@@ -33,6 +48,9 @@ export function registerCheck(program: Command, io: CliIo): void {
     .option('--only <pattern>', "run matching checks only, e.g. 'authz.*' or 'order.*,race.*'")
     .option('--report <dir>', 'report folder (default reports/<timestamp>_check/)')
     .option('--json', 'print report.json to stdout instead of the table')
+    .option('--nodes <n>', 'without --target: check a cluster of N reference nodes on Redis started for the purpose', nodesArg)
+    .option('--redis <url>', 'the cluster\'s Redis (default: REDIS_URL, else a throwaway redis-server)')
+    .option('--adapter <name>', `the cluster's Socket.IO adapter: ${ADAPTERS.join(', ')}`, adapterArg)
     .option('--defect <name>', 'check the embedded reference server started with a deliberate defect (see reference-server/DEFECTS.md)')
     .action(async (options: CheckCliOptions) => {
       const startedAt = new Date();
@@ -44,6 +62,9 @@ export function registerCheck(program: Command, io: CliIo): void {
         tokenModule: options.tokenModule,
         only: options.only,
         defect: options.defect,
+        nodes: options.nodes,
+        redis: options.redis,
+        adapter: options.adapter,
         onCheckStart: live ? (check) => process.stderr.write(`\r\u001b[K… ${check.id}`) : undefined,
         onCheckDone: live ? () => process.stderr.write('\r\u001b[K') : undefined,
       });
