@@ -9,6 +9,8 @@ import type { Transport } from '../client/virtual-user.ts';
 import { nowUs } from '../client/clock.ts';
 import { BazaarError } from '../errors.ts';
 import { startEmbeddedServer } from '../lab/embedded-server.ts';
+import { startReferenceCluster } from '../lab/cluster.ts';
+import type { AdapterName } from '../../reference-server/index.ts';
 import { createMetricsRegistry, type MetricsRegistry, type MetricsSnapshot } from '../metrics/index.ts';
 import { createReportWriter, defaultReportDir, type ReportWriter } from '../report/write-report.ts';
 import type { RunStatus } from '../report/summary.ts';
@@ -58,6 +60,11 @@ export interface RunOptions {
   durationMs?: number;
   /** Multiply VUs and arrival rates, e.g. 0.1 for a tenth of the load. */
   scale?: number;
+  /** Without a target: run against a cluster of this many reference nodes on Redis started for the purpose. */
+  nodes?: number;
+  /** The cluster's Redis (default: REDIS_URL, else a throwaway redis-server). */
+  redis?: string;
+  adapter?: AdapterName;
   /** How often result.json is rewritten while the run goes. Default 2 s. */
   snapshotEveryMs?: number;
 }
@@ -175,7 +182,16 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
 
   const startedAt = new Date();
   const embedded = !options.target;
-  const server = embedded ? await startEmbeddedServer() : undefined;
+  const server = !embedded
+    ? undefined
+    : (options.nodes ?? 1) > 1
+      ? await startReferenceCluster({
+          nodes: options.nodes as number,
+          ...(options.redis ? { redisUrl: options.redis } : {}),
+          adapter: options.adapter ?? 'redis',
+          prefix: `bazaar-run-${startedAt.getTime().toString(36)}`,
+        })
+      : await startEmbeddedServer();
   const target = (options.target ?? server?.url ?? '').replace(/\/$/, '');
   const registry = createMetricsRegistry();
   const health = startHealthSampler();

@@ -41,3 +41,17 @@ describe('transports', () => {
     expect(result.metrics.counters.filter((c) => c.name === 'errors')).toEqual([]);
   }, 60_000);
 });
+
+describe('against a cluster', () => {
+  it('booking-chat runs against 3 reference nodes on Redis without errors, senders and receivers spread over nodes', async () => {
+    const result = await startRun({
+      scenario: 'booking-chat',
+      nodes: 3,
+      durationMs: 3_000,
+      scale: 0.1,
+      reportDir: mkdtempSync(join(tmpdir(), 'bazaar-cluster-')),
+    });
+    expect(result.metrics.counters.filter((c) => ['errors', 'ack_timeouts', 'expect_timeouts', 'connect_errors'].includes(c.name))).toEqual([]);
+    expect(result.metrics.latencies.some((l) => l.name === 'delivery' && l.summary.count > 0)).toBe(true);
+  }, 90_000);
+});

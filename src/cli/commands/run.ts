@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
+import { ADAPTERS, isAdapterName, type AdapterName } from '../../../reference-server/index.ts';
 import { startRun, type RunResult } from '../../engine/run.ts';
 import { renderProgressLine, renderSummaryText } from '../../report/index.ts';
 import { ExitCode } from '../exit-codes.ts';
@@ -19,6 +20,20 @@ interface RunCliOptions {
   logLevel: string;
   duration?: number;
   scale?: number;
+  nodes?: number;
+  redis?: string;
+  adapter?: AdapterName;
+}
+
+function nodesArg(value: string): number {
+  const nodes = Number(value);
+  if (!/^\d+$/.test(value) || nodes < 1 || nodes > 16) throw new InvalidArgumentError('--nodes is an integer from 1 to 16');
+  return nodes;
+}
+
+function adapterArg(value: string): AdapterName {
+  if (!isAdapterName(value)) throw new InvalidArgumentError(`--adapter is one of ${ADAPTERS.join(', ')}`);
+  return value;
 }
 
 function factorArg(value: string): number {
@@ -59,6 +74,9 @@ export function registerRun(program: Command, io: CliIo): void {
     .description('play a scenario with many simulated users and measure latency (HdrHistogram)')
     .option('--target <url>', 'server to test (default: start the bundled reference server)')
     .option('--jwt-secret <secret>', "the target's HS256 secret for per-user tokens (default: JWT_SECRET)")
+    .option('--nodes <n>', 'without --target: start a cluster of N reference nodes on Redis for the run', nodesArg)
+    .option('--redis <url>', "the cluster's Redis (default: REDIS_URL, else a throwaway redis-server)")
+    .option('--adapter <name>', `the cluster's Socket.IO adapter: ${ADAPTERS.join(', ')}`, adapterArg)
     .option('--token-module <file>', 'module whose default export (userId, role) => token, for servers with their own login')
     .option('--transport <kind>', 'websocket, polling or mixed', transportArg, 'websocket')
     .option('--duration <duration>', 'play the whole schedule in this time (compresses or stretches it)', durationArg)
@@ -85,6 +103,9 @@ export function registerRun(program: Command, io: CliIo): void {
         transport: options.transport,
         thresholds: options.threshold,
         durationMs: options.duration,
+        nodes: options.nodes,
+        redis: options.redis,
+        adapter: options.adapter,
         scale: options.scale,
         reportDir: options.report,
         localAddresses: options.localAddresses,
