@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { ADAPTERS, isAdapterName, type AdapterName } from '../../reference-server/index.ts';
 import { isRole, ROLES, type Role } from '../contract/index.ts';
 import { BazaarError } from '../errors.ts';
 import { parseDurationMs } from '../util/duration.ts';
@@ -20,5 +21,16 @@ export function portArg(value: string): number {
 
 export function roleArg(value: string): Role {
   if (!isRole(value)) throw new InvalidArgumentError(`role must be one of ${ROLES.join(', ')}`);
+  return value;
+}
+
+export function nodesArg(value: string): number {
+  const nodes = Number(value);
+  if (!/^\d+$/.test(value) || nodes < 1 || nodes > 64) throw new InvalidArgumentError('--nodes is an integer from 1 to 64');
+  return nodes;
+}
+
+export function adapterArg(value: string): AdapterName {
+  if (!isAdapterName(value)) throw new InvalidArgumentError(`--adapter is one of ${ADAPTERS.join(', ')}`);
   return value;
 }

@@ -1,12 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { InvalidArgumentError, type Command } from 'commander';
-import { ADAPTERS, isAdapterName, type AdapterName } from '../../../reference-server/index.ts';
+import type { Command } from 'commander';
+import { ADAPTERS, type AdapterName } from '../../../reference-server/index.ts';
 import { runChecks, type CheckReport } from '../../checks/run-checks.ts';
 import { renderCheckJunit, renderCheckReport } from '../../report/checks.ts';
 import { defaultReportDir, writeFileAtomic } from '../../report/write-report.ts';
 import { ExitCode } from '../exit-codes.ts';
 import type { CliIo } from '../io.ts';
+import { adapterArg, nodesArg } from '../options.ts';
 
 interface CheckCliOptions {
   target?: string;
@@ -21,16 +22,7 @@ interface CheckCliOptions {
   adapter?: AdapterName;
 }
 
-function nodesArg(value: string): number {
-  const nodes = Number(value);
-  if (!/^\d+$/.test(value) || nodes < 1 || nodes > 16) throw new InvalidArgumentError('--nodes is an integer from 1 to 16');
-  return nodes;
-}
 
-function adapterArg(value: string): AdapterName {
-  if (!isAdapterName(value)) throw new InvalidArgumentError(`--adapter is one of ${ADAPTERS.join(', ')}`);
-  return value;
-}
 
 export function writeCheckReport(dir: string, report: CheckReport): void {
   mkdirSync(dir, { recursive: true });

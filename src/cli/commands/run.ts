@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { ADAPTERS, isAdapterName, type AdapterName } from '../../../reference-server/index.ts';
+import { ADAPTERS, type AdapterName } from '../../../reference-server/index.ts';
 import { startRun, type RunResult } from '../../engine/run.ts';
 import { renderProgressLine, renderSummaryText } from '../../report/index.ts';
 import { ExitCode } from '../exit-codes.ts';
 import type { CliIo } from '../io.ts';
-import { durationArg } from '../options.ts';
+import { durationArg, nodesArg, adapterArg } from '../options.ts';
 
 interface RunCliOptions {
   target?: string;
@@ -25,16 +25,7 @@ interface RunCliOptions {
   adapter?: AdapterName;
 }
 
-function nodesArg(value: string): number {
-  const nodes = Number(value);
-  if (!/^\d+$/.test(value) || nodes < 1 || nodes > 16) throw new InvalidArgumentError('--nodes is an integer from 1 to 16');
-  return nodes;
-}
 
-function adapterArg(value: string): AdapterName {
-  if (!isAdapterName(value)) throw new InvalidArgumentError(`--adapter is one of ${ADAPTERS.join(', ')}`);
-  return value;
-}
 
 function factorArg(value: string): number {
   const factor = Number(value);

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { ADAPTERS, isAdapterName, startReferenceServer, type AdapterName } from '../../../reference-server/index.ts';
+import { ADAPTERS, startReferenceServer, type AdapterName } from '../../../reference-server/index.ts';
 import { BazaarError } from '../../errors.ts';
 import { runClusterPrimary } from '../../lab/cluster-primary.ts';
 import { LOAD_BALANCERS, type LoadBalancer } from '../../lab/cluster-protocol.ts';
@@ -9,7 +9,7 @@ import { formatDurationMs } from '../../util/duration.ts';
 import { generateSecret } from '../../../reference-server/index.ts';
 import { ExitCode } from '../exit-codes.ts';
 import type { CliIo } from '../io.ts';
-import { durationArg, portArg } from '../options.ts';
+import { durationArg, portArg, nodesArg, adapterArg } from '../options.ts';
 
 interface ServeOptions {
   port: number;
@@ -35,16 +35,7 @@ function fanoutArg(value: string): 'ordered' | 'adapter' {
   return value;
 }
 
-function nodesArg(value: string): number {
-  const nodes = Number(value);
-  if (!/^\d+$/.test(value) || nodes < 1 || nodes > 64) throw new InvalidArgumentError('--nodes is an integer from 1 to 64');
-  return nodes;
-}
 
-function adapterArg(value: string): AdapterName {
-  if (!isAdapterName(value)) throw new InvalidArgumentError(`--adapter is one of ${ADAPTERS.join(', ')}`);
-  return value;
-}
 
 function lbArg(value: string): LoadBalancer {
   if (!(LOAD_BALANCERS as readonly string[]).includes(value)) throw new InvalidArgumentError(`--lb is one of ${LOAD_BALANCERS.join(', ')}`);
