@@ -4,27 +4,11 @@ import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { verifyToken } from '../src/contract/index.ts';
 import { runCli } from '../src/cli/main.ts';
-import type { CliIo } from '../src/cli/io.ts';
+import { memoryIo } from './helpers/cli-io.ts';
 import { closeAllClients, connectClient } from './helpers/client.ts';
 
 const BIN = new URL('../bin/bazaar.ts', import.meta.url).pathname;
 
-function memoryIo(env: NodeJS.ProcessEnv = {}): CliIo & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return {
-    stdout,
-    stderr,
-    out: (line) => stdout.push(line),
-    err: (line) => stderr.push(line),
-    env,
-    logger: () => {
-      throw new Error('not used');
-    },
-    setExitCode: () => {},
-    untilSignal: () => new Promise(() => {}),
-  };
-}
 
 afterEach(() => closeAllClients());
 

@@ -3,26 +3,10 @@ import { once } from 'node:events';
 import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.ts';
-import type { CliIo } from '../../src/cli/io.ts';
+import { memoryIo } from '../helpers/cli-io.ts';
 
 const BIN = new URL('../../bin/bazaar.ts', import.meta.url).pathname;
 
-function memoryIo(env: NodeJS.ProcessEnv = {}): CliIo & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return {
-    stdout,
-    stderr,
-    out: (line) => stdout.push(line),
-    err: (line) => stderr.push(line),
-    env,
-    logger: () => {
-      throw new Error('not used');
-    },
-    setExitCode: () => {},
-    untilSignal: () => new Promise(() => {}),
-  };
-}
 
 describe('bazaar serve, several nodes: options', () => {
   it.each([
