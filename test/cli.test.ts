@@ -45,8 +45,8 @@ describe('bazaar --help', () => {
     const io = memoryIo();
     expect(await runCli(['--help'], io)).toBe(0);
     const help = io.stdout.join('\n');
-    expect(help).toMatch(/serve \[options\]\s+\S.+/);
-    expect(help).toMatch(/token \[options\]\s+\S.+/);
+    // one line each: every command's line is followed directly by the next command's
+    expect(help).toMatch(/\n {2}run \[options\] <scenario>\s+\S[^\n]+\n {2}check \[options\]\s+\S[^\n]+\n {2}serve \[options\]\s+\S[^\n]+\n {2}token \[options\]\s+\S[^\n]+\n/);
   });
 });
 

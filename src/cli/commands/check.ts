@@ -33,6 +33,7 @@ export function writeCheckReport(dir: string, report: CheckReport): void {
 export function registerCheck(program: Command, io: CliIo): void {
   program
     .command('check')
+    .summary('conformance: hold a server to the contract')
     .description('run the conformance suite: ordering, delivery, presence, typing, reads, races, room authorization')
     .option('--target <url>', 'server to check (default: start the bundled reference server)')
     .option('--jwt-secret <secret>', "the target's HS256 secret (default: JWT_SECRET)")

@@ -62,6 +62,7 @@ export function exitCodeFor(result: RunResult, allowSaturated: boolean): number 
 export function registerRun(program: Command, io: CliIo): void {
   program
     .command('run <scenario>')
+    .summary('load: play a scenario with many simulated users')
     .description('play a scenario with many simulated users and measure latency (HdrHistogram)')
     .option('--target <url>', 'server to test (default: start the bundled reference server)')
     .option('--jwt-secret <secret>', "the target's HS256 secret for per-user tokens (default: JWT_SECRET)")

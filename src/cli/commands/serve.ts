@@ -45,6 +45,7 @@ function lbArg(value: string): LoadBalancer {
 export function registerServe(program: Command, io: CliIo): void {
   program
     .command('serve')
+    .summary('run the bundled reference server')
     .description('run the bundled reference server (one node in memory; or on Redis, on several nodes: docs/scaling.md)')
     .option('--port <port>', 'port for Socket.IO and the HTTP API', portArg, 3000)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
