@@ -63,9 +63,19 @@ function attachSticky(io: Server): void {
 
 let server: ReferenceServer | undefined;
 let stopping: Promise<void> | undefined;
+let draining = false;
+
+// While draining, a connection the primary still hands over (it routes to this node until it
+// exits) is closed at once, so the client retries another node after its backoff instead of
+// hanging on a server that is shutting down until its connect timeout.
+process.prependListener('message', (message: unknown, handle: unknown) => {
+  if (!draining || (message as { type?: unknown } | null)?.type !== 'sticky:connection') return;
+  (handle as { destroy?: () => void } | undefined)?.destroy?.();
+});
 
 /** Drain: io.close() tells every socket "server shutting down", so clients reconnect elsewhere. */
 function stop(why: string): Promise<void> {
+  draining = true;
   stopping ??= (async () => {
     log.info({ why }, 'node stopping');
     const timer = setTimeout(() => process.exit(1), 5_000);
