@@ -67,43 +67,17 @@ export function registerServe(program: Command, io: CliIo): void {
       // An empty JWT_SECRET counts as none.
       const secretFromUser = options.jwtSecret || io.env.JWT_SECRET || undefined;
       if (options.nodes > 1) return serveCluster(io, options, secretFromUser);
-      if (options.redis) return serveRedisNode(io, options, secretFromUser);
-      if (options.recovery) throw new BazaarError('BAZAAR_BAD_OPTIONS', '--recovery needs Redis mode with the streams adapter', 'add --redis <url> --adapter streams');
-      const server = await startReferenceServer({
-        port: options.port,
-        host: options.host,
-        jwtSecret: secretFromUser,
-        presenceTtlMs: options.presenceTtl,
-        presenceHeartbeatMs: options.presenceHeartbeat,
-        presenceSweepMs: options.presenceSweep,
-        ...(options.defect ? { defect: options.defect } : {}),
-        metricsPort: options.metricsPort,
-        logger: io.logger(options.logLevel),
-      }).catch((error: unknown) => {
-        throw new BazaarError('BAZAAR_SERVE_FAILED', `cannot start the reference server: ${(error as Error).message}`,
-          'use --port / --metrics-port to pick free ports, or stop whatever holds them');
-      });
-      const secretNote = secretFromUser ? '' : '  (generated: pass --jwt-secret or set JWT_SECRET to keep one)';
-      io.out(`bazaar reference server listening on ${server.url}`);
-      io.out(`  metrics      ${server.metricsUrl}`);
-      io.out(`  presence     ttl ${formatDurationMs(options.presenceTtl)}`);
-      if (options.defect) io.out(`  DEFECT       ${options.defect} (deliberately broken: see reference-server/DEFECTS.md)`);
-      io.out(`  jwt secret   ${server.jwtSecret}${secretNote}`);
-      io.out(`  get a token  npx bazaar token --jwt-secret ${server.jwtSecret} --sub u1 --role buyer`);
-      io.out('Ctrl-C to stop');
-      const signal = await io.untilSignal();
-      io.err(`${signal}: closing`);
-      await server.close();
-      io.setExitCode(ExitCode.Ok);
+      return serveOneNode(io, options, secretFromUser);
     });
 }
 
-/** One node in Redis mode: the store, presence and adapter on Redis, in this process. */
-async function serveRedisNode(io: CliIo, options: ServeOptions, secretFromUser: string | undefined): Promise<void> {
-  if (options.recovery && options.adapter !== 'streams') {
-    throw new BazaarError('BAZAAR_BAD_OPTIONS', '--recovery needs --adapter streams: the pub/sub adapters cannot keep missed packets', 'add --adapter streams');
+/** One node in this process: in memory by default, or on Redis with --redis. */
+async function serveOneNode(io: CliIo, options: ServeOptions, secretFromUser: string | undefined): Promise<void> {
+  if (options.recovery && (!options.redis || options.adapter !== 'streams')) {
+    throw new BazaarError('BAZAAR_BAD_OPTIONS', '--recovery needs Redis mode with the streams adapter: the pub/sub adapters cannot keep missed packets',
+      'add --redis <url> --adapter streams');
   }
-  if (options.defect) throw new BazaarError('BAZAAR_BAD_OPTIONS', '--defect runs on one node in memory', 'leave out --redis, or leave out --defect');
+  if (options.defect && options.redis) throw new BazaarError('BAZAAR_BAD_OPTIONS', '--defect runs on one node in memory', 'leave out --redis, or leave out --defect');
   const server = await startReferenceServer({
     port: options.port,
     host: options.host,
@@ -113,18 +87,23 @@ async function serveRedisNode(io: CliIo, options: ServeOptions, secretFromUser: 
     presenceSweepMs: options.presenceSweep,
     metricsPort: options.metricsPort,
     logger: io.logger(options.logLevel),
-    redis: { url: options.redis as string, prefix: options.prefix },
-    adapter: options.adapter,
-    fanout: options.fanout,
-    ...(options.recovery ? { recovery: true } : {}),
+    ...(options.defect ? { defect: options.defect } : {}),
+    ...(options.redis
+      ? { redis: { url: options.redis, prefix: options.prefix }, adapter: options.adapter, fanout: options.fanout, ...(options.recovery ? { recovery: true } : {}) }
+      : {}),
   }).catch((error: unknown) => {
     throw new BazaarError('BAZAAR_SERVE_FAILED', `cannot start the reference server: ${(error as Error).message}`,
-      'check the --redis url, and use --port / --metrics-port to pick free ports');
+      `${options.redis ? 'check the --redis url, and ' : ''}use --port / --metrics-port to pick free ports, or stop whatever holds them`);
   });
   io.out(`bazaar reference server listening on ${server.url}`);
   io.out(`  metrics      ${server.metricsUrl}`);
-  io.out(`  redis        ${redactUrl(options.redis as string)}  prefix ${options.prefix}  adapter ${options.adapter}  ${options.fanout} fan-out`);
+  io.out(`  presence     ttl ${formatDurationMs(options.presenceTtl)}`);
+  if (options.redis) {
+    io.out(`  redis        ${redactUrl(options.redis)}  prefix ${options.prefix}  adapter ${options.adapter}  ${options.fanout} fan-out`);
+  }
+  if (options.defect) io.out(`  DEFECT       ${options.defect} (deliberately broken: see reference-server/DEFECTS.md)`);
   io.out(`  jwt secret   ${server.jwtSecret}${secretFromUser ? '' : '  (generated: pass --jwt-secret or set JWT_SECRET to keep one)'}`);
+  io.out(`  get a token  npx bazaar token --jwt-secret ${server.jwtSecret} --sub u1 --role buyer`);
   io.out('Ctrl-C to stop');
   const signal = await io.untilSignal();
   io.err(`${signal}: closing`);
