@@ -22,7 +22,7 @@ export interface CheckOptions {
   defect?: string;
   /** Without a target: check a cluster of this many reference nodes started for the purpose. */
   nodes?: number;
-  /** The cluster's Redis (default: REDIS_URL, else a throwaway redis-server). */
+  /** The cluster's Redis (default: REDIS_URL, else a throwaway redis-server or Docker container). */
   redis?: string;
   adapter?: AdapterName;
   /** The checks to choose from (default: the whole suite). */

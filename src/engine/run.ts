@@ -62,7 +62,7 @@ export interface RunOptions {
   scale?: number;
   /** Without a target: run against a cluster of this many reference nodes on Redis started for the purpose. */
   nodes?: number;
-  /** The cluster's Redis (default: REDIS_URL, else a throwaway redis-server). */
+  /** The cluster's Redis (default: REDIS_URL, else a throwaway redis-server or Docker container). */
   redis?: string;
   adapter?: AdapterName;
   /** How often result.json is rewritten while the run goes. Default 2 s. */

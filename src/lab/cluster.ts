@@ -9,7 +9,7 @@ export type { LoadBalancer } from './cluster-protocol.ts';
 
 export interface ReferenceClusterOptions {
   nodes: number;
-  /** Redis to share; default: REDIS_URL, else a throwaway redis-server (see provideRedis). */
+  /** Redis to share; default: REDIS_URL, else a throwaway redis-server or Docker container (see provideRedis). */
   redisUrl?: string;
   adapter?: AdapterName;
   /** Default 'sticky'. */

@@ -23,6 +23,7 @@ function recordingLogger() {
 // A PATH with nothing on it, and a DOCKER_HOST that cannot answer: the "nothing available" world.
 let emptyDir: string;
 let fakeDockerDir: string;
+const dockerHostBefore = process.env.DOCKER_HOST;
 const NO_DOCKER_HOST = 'unix:///nonexistent/bazaar-test/docker.sock';
 
 beforeAll(async () => {
@@ -127,8 +128,15 @@ describe('provideRedis: nothing to use', () => {
     expect(hint).toMatch(/Docker engine/);
   });
 
-  it('is honest that testcontainers is not installed when a Docker engine answers', async () => {
+  it('says so when a docker CLI answers but testcontainers finds no engine to start a container on', async () => {
+    // The fake CLI makes `docker info` succeed; no socket is behind it, so testcontainers cannot
+    // reach an engine. (A real start, against a fake engine, is in test/lab/.)
     const error = await provideRedis({ env: { PATH: fakeDockerDir, DOCKER_HOST: NO_DOCKER_HOST } }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'BAZAAR_REDIS_TESTCONTAINERS_MISSING', message: expect.stringMatching(/testcontainers support is not installed yet/) });
+    expect(error).toBeInstanceOf(BazaarError);
+    const { code, message, hint } = error as BazaarError;
+    expect(code).toBe('BAZAAR_REDIS_START_FAILED');
+    expect(message).toMatch(/starting a redis:7-alpine container on the Docker engine at unix:\/\/\/nonexistent\/bazaar-test\/docker.sock failed: .*container runtime/);
+    expect(hint).toMatch(/--redis <url>.*REDIS_URL.*redis-server.*BAZAAR_REDIS_IMAGE/);
+    expect(process.env.DOCKER_HOST).toBe(dockerHostBefore);
   });
 });

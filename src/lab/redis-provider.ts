@@ -6,6 +6,7 @@ import { request } from 'node:http';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import type { StartedTestContainer } from 'testcontainers';
 import { BazaarError } from '../errors.ts';
 
 export type RedisSource = 'explicit' | 'redis-server' | 'testcontainers';
@@ -13,7 +14,10 @@ export type RedisSource = 'explicit' | 'redis-server' | 'testcontainers';
 export interface RedisProviderOptions {
   /** Use this Redis; wins over `REDIS_URL`. */
   url?: string;
-  /** Where to read `REDIS_URL`, `PATH` and `DOCKER_HOST` (default: process.env). */
+  /**
+   * Where to read `REDIS_URL`, `PATH`, `BAZAAR_REDIS_IMAGE` and the Docker connection
+   * (`DOCKER_HOST`, `DOCKER_TLS_VERIFY`, `DOCKER_CERT_PATH`) (default: process.env).
+   */
   env?: NodeJS.ProcessEnv;
   logger?: { info(obj: object, msg: string): void };
 }
@@ -33,11 +37,18 @@ const PING_INTERVAL_MS = 50;
 const PING_TIMEOUT_MS = 1_000;
 const DOCKER_PROBE_TIMEOUT_MS = 3_000;
 const PORT_ATTEMPTS = 3;
+/** How long a started container may take to log that it is ready (the pull has no limit). */
+const CONTAINER_START_TIMEOUT_MS = 30_000;
+const DEFAULT_IMAGE = 'redis:7-alpine';
+const REDIS_PORT = 6379;
+const DOCKER_CONNECTION = ['DOCKER_HOST', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH'] as const;
+const REDIS_HINT = 'pass --redis <url> (or set REDIS_URL) to use a running Redis, or install Redis 7 so that redis-server is on PATH (Debian: apt-get install redis-server)';
 
 /**
  * The Redis that `serve`, the tests and the lab use (issue 3): an explicit URL if given; else a
- * throwaway `redis-server` from PATH on a free loopback port with no persistence; else
- * testcontainers when a Docker engine answers; else an error naming the three ways to get one.
+ * throwaway `redis-server` from PATH on a free loopback port with no persistence; else a
+ * throwaway container (testcontainers, `BAZAAR_REDIS_IMAGE` or redis:7-alpine, no persistence)
+ * when a Docker engine answers; else an error naming the three ways to get one.
  */
 export async function provideRedis(options: RedisProviderOptions = {}): Promise<ProvidedRedis> {
   const env = options.env ?? process.env;
@@ -58,11 +69,9 @@ export async function provideRedis(options: RedisProviderOptions = {}): Promise<
   }
 
   if (await dockerAnswers(env)) {
-    // Honest for now: the engine is there but the dependency is not. Adding testcontainers
-    // is a separate decision (it pulls in a large tree), see issue 3.
-    throw new BazaarError('BAZAAR_REDIS_TESTCONTAINERS_MISSING',
-      'no redis url and no redis-server on PATH; a Docker engine answers, but testcontainers support is not installed yet',
-      'pass --redis <url> (or set REDIS_URL), or install Redis 7 so that redis-server is on PATH (Debian: apt-get install redis-server)');
+    const { redis, image } = await startContainer(env);
+    log.info({ source: 'testcontainers', url: redis.url, image }, 'redis: started a container');
+    return redis;
   }
 
   throw new BazaarError('BAZAAR_REDIS_UNAVAILABLE',
@@ -194,6 +203,75 @@ async function launch(binary: string, port: number, dir: string): Promise<Provid
       return closing;
     },
   };
+}
+
+/**
+ * A throwaway Redis container through testcontainers, imported only here so the other branches
+ * do not load it. testcontainers reads its Docker connection from process.env, and only once
+ * per process (it keeps the engine it found): a caller's `env` is laid over process.env for the
+ * start, and a later start in the same process reuses the first one's engine. Ryuk, its reaper
+ * of containers left behind by a crashed process, follows TESTCONTAINERS_RYUK_DISABLED in
+ * process.env.
+ */
+async function startContainer(env: NodeJS.ProcessEnv): Promise<{ redis: ProvidedRedis; image: string }> {
+  const image = nonEmpty(env.BAZAAR_REDIS_IMAGE) ?? DEFAULT_IMAGE;
+  const dockerHost = nonEmpty(env.DOCKER_HOST);
+  const engine = dockerHost === undefined ? 'the local Docker engine' : `the Docker engine at ${dockerHost}`;
+  const failed = (what: string, cause: unknown) => new BazaarError('BAZAAR_REDIS_START_FAILED',
+    `no redis url and no redis-server on PATH, and ${what}: ${errorText(cause)}`,
+    `${REDIS_HINT}, or let ${engine} pull and run ${image} (BAZAAR_REDIS_IMAGE names another image)`, { cause });
+
+  let testcontainers: typeof import('testcontainers');
+  try {
+    testcontainers = await import('testcontainers');
+  } catch (error) {
+    throw failed('testcontainers could not be loaded', error);
+  }
+  const { GenericContainer, Wait } = testcontainers;
+
+  let container: StartedTestContainer;
+  try {
+    container = await withDockerEnv(env, () => new GenericContainer(image)
+      .withExposedPorts(REDIS_PORT)
+      // No persistence, as for redis-server: nothing to keep, no fork for BGSAVE mid-test.
+      .withCommand(['redis-server', '--save', '', '--appendonly', 'no'])
+      // A log line rather than a health check: needs no `exec` into the container.
+      .withWaitStrategy(Wait.forLogMessage(/Ready to accept connections/))
+      .withStartupTimeout(CONTAINER_START_TIMEOUT_MS)
+      .start());
+  } catch (error) {
+    throw failed(`starting a ${image} container on ${engine} failed`, error);
+  }
+
+  const host = container.getHost();
+  const url = `redis://${host.includes(':') ? `[${host}]` : host}:${container.getMappedPort(REDIS_PORT)}`;
+  let closing: Promise<void> | undefined;
+  const redis: ProvidedRedis = {
+    url,
+    source: 'testcontainers',
+    close() {
+      // stop() also removes the container.
+      closing ??= container.stop().then(() => undefined);
+      return closing;
+    },
+  };
+  return { redis, image };
+}
+
+/** Runs `start` with process.env's Docker connection taken from `env`, then puts it back. */
+async function withDockerEnv<T>(env: NodeJS.ProcessEnv, start: () => Promise<T>): Promise<T> {
+  if (env === process.env) return start();
+  const saved = DOCKER_CONNECTION.map((key) => [key, process.env[key]] as const);
+  const set = (key: string, value: string | undefined) => {
+    if (value === undefined) delete process.env[key];
+    else process.env[key] = value;
+  };
+  for (const key of DOCKER_CONNECTION) set(key, env[key]);
+  try {
+    return await start();
+  } finally {
+    for (const [key, value] of saved) set(key, value);
+  }
 }
 
 async function waitForPing(child: ChildProcess, port: number, output: () => string): Promise<void> {

@@ -42,7 +42,7 @@ export function registerCheck(program: Command, io: CliIo): void {
     .option('--report <dir>', 'report folder (default reports/<timestamp>_check/)')
     .option('--json', 'print report.json to stdout instead of the table')
     .option('--nodes <n>', 'without --target: check a cluster of N reference nodes on Redis started for the purpose', nodesArg)
-    .option('--redis <url>', 'the cluster\'s Redis (default: REDIS_URL, else a throwaway redis-server)')
+    .option('--redis <url>', 'the cluster\'s Redis (default: REDIS_URL, else a throwaway redis-server or Docker container)')
     .option('--adapter <name>', `the cluster's Socket.IO adapter: ${ADAPTERS.join(', ')}`, adapterArg)
     .option('--defect <name>', 'check the embedded reference server started with a deliberate defect (see reference-server/DEFECTS.md)')
     .action(async (options: CheckCliOptions) => {

@@ -67,7 +67,7 @@ export function registerRun(program: Command, io: CliIo): void {
     .option('--target <url>', 'server to test (default: start the bundled reference server)')
     .option('--jwt-secret <secret>', "the target's HS256 secret for per-user tokens (default: JWT_SECRET)")
     .option('--nodes <n>', 'without --target: start a cluster of N reference nodes on Redis for the run', nodesArg)
-    .option('--redis <url>', "the cluster's Redis (default: REDIS_URL, else a throwaway redis-server)")
+    .option('--redis <url>', "the cluster's Redis (default: REDIS_URL, else a throwaway redis-server or Docker container)")
     .option('--adapter <name>', `the cluster's Socket.IO adapter: ${ADAPTERS.join(', ')}`, adapterArg)
     .option('--token-module <file>', 'module whose default export (userId, role) => token, for servers with their own login')
     .option('--transport <kind>', 'websocket, polling or mixed', transportArg, 'websocket')

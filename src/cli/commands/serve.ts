@@ -57,7 +57,7 @@ export function registerServe(program: Command, io: CliIo): void {
     .option('--presence-sweep <duration>', 'how often lapsed presence is swept (default TTL/4, at most 5s)', durationArg)
     .option('--log-level <level>', 'pino log level: trace, debug, info, warn, error, silent', 'info')
     .option('--nodes <n>', 'server processes behind one entry (more than 1 needs Redis)', nodesArg, 1)
-    .option('--redis <url>', 'Redis for store, presence and adapter (default with --nodes: REDIS_URL, else a throwaway redis-server)')
+    .option('--redis <url>', 'Redis for store, presence and adapter (default with --nodes: REDIS_URL, else a throwaway redis-server or Docker container)')
     .option('--adapter <name>', `Socket.IO adapter on Redis: ${ADAPTERS.join(', ')}`, adapterArg, 'redis')
     .option('--lb <kind>', 'entry in front of the nodes: sticky (Node cluster + @socket.io/sticky), haproxy (cookie), none (round-robin, no stickiness)', lbArg, 'sticky')
     .option('--prefix <prefix>', 'prefix of every Redis key and channel', 'bazaar')
