@@ -16,6 +16,7 @@ import { callApi, type HttpAnswer, type HttpCall, type TokenProvider } from './h
 import type { RoomCensus } from './room-census.ts';
 import { causeKeys, type SendTimes } from './send-times.ts';
 import { roomSizeClass, type MetricsSink } from './sink.ts';
+import { Decoder, Encoder } from './wire-parser.ts';
 
 export type Transport = 'websocket' | 'polling' | 'mixed';
 export type Ref = string | { id: string };
@@ -44,6 +45,7 @@ export interface VirtualUserOptions {
 
 const refId = (ref: Ref) => (typeof ref === 'string' ? ref : ref.id);
 let clientMsgCounter = 0;
+const WIRE_PARSER = { Encoder, Decoder };
 
 /**
  * One simulated user: one real socket.io-client connection (forceNew), its own token, and
@@ -242,9 +244,10 @@ export class VirtualUser {
     return lag === undefined ? undefined : startUs - lag;
   }
 
-  private emitWithAck<T extends object>(event: string, payload: unknown): Promise<AckResult<T>> {
+  /** `joinsRoom`: the room an ok ack puts this user in (kept here, not in a `.then`: hot path). */
+  private emitWithAck<T extends object>(event: string, payload: unknown, joinsRoom?: string): Promise<AckResult<T>> {
     // Steps connect on first use, so a scenario may skip the explicit connect step.
-    if (!this.socket && !this.closing) return this.connect().then(() => this.emitWithAck<T>(event, payload));
+    if (!this.socket && !this.closing) return this.connect().then(() => this.emitWithAck<T>(event, payload, joinsRoom));
     const socket = this.socket;
     const { metrics, ackTimeoutMs } = this.options;
     if (!socket) {
@@ -261,7 +264,9 @@ export class VirtualUser {
       socket.timeout(ackTimeoutMs).emit(event, payload, (error: Error | null, response: Ack<T>) => {
         if (!error) {
           ackSeries.record(startUs, nowUs(), lagUs === undefined ? undefined : startUs - lagUs);
-          if (!response || response.ok !== true) {
+          if (response?.ok === true) {
+            if (joinsRoom !== undefined) this.joinedRoom(joinsRoom);
+          } else {
             const code = typeof response?.error?.code === 'string' ? response.error.code : 'bad_ack';
             metrics.counter('errors', { code, source: event }).add();
           }
@@ -279,13 +284,14 @@ export class VirtualUser {
   }
 
   private joinRoom(event: string, room: string, id: string): Promise<AckResult> {
-    return this.emitWithAck(event, id).then((result) => {
-      if (result.ok && !this.joined.has(room)) {
-        this.joined.add(room);
-        this.options.census.join(room);
-      }
-      return result;
-    });
+    return this.emitWithAck(event, id, room);
+  }
+
+  /** A room this user is now in (by an ok ack): counted once in the census. */
+  private joinedRoom(room: string): void {
+    if (this.joined.has(room)) return;
+    this.joined.add(room);
+    this.options.census.join(room);
   }
 
   private async leaveRoom(event: string, room: string, id: string): Promise<AckResult> {
@@ -323,6 +329,8 @@ export class VirtualUser {
       // backoff from 1 s to 5 s with 0.5 jitter. Not spelling them out keeps engine.io-client's
       // per-transport options object small enough to stay a fast V8 object (bench/README.md).
       timeout: options.connectTimeoutMs,
+      // socket.io-parser's wire format with a short path for plain events and acks (wire-parser.ts).
+      parser: WIRE_PARSER,
       ...(options.localAddress ? { localAddress: options.localAddress } : {}),
     } as Parameters<typeof io>[1]);
     this.listen(socket);
