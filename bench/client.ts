@@ -2,10 +2,14 @@
  *
  *   node --expose-gc bench/client.ts --client floor|socketio|bazaar --mode load|idle --url http://127.0.0.1:PORT [...]
  *
- * Prints one JSON line (a LoadResult or IdleResult) on stdout; progress goes to stderr.
- * Exits 1 if the phase could not be run. */
+ * load (started with an IPC channel): connects its users, sends {type:'ready'}, then runs one
+ *   measured window per {type:'window', warmupMs, windowMs} message and answers each with
+ *   {type:'result', result: LoadResult}; {type:'close'} disconnects and exits. The users stay
+ *   connected between windows, so run.ts can alternate the clients' windows back to back.
+ * idle: prints one JSON line (an IdleResult) on stdout.
+ * Progress goes to stderr. Exits 1 if the phase could not be run. */
 import { parseArgs } from 'node:util';
-import { runIdle, runLoad, type BenchClient } from './workload.ts';
+import { createLoadSession, runIdle, type BenchClient, type LoadWindowOptions } from './workload.ts';
 
 /** The listing every round trip watches; the bench server answers any id. */
 export const BENCH_LISTING_ID = 'bench-listing';
@@ -17,8 +21,6 @@ const { values } = parseArgs({
     url: { type: 'string' },
     users: { type: 'string', default: '300' },
     'think-ms': { type: 'string', default: '100' },
-    'warmup-ms': { type: 'string', default: '3000' },
-    'window-ms': { type: 'string', default: '15000' },
     'baseline-users': { type: 'string', default: '100' },
     'hold-ms': { type: 'string', default: '2000' },
     'connect-concurrency': { type: 'string', default: '50' },
@@ -33,28 +35,49 @@ async function main(): Promise<void> {
   if (!url) throw new Error('--url is required');
   const client = await pickClient(values.client, url);
   const connectConcurrency = positive('connect-concurrency');
-  const result =
-    values.mode === 'load'
-      ? await runLoad(client, {
-          users: positive('users'),
-          thinkMs: positive('think-ms'),
-          warmupMs: positive('warmup-ms'),
-          windowMs: positive('window-ms'),
-          connectConcurrency,
-          ...(values.core !== undefined ? { core: Number(values.core) } : {}),
-          log,
-        })
-      : values.mode === 'idle'
-        ? await runIdle(client, {
-            users: positive('users'),
-            baselineUsers: positive('baseline-users'),
-            holdMs: positive('hold-ms'),
-            connectConcurrency,
-            log,
-          })
-        : undefined;
-  if (!result) throw new Error(`--mode must be load or idle, not ${values.mode}`);
+  if (values.mode === 'load') {
+    await serveLoad(client, connectConcurrency);
+    return;
+  }
+  if (values.mode !== 'idle') throw new Error(`--mode must be load or idle, not ${values.mode}`);
+  const result = await runIdle(client, {
+    users: positive('users'),
+    baselineUsers: positive('baseline-users'),
+    holdMs: positive('hold-ms'),
+    connectConcurrency,
+    log,
+  });
   process.stdout.write(`${JSON.stringify(result)}\n`, () => process.exit(0));
+}
+
+type LoadCommand = ({ type: 'window' } & LoadWindowOptions) | { type: 'close' };
+
+async function serveLoad(client: BenchClient, connectConcurrency: number): Promise<void> {
+  const send = process.send?.bind(process);
+  if (!send) throw new Error('--mode load needs an IPC channel: it is started by bench/run.ts');
+  const session = await createLoadSession(client, {
+    users: positive('users'),
+    thinkMs: positive('think-ms'),
+    connectConcurrency,
+    ...(values.core !== undefined ? { core: Number(values.core) } : {}),
+    log,
+  });
+  send({ type: 'ready', connected: session.connected });
+  // One command at a time: run.ts waits for each answer before it sends the next.
+  let queue = Promise.resolve();
+  process.on('message', (command: LoadCommand) => {
+    queue = queue.then(async () => {
+      if (command.type === 'window') {
+        send({ type: 'result', result: await session.window(command) });
+      } else {
+        await session.close();
+        process.exit(0);
+      }
+    }).catch((error: unknown) => {
+      process.stderr.write(`bench client failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+      process.exit(1);
+    });
+  });
 }
 
 /** Imported on demand: the floor's process should not load bazaar (its RSS and start-up are its own). */

@@ -20,14 +20,16 @@ const HELP = `Usage: npm run bench -- [options]
 
 Measures bazaar's client layer against a raw-WebSocket floor client on the same workload.
 
-  --duration <d>      measured window of the load phase (default 15s)
-  --warmup <d>        load before the window opens, not measured (default 3s)
+  --duration <d>      one measured window of one client in the load phase (default 5s)
+  --warmup <d>        load before a client's first window, not measured (default 5s; 1s before
+                      later windows)
   --users <n>         users in the load phase (default 300)
   --think <d>         think time between a user's acked round trips (default 100ms)
   --idle <n>          idle connected users for the RSS figure (default 2000; 10000 for the full figure)
   --idle-baseline <n> users connected before the first RSS reading (default 100)
   --hold <d>          how long the idle users are held before the second reading (default 2s)
-  --rounds <n>        repeat the pair, alternating which client goes first; medians reported (default 1)
+  --rounds <n>        windows per client: the clients take turns, back to back, the order
+                      alternating; medians of the per-round ratios reported (default 7)
   --with-socketio     also run a plain socket.io-client loop (emit with an ack callback), to tell
                       the library's cost from bazaar's own
   --no-pin            do not pin server and clients to separate cores with taskset
@@ -38,6 +40,8 @@ Measures bazaar's client layer against a raw-WebSocket floor client on the same 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const rootDir = dirname(benchDir);
 const children = new Set<ChildProcess>();
+/** Warm-up before every window after a client's first: its JIT is warm, its loops need to settle. */
+const RESUME_WARMUP_MS = 1_000;
 
 interface BenchOptions {
   windowMs: number;
@@ -66,14 +70,14 @@ function parseOptions(argv: string[], startedAt: Date): BenchOptions | undefined
   const { values } = parseArgs({
     args: argv,
     options: {
-      duration: { type: 'string', default: '15s' },
-      warmup: { type: 'string', default: '3s' },
+      duration: { type: 'string', default: '5s' },
+      warmup: { type: 'string', default: '5s' },
       users: { type: 'string', default: '300' },
       think: { type: 'string', default: '100ms' },
       idle: { type: 'string', default: '2000' },
       'idle-baseline': { type: 'string', default: '100' },
       hold: { type: 'string', default: '2s' },
-      rounds: { type: 'string', default: '1' },
+      rounds: { type: 'string', default: '7' },
       'with-socketio': { type: 'boolean', default: false },
       'no-pin': { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
@@ -137,45 +141,61 @@ async function main(): Promise<void> {
       : `not pinned (${options.unpinnedBecause}): server and clients share the cores, figures are noisier`,
   );
   const server = await startServer(options.pin);
-  const rounds: RoundResult[] = [];
+  let allRounds: RoundResult[] = [];
   try {
     note(`bench server on ${server.url} (pid ${server.child.pid})`);
-    for (let round = 1; round <= options.rounds; round++) {
-      // Alternate who goes first so that drift on the machine does not always favour one side.
-      const order: ClientName[] = round % 2 === 1 ? [...options.clients] : [...options.clients].reverse();
-      const load = {} as RoundResult['load'];
-      const idle = {} as RoundResult['idle'];
-      for (const client of order) {
-        note(`round ${round}/${options.rounds}, ${client}: load, ${options.users} users, ${options.thinkMs} ms think`);
-        await server.settle();
-        const before = await server.stats();
-        const result = await runClient<LoadResult>(options, server.url, client, 'load', [
-          '--users', String(options.users),
-          '--think-ms', String(options.thinkMs),
-          '--warmup-ms', String(options.warmupMs),
-          '--window-ms', String(options.windowMs),
-          ...(options.pin ? ['--core', '0'] : []),
-        ]);
-        const after = await server.stats();
-        // Over the whole phase (connects and warm-up too): shows whether the server kept up.
-        const serverCpuUsPerAck = after.acks > before.acks ? round2((after.cpuUs - before.cpuUs) / (after.acks - before.acks)) : 0;
-        load[client] = { ...result, serverCpuUsPerAck };
+    // The clients' orders alternate between rounds, so drift never favours the one that goes first.
+    const rounds: RoundResult[] = Array.from({ length: options.rounds }, (_, i) => ({
+      round: i + 1,
+      order: i % 2 === 0 ? [...options.clients] : [...options.clients].reverse(),
+      load: {},
+      idle: {},
+    }));
+
+    // Load: every client's users connected at once, each client in its own process; their windows
+    // take turns back to back (the others parked, silent), so a drift on the machine lands on
+    // neighbouring windows alike. Running them side by side instead was tried: sharing the core
+    // changes how many messages each process takes per wake-up, which moved the ratios more.
+    const sessions = new Map<ClientName, LoadClient>();
+    try {
+      for (const client of options.clients) {
+        note(`${client}: connecting ${options.users} users (${options.thinkMs} ms think)`);
+        sessions.set(client, await startLoadClient(options, server.url, client));
       }
-      for (const client of order) {
-        note(`round ${round}/${options.rounds}, ${client}: ${options.idleUsers} idle users`);
-        await server.settle();
-        idle[client] = await runClient<IdleResult>(options, server.url, client, 'idle', [
-          '--users', String(options.idleUsers),
-          '--baseline-users', String(options.idleBaselineUsers),
-          '--hold-ms', String(options.holdMs),
-        ]);
+      for (const round of rounds) {
+        for (const client of round.order) {
+          const warmupMs = round.round === 1 ? options.warmupMs : Math.min(options.warmupMs, RESUME_WARMUP_MS);
+          note(`round ${round.round}/${options.rounds}, ${client}: ${warmupMs / 1000}s warm-up, ${options.windowMs / 1000}s measured`);
+          await server.settle();
+          const before = await server.stats();
+          const result = await (sessions.get(client) as LoadClient).window({ warmupMs, windowMs: options.windowMs });
+          const after = await server.stats();
+          // Over the whole window with its warm-up: shows whether the server kept up.
+          const serverCpuUsPerAck = after.acks > before.acks ? round2((after.cpuUs - before.cpuUs) / (after.acks - before.acks)) : 0;
+          round.load[client] = { ...result, serverCpuUsPerAck };
+        }
       }
-      rounds.push({ round, order, load, idle });
+    } finally {
+      await Promise.all([...sessions.values()].map((session) => session.close()));
     }
+
+    // Idle: once per client, each in a fresh process (its RSS is its own).
+    const firstRound = rounds[0] as RoundResult;
+    for (const client of firstRound.order) {
+      note(`${client}: ${options.idleUsers} idle users`);
+      await server.settle();
+      firstRound.idle[client] = await runClient<IdleResult>(options, server.url, client, 'idle', [
+        '--users', String(options.idleUsers),
+        '--baseline-users', String(options.idleBaselineUsers),
+        '--hold-ms', String(options.holdMs),
+      ]);
+    }
+    allRounds = rounds;
   } finally {
     await server.close();
   }
 
+  const rounds = allRounds;
   const summary = summarize(rounds, options.clients, options);
   process.stdout.write(`${renderBench(summary, options.clients, options, process.version)}\n`);
   const file = join(rootDir, 'reports', `bench-${timestamp(startedAt)}.json`);
@@ -273,22 +293,77 @@ function ask(child: ChildProcess, question: string, isAnswer: (message: unknown)
   });
 }
 
-function runClient<T>(options: BenchOptions, url: string, client: ClientName, mode: 'load' | 'idle', extra: string[]): Promise<T> {
+function clientCommand(options: BenchOptions, url: string, client: ClientName, mode: 'load' | 'idle', extra: string[]): [string, string[]] {
   const nodeFlags = ['--expose-gc'];
   if (options.profileDir) {
     mkdirSync(options.profileDir, { recursive: true });
     nodeFlags.push('--cpu-prof', '--cpu-prof-dir', options.profileDir, '--cpu-prof-name', `${client}-${mode}-${Date.now()}.cpuprofile`);
   }
-  const [command, args] = nodeCommand(0, options.pin, [
-    ...nodeFlags,
-    join(benchDir, 'client.ts'),
-    '--client', client,
-    '--mode', mode,
-    '--url', url,
-    ...extra,
+  return nodeCommand(0, options.pin, [...nodeFlags, join(benchDir, 'client.ts'), '--client', client, '--mode', mode, '--url', url, ...extra]);
+}
+
+interface LoadClient {
+  window(options: { warmupMs: number; windowMs: number }): Promise<LoadResult>;
+  close(): Promise<void>;
+}
+
+/** A client process holding its load users connected; one window per call, in turn with the others. */
+function startLoadClient(options: BenchOptions, url: string, client: ClientName): Promise<LoadClient> {
+  const [command, args] = clientCommand(options, url, client, 'load', [
+    '--users', String(options.users),
+    '--think-ms', String(options.thinkMs),
+    ...(options.pin ? ['--core', '0'] : []),
   ]);
-  const limitMs =
-    mode === 'load' ? options.warmupMs + options.windowMs + 60_000 : options.holdMs + 60_000 + options.idleUsers * 10;
+  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  children.add(child);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  void exited.then(() => children.delete(child));
+  /** Waits for the next message of a type, or fails if the process exits or the time runs out. */
+  const next = <T>(type: string, limitMs: number, what: string) =>
+    new Promise<T>((resolve, reject) => {
+      const done = () => {
+        clearTimeout(timer);
+        child.off('message', onMessage);
+        child.off('exit', onExit);
+      };
+      const timer = setTimeout(() => {
+        done();
+        child.kill('SIGKILL');
+        reject(new Error(`the ${client} client did not ${what} within ${Math.round(limitMs / 1000)} s`));
+      }, limitMs);
+      const onMessage = (message: { type?: string }) => {
+        if (message?.type !== type) return;
+        done();
+        resolve(message as T);
+      };
+      const onExit = (code: number | null, signal: string | null) => {
+        done();
+        reject(new Error(`the ${client} client exited (${code ?? signal}) before it could ${what}; its error is above`));
+      };
+      child.on('message', onMessage);
+      child.once('exit', onExit);
+    });
+  const session: LoadClient = {
+    async window(window) {
+      const answer = next<{ result: LoadResult }>('result', window.warmupMs + window.windowMs + 30_000, 'finish a window');
+      child.send({ type: 'window', ...window });
+      return (await answer).result;
+    },
+    async close() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.send({ type: 'close' });
+      const killTimer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(killTimer);
+    },
+  };
+  child.once('error', () => undefined);
+  return next<{ connected: number }>('ready', 60_000 + options.users * 20, 'connect its users').then(() => session);
+}
+
+function runClient<T>(options: BenchOptions, url: string, client: ClientName, mode: 'idle', extra: string[]): Promise<T> {
+  const [command, args] = clientCommand(options, url, client, mode, extra);
+  const limitMs = options.holdMs + 60_000 + options.idleUsers * 10;
   return new Promise<T>((resolve, reject) => {
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     children.add(child);

@@ -73,6 +73,9 @@ export function summarize(rounds: RoundResult[], clients: ClientName[], settings
   const load = (r: RoundResult, client: ClientName) => r.load[client] as NonNullable<RoundResult['load'][ClientName]>;
   const idle = (r: RoundResult, client: ClientName) => r.idle[client] as IdleResult;
   const med = (f: (r: RoundResult) => number) => median(rounds.map(f));
+  // The idle phase runs once per client (in the first round): its figures come from the rounds that have it.
+  const idleRounds = rounds.filter((r) => clients.every((client) => r.idle[client] !== undefined));
+  const idleMed = (f: (r: RoundResult) => number) => median(idleRounds.map(f));
   const per = (client: ClientName): ClientSummary => ({
     roundTripsPerSec: med((r) => load(r, client).roundTripsPerSec),
     cpuUsPerRoundTrip: med((r) => load(r, client).cpuUsPerRoundTrip),
@@ -84,11 +87,11 @@ export function summarize(rounds: RoundResult[], clients: ClientName[], settings
     readsPerRoundTrip: med((r) => load(r, client).syscallsPerRoundTrip?.reads ?? 0),
     writesPerRoundTrip: med((r) => load(r, client).syscallsPerRoundTrip?.writes ?? 0),
     wakeupsPerRoundTrip: med((r) => load(r, client).wakeupsPerRoundTrip),
-    rssKbPerUser: med((r) => idle(r, client).rssKbPerUser),
-    rssRatio: round2(med((r) => idle(r, client).rssKbPerUser / idle(r, 'floor').rssKbPerUser)),
-    rssPlainGcKbPerUser: med((r) => idle(r, client).rssPlainGcKbPerUser),
-    heapKbPerUser: med((r) => idle(r, client).heapKbPerUser),
-    idleConnected: Math.min(...rounds.map((r) => idle(r, client).connected)),
+    rssKbPerUser: idleMed((r) => idle(r, client).rssKbPerUser),
+    rssRatio: round2(idleMed((r) => idle(r, client).rssKbPerUser / idle(r, 'floor').rssKbPerUser)),
+    rssPlainGcKbPerUser: idleMed((r) => idle(r, client).rssPlainGcKbPerUser),
+    heapKbPerUser: idleMed((r) => idle(r, client).heapKbPerUser),
+    idleConnected: Math.min(...idleRounds.map((r) => idle(r, client).connected)),
   });
   const summaries: BenchSummary['clients'] = {};
   for (const client of clients) summaries[client] = per(client);
@@ -206,9 +209,9 @@ export function renderBench(summary: BenchSummary, clients: ClientName[], settin
   const own = summary.bazaarOwnAck;
   return [
     '',
-    `bazaar bench: ${settings.users} users, acked listing:watch then ${settings.thinkMs} ms think, ` +
-      `${settings.windowMs / 1000}s measured after ${settings.warmupMs / 1000}s warm-up; ${settings.idleUsers} idle users` +
-      (summary.rounds > 1 ? `; medians of ${summary.rounds} rounds` : ''),
+    `bazaar bench: ${settings.users} users per client, acked listing:watch then ${settings.thinkMs} ms think; ` +
+      `${summary.rounds} round${summary.rounds > 1 ? 's' : ''} of ${settings.windowMs / 1000}s windows, the clients taking turns ` +
+      `(medians of per-round ratios); ${settings.idleUsers} idle users`,
     `${settings.pin ? 'pinned with taskset: server on CPU 1, clients on CPU 0' : `not pinned (${settings.unpinnedBecause ?? 'unknown'})`}; node ${nodeVersion}`,
     '',
     ...main,

@@ -1,8 +1,9 @@
 /* The workload both clients run, so that only the client layer differs between them.
  *
- * load: U users connect, then each loops "acked round trip, think" (closed model). After a
- *   warm-up, a measured window: process CPU (user + system, every thread) over the round trips
- *   completed in the window, and the latency of each as the driver sees it (exact percentiles).
+ * load: U users connect once and stay connected. Each window resumes their loops ("acked round
+ *   trip, think"; closed model), warms up, then measures: process CPU (user + system, every
+ *   thread) over the round trips completed in the window, and the latency of each as the driver
+ *   sees it (exact percentiles). Between windows the users are parked (connected, silent).
  * idle: a few users first (start-up, JIT and pools out of the way), then the heap is collected and
  *   RSS read; then N more users connect, do one round trip each and stay connected; after a hold
  *   the heap is collected and RSS read again. The difference over N is the cost of holding one. */
@@ -30,8 +31,6 @@ export interface BenchClient {
 export interface LoadOptions {
   users: number;
   thinkMs: number;
-  warmupMs: number;
-  windowMs: number;
   connectConcurrency: number;
   /** The core this process is pinned to: other processes' use of it in the window is reported. */
   core?: number;
@@ -110,97 +109,136 @@ export interface IdleResult {
   holdCpuPercent: number;
 }
 
-export async function runLoad(client: BenchClient, options: LoadOptions): Promise<LoadResult> {
-  const { users: userCount, thinkMs, warmupMs, windowMs, log } = options;
+export interface LoadWindowOptions {
+  /** Load before the window opens, not measured. */
+  warmupMs: number;
+  windowMs: number;
+}
+
+/**
+ * U users connected once and kept: each `window()` resumes their loops ("acked round trip, think";
+ * closed model), warms up, measures one window, and parks them again. Several windows of several
+ * clients can so alternate back to back (bench/run.ts), and a drift on the machine lands on every
+ * client alike instead of on whichever ran during it.
+ */
+export interface LoadSession {
+  connected: number;
+  window(options: LoadWindowOptions): Promise<LoadResult>;
+  close(): Promise<void>;
+}
+
+export async function createLoadSession(client: BenchClient, options: LoadOptions): Promise<LoadSession> {
+  const { users: userCount, thinkMs, log } = options;
   const users = Array.from({ length: userCount }, (_, i) => client.createUser(i));
   const connected = await connectAll(users, options.connectConcurrency);
   if (connected.length === 0) throw new Error(`${client.name}: no user could connect`);
-  log(`${client.name}: ${connected.length}/${userCount} users connected; warm-up ${warmupMs / 1000}s, then ${windowMs / 1000}s measured`);
+  log(`${client.name}: ${connected.length}/${userCount} users connected`);
 
-  // Room for every round trip the window can hold at the planned rate, with slack; grows if not.
-  let latencies = new Float64Array(Math.ceil((userCount * (windowMs + 1_000)) / Math.max(1, thinkMs)) + 1_024);
+  let latencies = new Float64Array(1_024);
   let count = 0;
   let failed = 0;
   let measuring = false;
-  let stopping = false;
+  let running = false;
   let inFlight = 0;
+  /** Users whose loop is parked between windows: resumed by the next window. */
+  const parked: BenchUser[] = [...connected];
 
-  const loop = (user: BenchUser) => {
-    const step = () => {
-      if (stopping) return;
-      inFlight++;
-      const startMs = performance.now();
-      user.roundTrip((ok) => {
-        const endMs = performance.now();
-        inFlight--;
-        if (measuring) {
-          if (count === latencies.length) latencies = grow(latencies);
-          latencies[count++] = endMs - startMs;
-          if (!ok) failed++;
-        }
-        if (!stopping) setTimeout(step, thinkMs);
-      });
-    };
-    // A random first think spreads the users over the think time instead of bursting together.
-    setTimeout(step, Math.random() * thinkMs);
+  const step = (user: BenchUser) => {
+    if (!running) {
+      parked.push(user);
+      return;
+    }
+    inFlight++;
+    const startMs = performance.now();
+    user.roundTrip((ok) => {
+      const endMs = performance.now();
+      inFlight--;
+      if (measuring) {
+        if (count === latencies.length) latencies = grow(latencies);
+        latencies[count++] = endMs - startMs;
+        if (!ok) failed++;
+      }
+      setTimeout(step, thinkMs, user);
+    });
   };
-  for (const user of connected) loop(user);
 
-  await sleep(warmupMs);
-  client.markWindowStart?.();
-  measuring = true;
-  const cpu0 = process.cpuUsage();
-  const core0 = coreBusyMs(options.core);
-  const io0 = syscalls();
-  const wakeups0 = process.resourceUsage().voluntaryContextSwitches;
-  const elu0 = performance.eventLoopUtilization();
-  const t0 = performance.now();
-  await sleep(windowMs);
-  const cpu = process.cpuUsage(cpu0);
-  const core1 = coreBusyMs(options.core);
-  const io1 = syscalls();
-  const wakeups = process.resourceUsage().voluntaryContextSwitches - wakeups0;
-  const elu = performance.eventLoopUtilization(elu0);
-  const elapsedMs = performance.now() - t0;
-  measuring = false;
-  const extra = client.windowReport?.() ?? {};
-  const roundTrips = count;
-  const memory = process.memoryUsage();
+  const park = async () => {
+    running = false;
+    // Let the round trips in flight finish so nothing is torn down mid-ack.
+    for (let waited = 0; inFlight > 0 && waited < 2_000; waited += 20) await sleep(20);
+    // The loops that were thinking park at their next step.
+    for (let waited = 0; parked.length < connected.length && waited < thinkMs + 2_000; waited += 10) await sleep(10);
+  };
 
-  stopping = true;
-  // Let the round trips in flight finish so nothing is torn down mid-ack.
-  for (let waited = 0; inFlight > 0 && waited < 2_000; waited += 20) await sleep(20);
-  for (const user of connected) user.close();
+  async function window({ warmupMs, windowMs }: LoadWindowOptions): Promise<LoadResult> {
+    running = true;
+    // A random first think spreads the users over the think time instead of bursting together.
+    for (const user of parked.splice(0)) setTimeout(step, Math.random() * thinkMs, user);
+    latencies = new Float64Array(Math.ceil((connected.length * (windowMs + 1_000)) / Math.max(1, thinkMs)) + 1_024);
+    count = 0;
+    failed = 0;
 
-  const cpuUs = cpu.user + cpu.system;
-  const foreignCpuPercent =
-    core0 === undefined || core1 === undefined ? undefined : Math.max(0, round(((core1 - core0 - cpuUs / 1000) / elapsedMs) * 100, 1));
+    await sleep(warmupMs);
+    client.markWindowStart?.();
+    measuring = true;
+    const cpu0 = process.cpuUsage();
+    const core0 = coreBusyMs(options.core);
+    const io0 = syscalls();
+    const wakeups0 = process.resourceUsage().voluntaryContextSwitches;
+    const elu0 = performance.eventLoopUtilization();
+    const t0 = performance.now();
+    await sleep(windowMs);
+    const cpu = process.cpuUsage(cpu0);
+    const core1 = coreBusyMs(options.core);
+    const io1 = syscalls();
+    const wakeups = process.resourceUsage().voluntaryContextSwitches - wakeups0;
+    const elu = performance.eventLoopUtilization(elu0);
+    const elapsedMs = performance.now() - t0;
+    measuring = false;
+    const extra = client.windowReport?.() ?? {};
+    const roundTrips = count;
+    const memory = process.memoryUsage();
+    await park();
+
+    const cpuUs = cpu.user + cpu.system;
+    const foreignCpuPercent =
+      core0 === undefined || core1 === undefined ? undefined : Math.max(0, round(((core1 - core0 - cpuUs / 1000) / elapsedMs) * 100, 1));
+    return {
+      mode: 'load',
+      client: client.name,
+      describe: client.describe,
+      users: userCount,
+      connected: connected.length,
+      thinkMs,
+      warmupMs,
+      windowMs: round(elapsedMs, 1),
+      roundTrips,
+      failedRoundTrips: failed,
+      roundTripsPerSec: round((roundTrips / elapsedMs) * 1000, 1),
+      cpuUs,
+      cpuUsPerRoundTrip: roundTrips ? round(cpuUs / roundTrips, 2) : 0,
+      cpuPercent: round((cpuUs / 1000 / elapsedMs) * 100, 1),
+      eventLoopUtilization: round(elu.utilization, 3),
+      syscallsPerRoundTrip:
+        io0 && io1 && roundTrips
+          ? { reads: round((io1.reads - io0.reads) / roundTrips, 2), writes: round((io1.writes - io0.writes) / roundTrips, 2) }
+          : undefined,
+      wakeupsPerRoundTrip: roundTrips ? round(wakeups / roundTrips, 2) : 0,
+      foreignCpuPercent,
+      latency: latencyFigures(latencies.subarray(0, count)),
+      rssMb: round(memory.rss / 1_048_576, 1),
+      maxRssMb: round(process.resourceUsage().maxRSS / 1024, 1),
+      extra,
+    };
+  }
+
   return {
-    mode: 'load',
-    client: client.name,
-    describe: client.describe,
-    users: userCount,
     connected: connected.length,
-    thinkMs,
-    warmupMs,
-    windowMs: round(elapsedMs, 1),
-    roundTrips,
-    failedRoundTrips: failed,
-    roundTripsPerSec: round((roundTrips / elapsedMs) * 1000, 1),
-    cpuUs,
-    cpuUsPerRoundTrip: roundTrips ? round(cpuUs / roundTrips, 2) : 0,
-    cpuPercent: round((cpuUs / 1000 / elapsedMs) * 100, 1),
-    eventLoopUtilization: round(elu.utilization, 3),
-    syscallsPerRoundTrip:
-      io0 && io1 && roundTrips
-        ? { reads: round((io1.reads - io0.reads) / roundTrips, 2), writes: round((io1.writes - io0.writes) / roundTrips, 2) }
-        : undefined,
-    wakeupsPerRoundTrip: roundTrips ? round(wakeups / roundTrips, 2) : 0,
-    foreignCpuPercent,
-    latency: latencyFigures(latencies.subarray(0, count)),
-    rssMb: round(memory.rss / 1_048_576, 1),
-    maxRssMb: round(process.resourceUsage().maxRSS / 1024, 1),
-    extra,
+    window,
+    async close() {
+      await park();
+      for (const user of connected) user.close();
+    },
   };
 }
 
