@@ -9,7 +9,7 @@
  * idle: prints one JSON line (an IdleResult) on stdout.
  * Progress goes to stderr. Exits 1 if the phase could not be run. */
 import { parseArgs } from 'node:util';
-import { createLoadSession, runIdle, type BenchClient, type LoadWindowOptions } from './workload.ts';
+import { createChurnSession, createLoadSession, runIdle, type BenchClient, type LoadSession, type LoadWindowOptions } from './workload.ts';
 
 /** The listing every round trip watches; the bench server answers any id. */
 export const BENCH_LISTING_ID = 'bench-listing';
@@ -21,6 +21,9 @@ const { values } = parseArgs({
     url: { type: 'string' },
     users: { type: 'string', default: '300' },
     'think-ms': { type: 'string', default: '100' },
+    workload: { type: 'string', default: 'steady' },
+    'arrivals-per-sec': { type: 'string', default: '150' },
+    'round-trips-per-user': { type: 'string', default: '20' },
     'baseline-users': { type: 'string', default: '100' },
     'hold-ms': { type: 'string', default: '2000' },
     'connect-concurrency': { type: 'string', default: '50' },
@@ -55,13 +58,21 @@ type LoadCommand = ({ type: 'window' } & LoadWindowOptions) | { type: 'close' };
 async function serveLoad(client: BenchClient, connectConcurrency: number): Promise<void> {
   const send = process.send?.bind(process);
   if (!send) throw new Error('--mode load needs an IPC channel: it is started by bench/run.ts');
-  const session = await createLoadSession(client, {
-    users: positive('users'),
-    thinkMs: positive('think-ms'),
-    connectConcurrency,
-    ...(values.core !== undefined ? { core: Number(values.core) } : {}),
-    log,
-  });
+  const core = values.core !== undefined ? { core: Number(values.core) } : {};
+  let session: LoadSession;
+  if (values.workload === 'steady') {
+    session = await createLoadSession(client, { users: positive('users'), thinkMs: positive('think-ms'), connectConcurrency, ...core, log });
+  } else if (values.workload === 'churn') {
+    session = createChurnSession(client, {
+      arrivalsPerSec: positive('arrivals-per-sec'),
+      roundTripsPerUser: positive('round-trips-per-user'),
+      thinkMs: positive('think-ms'),
+      ...core,
+      log,
+    });
+  } else {
+    throw new Error(`--workload must be steady or churn, not ${values.workload}`);
+  }
   send({ type: 'ready', connected: session.connected });
   // One command at a time: run.ts waits for each answer before it sends the next.
   let queue = Promise.resolve();

@@ -21,9 +21,15 @@ const HELP = `Usage: npm run bench -- [options]
 Measures bazaar's client layer against a raw-WebSocket floor client on the same workload.
 
   --duration <d>      one measured window of one client in the load phase (default 5s)
-  --warmup <d>        load before a client's first window, not measured (default 5s; 1s before
-                      later windows)
-  --users <n>         users in the load phase (default 300)
+  --warmup <d>        load before a client's first window, not measured (default 5s; before
+                      later windows 3s for churn, 1s for steady)
+  --workload <w>      churn: users keep arriving, each connects, does its round trips and leaves
+                      (the workload of research/perf-baseline.md that issue 5's targets were
+                      set on; the default); steady: the same users stay connected throughout
+  --arrivals <n>      churn: new users per second (default 150: about 300 connected at once,
+                      about 3,000 round trips/s)
+  --round-trips <n>   churn: acked round trips per user before it leaves (default 20)
+  --users <n>         steady: users connected throughout (default 300)
   --think <d>         think time between a user's acked round trips (default 100ms)
   --idle <n>          idle connected users for the RSS figure (default 2000; 10000 for the full figure)
   --idle-baseline <n> users connected before the first RSS reading (default 100)
@@ -42,8 +48,13 @@ const rootDir = dirname(benchDir);
 const children = new Set<ChildProcess>();
 /** Warm-up before every window after a client's first: its JIT is warm, its loops need to settle. */
 const RESUME_WARMUP_MS = 1_000;
+/** Churn starts each window with nobody connected: users live ~2 s, so give the crowd 3 s to form. */
+const CHURN_RESUME_WARMUP_MS = 3_000;
 
 interface BenchOptions {
+  workload: 'churn' | 'steady';
+  arrivalsPerSec: number;
+  roundTripsPerUser: number;
   windowMs: number;
   warmupMs: number;
   users: number;
@@ -73,6 +84,9 @@ function parseOptions(argv: string[], startedAt: Date): BenchOptions | undefined
       duration: { type: 'string', default: '5s' },
       warmup: { type: 'string', default: '5s' },
       users: { type: 'string', default: '300' },
+      workload: { type: 'string', default: 'churn' },
+      arrivals: { type: 'string', default: '150' },
+      'round-trips': { type: 'string', default: '20' },
       think: { type: 'string', default: '100ms' },
       idle: { type: 'string', default: '2000' },
       'idle-baseline': { type: 'string', default: '100' },
@@ -95,6 +109,9 @@ function parseOptions(argv: string[], startedAt: Date): BenchOptions | undefined
     windowMs: parseDurationMs(values.duration, '--duration'),
     warmupMs: parseDurationMs(values.warmup, '--warmup'),
     users: count('users', values.users, 1),
+    workload: parseWorkload(values.workload),
+    arrivalsPerSec: count('arrivals', values.arrivals, 1),
+    roundTripsPerUser: count('round-trips', values['round-trips'], 1),
     thinkMs: parseDurationMs(values.think, '--think'),
     idleUsers: count('idle', values.idle, 1),
     idleBaselineUsers: count('idle-baseline', values['idle-baseline'], 1),
@@ -105,6 +122,11 @@ function parseOptions(argv: string[], startedAt: Date): BenchOptions | undefined
     profileDir: values.profile ? join(rootDir, 'reports', `bench-${timestamp(startedAt)}-profiles`) : undefined,
     unpinnedBecause,
   };
+}
+
+function parseWorkload(text: string): 'churn' | 'steady' {
+  if (text === 'churn' || text === 'steady') return text;
+  throw new Error(`--workload must be churn or steady, not "${text}"`);
 }
 
 /** Undefined when taskset exists, works here, and there are two cores to put things on. */
@@ -159,12 +181,17 @@ async function main(): Promise<void> {
     const sessions = new Map<ClientName, LoadClient>();
     try {
       for (const client of options.clients) {
-        note(`${client}: connecting ${options.users} users (${options.thinkMs} ms think)`);
+        note(
+          options.workload === 'steady'
+            ? `${client}: connecting ${options.users} users (${options.thinkMs} ms think)`
+            : `${client}: starting (${options.arrivalsPerSec} arrivals/s, ${options.roundTripsPerUser} round trips each, ${options.thinkMs} ms think)`,
+        );
         sessions.set(client, await startLoadClient(options, server.url, client));
       }
       for (const round of rounds) {
         for (const client of round.order) {
-          const warmupMs = round.round === 1 ? options.warmupMs : Math.min(options.warmupMs, RESUME_WARMUP_MS);
+          const resumeMs = options.workload === 'churn' ? CHURN_RESUME_WARMUP_MS : RESUME_WARMUP_MS;
+          const warmupMs = round.round === 1 ? options.warmupMs : Math.min(options.warmupMs, resumeMs);
           note(`round ${round.round}/${options.rounds}, ${client}: ${warmupMs / 1000}s warm-up, ${options.windowMs / 1000}s measured`);
           await server.settle();
           const before = await server.stats();
@@ -310,7 +337,10 @@ interface LoadClient {
 /** A client process holding its load users connected; one window per call, in turn with the others. */
 function startLoadClient(options: BenchOptions, url: string, client: ClientName): Promise<LoadClient> {
   const [command, args] = clientCommand(options, url, client, 'load', [
+    '--workload', options.workload,
     '--users', String(options.users),
+    '--arrivals-per-sec', String(options.arrivalsPerSec),
+    '--round-trips-per-user', String(options.roundTripsPerUser),
     '--think-ms', String(options.thinkMs),
     ...(options.pin ? ['--core', '0'] : []),
   ]);

@@ -22,6 +22,9 @@ export interface RoundResult {
 }
 
 export interface BenchSettings {
+  workload: 'churn' | 'steady';
+  arrivalsPerSec: number;
+  roundTripsPerUser: number;
   users: number;
   thinkMs: number;
   warmupMs: number;
@@ -139,7 +142,9 @@ export function summarize(rounds: RoundResult[], clients: ClientName[], settings
 
 function warningsFor(rounds: RoundResult[], clients: ClientName[], settings: BenchSettings): string[] {
   const warnings: string[] = [];
-  const plannedPerSec = (settings.users * 1000) / Math.max(1, settings.thinkMs);
+  // churn: each arrival does all its round trips; steady: every user one per think time.
+  const plannedPerSec =
+    settings.workload === 'churn' ? settings.arrivalsPerSec * settings.roundTripsPerUser : (settings.users * 1000) / Math.max(1, settings.thinkMs);
   for (const r of rounds) {
     for (const client of clients) {
       const load = r.load[client];
@@ -209,7 +214,11 @@ export function renderBench(summary: BenchSummary, clients: ClientName[], settin
   const own = summary.bazaarOwnAck;
   return [
     '',
-    `bazaar bench: ${settings.users} users per client, acked listing:watch then ${settings.thinkMs} ms think; ` +
+    `bazaar bench: ${
+      settings.workload === 'churn'
+        ? `churn, ${settings.arrivalsPerSec} users/s arriving per client, each ${settings.roundTripsPerUser} acked listing:watch with ${settings.thinkMs} ms think, then leaving`
+        : `steady, ${settings.users} users per client connected throughout, acked listing:watch then ${settings.thinkMs} ms think`
+    }; ` +
       `${summary.rounds} round${summary.rounds > 1 ? 's' : ''} of ${settings.windowMs / 1000}s windows, the clients taking turns ` +
       `(medians of per-round ratios); ${settings.idleUsers} idle users`,
     `${settings.pin ? 'pinned with taskset: server on CPU 1, clients on CPU 0' : `not pinned (${settings.unpinnedBecause ?? 'unknown'})`}; node ${nodeVersion}`,

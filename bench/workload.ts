@@ -181,55 +181,14 @@ export async function createLoadSession(client: BenchClient, options: LoadOption
     await sleep(warmupMs);
     client.markWindowStart?.();
     measuring = true;
-    const cpu0 = process.cpuUsage();
-    const core0 = coreBusyMs(options.core);
-    const io0 = syscalls();
-    const wakeups0 = process.resourceUsage().voluntaryContextSwitches;
-    const elu0 = performance.eventLoopUtilization();
-    const t0 = performance.now();
-    await sleep(windowMs);
-    const cpu = process.cpuUsage(cpu0);
-    const core1 = coreBusyMs(options.core);
-    const io1 = syscalls();
-    const wakeups = process.resourceUsage().voluntaryContextSwitches - wakeups0;
-    const elu = performance.eventLoopUtilization(elu0);
-    const elapsedMs = performance.now() - t0;
+    const measured = await measureWindow(windowMs, options.core);
     measuring = false;
     const extra = client.windowReport?.() ?? {};
     const roundTrips = count;
-    const memory = process.memoryUsage();
+    const samples = latencies.subarray(0, count);
+    const result = loadResult(client, measured, { users: userCount, connected: connected.length, thinkMs, warmupMs, roundTrips, failed, samples, extra });
     await park();
-
-    const cpuUs = cpu.user + cpu.system;
-    const foreignCpuPercent =
-      core0 === undefined || core1 === undefined ? undefined : Math.max(0, round(((core1 - core0 - cpuUs / 1000) / elapsedMs) * 100, 1));
-    return {
-      mode: 'load',
-      client: client.name,
-      describe: client.describe,
-      users: userCount,
-      connected: connected.length,
-      thinkMs,
-      warmupMs,
-      windowMs: round(elapsedMs, 1),
-      roundTrips,
-      failedRoundTrips: failed,
-      roundTripsPerSec: round((roundTrips / elapsedMs) * 1000, 1),
-      cpuUs,
-      cpuUsPerRoundTrip: roundTrips ? round(cpuUs / roundTrips, 2) : 0,
-      cpuPercent: round((cpuUs / 1000 / elapsedMs) * 100, 1),
-      eventLoopUtilization: round(elu.utilization, 3),
-      syscallsPerRoundTrip:
-        io0 && io1 && roundTrips
-          ? { reads: round((io1.reads - io0.reads) / roundTrips, 2), writes: round((io1.writes - io0.writes) / roundTrips, 2) }
-          : undefined,
-      wakeupsPerRoundTrip: roundTrips ? round(wakeups / roundTrips, 2) : 0,
-      foreignCpuPercent,
-      latency: latencyFigures(latencies.subarray(0, count)),
-      rssMb: round(memory.rss / 1_048_576, 1),
-      maxRssMb: round(process.resourceUsage().maxRSS / 1024, 1),
-      extra,
-    };
+    return result;
   }
 
   return {
@@ -238,6 +197,112 @@ export async function createLoadSession(client: BenchClient, options: LoadOption
     async close() {
       await park();
       for (const user of connected) user.close();
+    },
+  };
+}
+
+export interface ChurnOptions {
+  /** New users per second; each connects, does `roundTripsPerUser` acked round trips with think time between, and leaves. */
+  arrivalsPerSec: number;
+  roundTripsPerUser: number;
+  thinkMs: number;
+  core?: number;
+  log: (line: string) => void;
+}
+
+/**
+ * The research's workload (research/perf-baseline.md, the one issue 5's 1.3x was measured on):
+ * an open model where users keep arriving, each connecting (and, for bazaar, minting its token
+ * and recording its connect), doing its round trips and disconnecting. A window's CPU therefore
+ * includes connection set-up and teardown, shared over the round trips completed in it.
+ */
+export function createChurnSession(client: BenchClient, options: ChurnOptions): LoadSession {
+  const { arrivalsPerSec, roundTripsPerUser, thinkMs } = options;
+  let nextIndex = 0;
+  let live = 0;
+  let peakLive = 0;
+  let arrived = 0;
+  let connectFailures = 0;
+  let latencies = new Float64Array(1_024);
+  let count = 0;
+  let failed = 0;
+  let measuring = false;
+
+  const arrive = () => {
+    const user = client.createUser(nextIndex++);
+    arrived++;
+    live++;
+    peakLive = Math.max(peakLive, live);
+    let done = 0;
+    const leave = () => {
+      user.close();
+      live--;
+    };
+    const step = () => {
+      const startMs = performance.now();
+      user.roundTrip((ok) => {
+        const endMs = performance.now();
+        if (measuring) {
+          if (count === latencies.length) latencies = grow(latencies);
+          latencies[count++] = endMs - startMs;
+          if (!ok) failed++;
+        }
+        done++;
+        setTimeout(done < roundTripsPerUser ? step : leave, thinkMs);
+      });
+    };
+    user.connect().then(step, () => {
+      connectFailures++;
+      live--;
+    });
+  };
+
+  async function window({ warmupMs, windowMs }: LoadWindowOptions): Promise<LoadResult> {
+    latencies = new Float64Array(Math.ceil(((arrivalsPerSec * roundTripsPerUser * thinkMs) / 1000) * ((windowMs + 1_000) / thinkMs)) + 1_024);
+    count = 0;
+    failed = 0;
+    peakLive = live;
+    // Arrivals on an even schedule, as the research's driver does (checked every 5 ms).
+    const t0 = performance.now();
+    let spawned = 0;
+    const arrivals = setInterval(() => {
+      const due = Math.floor(((performance.now() - t0) / 1000) * arrivalsPerSec);
+      while (spawned < due) {
+        spawned++;
+        arrive();
+      }
+    }, 5);
+
+    await sleep(warmupMs);
+    client.markWindowStart?.();
+    const arrivedBefore = arrived;
+    measuring = true;
+    const measured = await measureWindow(windowMs, options.core);
+    measuring = false;
+    clearInterval(arrivals);
+    const extra = { ...(client.windowReport?.() ?? {}), arrivalsInWindow: arrived - arrivedBefore, peakLiveUsers: peakLive, connectFailures };
+    const result = loadResult(client, measured, {
+      users: peakLive,
+      connected: peakLive,
+      thinkMs,
+      warmupMs,
+      roundTrips: count,
+      failed,
+      samples: latencies.subarray(0, count),
+      extra,
+    });
+    // The users still in the middle of their round trips finish (unmeasured) before the next window.
+    const limitMs = roundTripsPerUser * (thinkMs + 1_000) + 5_000;
+    for (let waited = 0; live > 0 && waited < limitMs; waited += 20) await sleep(20);
+    return result;
+  }
+
+  options.log(`${client.name}: ready (${arrivalsPerSec} arrivals/s, ${roundTripsPerUser} round trips each, ${thinkMs} ms think)`);
+  return {
+    connected: 0,
+    window,
+    async close() {
+      for (let waited = 0; live > 0 && waited < 10_000; waited += 20) await sleep(20);
     },
   };
 }
@@ -305,6 +370,75 @@ export async function runIdle(client: BenchClient, options: IdleOptions): Promis
     heapTotalKbPerUser: perUser(after.heapTotal - before.heapTotal),
     externalKbPerUser: perUser(after.external - before.external),
     holdCpuPercent: round(((holdCpu.user + holdCpu.system) / 1000 / holdElapsedMs) * 100, 1),
+  };
+}
+
+/** What the process spent while a window was open. */
+interface WindowMeasure {
+  elapsedMs: number;
+  cpuUs: number;
+  io: { reads: number; writes: number } | undefined;
+  wakeups: number;
+  utilization: number;
+  foreignCpuPercent: number | undefined;
+}
+
+async function measureWindow(windowMs: number, core: number | undefined): Promise<WindowMeasure> {
+  const cpu0 = process.cpuUsage();
+  const core0 = coreBusyMs(core);
+  const io0 = syscalls();
+  const wakeups0 = process.resourceUsage().voluntaryContextSwitches;
+  const elu0 = performance.eventLoopUtilization();
+  const t0 = performance.now();
+  await sleep(windowMs);
+  const cpu = process.cpuUsage(cpu0);
+  const core1 = coreBusyMs(core);
+  const io1 = syscalls();
+  const wakeups = process.resourceUsage().voluntaryContextSwitches - wakeups0;
+  const elu = performance.eventLoopUtilization(elu0);
+  const elapsedMs = performance.now() - t0;
+  const cpuUs = cpu.user + cpu.system;
+  return {
+    elapsedMs,
+    cpuUs,
+    io: io0 && io1 ? { reads: io1.reads - io0.reads, writes: io1.writes - io0.writes } : undefined,
+    wakeups,
+    utilization: elu.utilization,
+    foreignCpuPercent:
+      core0 === undefined || core1 === undefined ? undefined : Math.max(0, round(((core1 - core0 - cpuUs / 1000) / elapsedMs) * 100, 1)),
+  };
+}
+
+function loadResult(
+  client: BenchClient,
+  m: WindowMeasure,
+  w: { users: number; connected: number; thinkMs: number; warmupMs: number; roundTrips: number; failed: number; samples: Float64Array; extra: Record<string, unknown> },
+): LoadResult {
+  const { roundTrips } = w;
+  const memory = process.memoryUsage();
+  return {
+    mode: 'load',
+    client: client.name,
+    describe: client.describe,
+    users: w.users,
+    connected: w.connected,
+    thinkMs: w.thinkMs,
+    warmupMs: w.warmupMs,
+    windowMs: round(m.elapsedMs, 1),
+    roundTrips,
+    failedRoundTrips: w.failed,
+    roundTripsPerSec: round((roundTrips / m.elapsedMs) * 1000, 1),
+    cpuUs: m.cpuUs,
+    cpuUsPerRoundTrip: roundTrips ? round(m.cpuUs / roundTrips, 2) : 0,
+    cpuPercent: round((m.cpuUs / 1000 / m.elapsedMs) * 100, 1),
+    eventLoopUtilization: round(m.utilization, 3),
+    syscallsPerRoundTrip: m.io && roundTrips ? { reads: round(m.io.reads / roundTrips, 2), writes: round(m.io.writes / roundTrips, 2) } : undefined,
+    wakeupsPerRoundTrip: roundTrips ? round(m.wakeups / roundTrips, 2) : 0,
+    foreignCpuPercent: m.foreignCpuPercent,
+    latency: latencyFigures(w.samples),
+    rssMb: round(memory.rss / 1_048_576, 1),
+    maxRssMb: round(process.resourceUsage().maxRSS / 1024, 1),
+    extra: w.extra,
   };
 }
 
