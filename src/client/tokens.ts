@@ -7,8 +7,14 @@ import type { TokenProvider } from './http.ts';
 const TOKEN_TTL_MS = 60 * 60_000;
 const RENEW_BEFORE_MS = 5 * 60_000;
 
-/** Per-user HS256 tokens minted before connect, cached until close to expiry. */
-export function createSecretTokenProvider(secret: string, ttlMs = TOKEN_TTL_MS): TokenProvider {
+/** Tokens kept at most: a run whose users keep arriving under new ids must not grow without end. */
+export const TOKEN_CACHE_MAX_ENTRIES = 10_000;
+
+/**
+ * Per-user HS256 tokens minted before connect, cached until close to expiry. The cache holds the
+ * `maxEntries` most recently minted; an older user minted again simply gets a fresh token.
+ */
+export function createSecretTokenProvider(secret: string, ttlMs = TOKEN_TTL_MS, maxEntries = TOKEN_CACHE_MAX_ENTRIES): TokenProvider {
   const cache = new Map<string, { token: string; expiresAtMs: number }>();
   return (userId: string, role: Role) => {
     const key = `${role}\u0000${userId}`;
@@ -16,7 +22,10 @@ export function createSecretTokenProvider(secret: string, ttlMs = TOKEN_TTL_MS):
     const cached = cache.get(key);
     if (cached && cached.expiresAtMs - now > Math.min(RENEW_BEFORE_MS, ttlMs / 2)) return cached.token;
     const token = signToken({ sub: userId, role, secret, ttlMs, nowMs: now });
+    // Re-inserted at the end, so the first key is always the least recently minted.
+    cache.delete(key);
     cache.set(key, { token, expiresAtMs: now + ttlMs });
+    if (cache.size > maxEntries) cache.delete(cache.keys().next().value as string);
     return token;
   };
 }
