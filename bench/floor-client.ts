@@ -15,16 +15,16 @@ const CHAR_9 = 57;
 
 export function createFloorClient(url: string, listingId: string): BenchClient {
   const wsUrl = `${url.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`;
-  // Everything after the ack id is the same for every emit: build it once.
-  const frameTail = '["listing:watch",' + JSON.stringify(listingId) + ']';
+  // The payload is serialized on every emit, as research/perf-baseline.md's floor does and as any
+  // client sending data must; only the constant event name is kept as a literal.
   return {
     name: 'floor',
     describe: `raw ws@${wsVersion()} with hand-written EIO4/SIO5 framing`,
-    createUser: () => createFloorUser(wsUrl, frameTail),
+    createUser: () => createFloorUser(wsUrl, listingId),
   };
 }
 
-function createFloorUser(wsUrl: string, frameTail: string): BenchUser {
+function createFloorUser(wsUrl: string, listingId: string): BenchUser {
   let ws: WebSocket | undefined;
   let nextId = 0;
   let closing = false;
@@ -97,7 +97,7 @@ function createFloorUser(wsUrl: string, frameTail: string): BenchUser {
       }
       const id = nextId++;
       pending.set(id, done);
-      ws.send('42' + id + frameTail);
+      ws.send('42' + id + '["listing:watch",' + JSON.stringify(listingId) + ']');
     },
     close() {
       closing = true;
