@@ -1,6 +1,6 @@
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
-import { signToken, type Role } from '../contract/index.ts';
+import { createTokenMinter, type Role } from '../contract/index.ts';
 import { BazaarError } from '../errors.ts';
 import type { TokenProvider } from './http.ts';
 
@@ -16,12 +16,13 @@ export const TOKEN_CACHE_MAX_ENTRIES = 10_000;
  */
 export function createSecretTokenProvider(secret: string, ttlMs = TOKEN_TTL_MS, maxEntries = TOKEN_CACHE_MAX_ENTRIES): TokenProvider {
   const cache = new Map<string, { token: string; expiresAtMs: number }>();
+  const mint = createTokenMinter(secret);
   return (userId: string, role: Role) => {
     const key = `${role}\u0000${userId}`;
     const now = Date.now();
     const cached = cache.get(key);
     if (cached && cached.expiresAtMs - now > Math.min(RENEW_BEFORE_MS, ttlMs / 2)) return cached.token;
-    const token = signToken({ sub: userId, role, secret, ttlMs, nowMs: now });
+    const token = mint({ sub: userId, role, ttlMs, nowMs: now });
     // Re-inserted at the end, so the first key is always the least recently minted.
     cache.delete(key);
     cache.set(key, { token, expiresAtMs: now + ttlMs });

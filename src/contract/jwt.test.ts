@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { signRawToken, signToken, verifyToken } from './jwt.ts';
+import { createTokenMinter, signRawToken, signToken, verifyToken } from './jwt.ts';
 
 const secret = 's3cret';
 const nowMs = 1_700_000_000_000;
@@ -33,5 +33,16 @@ describe('verifyToken', () => {
     const result = verifyToken(token, secret, nowMs);
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.reason).toMatch(reason);
+  });
+});
+
+describe('createTokenMinter', () => {
+  it('mints exactly the tokens signToken mints, for the same claims and time', () => {
+    const mint = createTokenMinter('s3cret-ü');
+    for (const [sub, role, nowMs] of [['u1', 'buyer', 1_700_000_000_123], ['seller-9', 'seller', 1_800_000_999_999], ['a', 'admin', 0]] as const) {
+      const token = mint({ sub, role, ttlMs: 600_000, nowMs });
+      expect(token).toBe(signToken({ sub, role, secret: 's3cret-ü', ttlMs: 600_000, nowMs }));
+      expect(verifyToken(token, 's3cret-ü', nowMs)).toMatchObject({ ok: true, claims: { sub, role } });
+    }
   });
 });

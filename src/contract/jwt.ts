@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, timingSafeEqual } from 'node:crypto';
 import { isId } from './ids.ts';
 import { isRole, type Role } from './models.ts';
 
@@ -38,6 +38,20 @@ export function signToken(options: SignTokenOptions): string {
     exp: Math.floor((nowMs + options.ttlMs) / 1000),
   };
   return signRawToken({ alg: 'HS256', typ: 'JWT' }, claims, options.secret);
+}
+
+/**
+ * A minter of contract tokens for one secret: the same tokens as `signToken`, with the key and the
+ * header prepared once. A load generator mints one per simulated user, so this is on its path.
+ */
+export function createTokenMinter(secret: string): (claims: { sub: string; role: Role; ttlMs: number; nowMs?: number }) => string {
+  const key = createSecretKey(Buffer.from(secret, 'utf8'));
+  const header = base64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
+  return ({ sub, role, ttlMs, nowMs = Date.now() }) => {
+    const claims: TokenClaims = { sub, role, iat: Math.floor(nowMs / 1000), exp: Math.floor((nowMs + ttlMs) / 1000) };
+    const signingInput = `${header}.${base64url(JSON.stringify(claims))}`;
+    return `${signingInput}.${createHmac('sha256', key).update(signingInput).digest('base64url')}`;
+  };
 }
 
 /**

@@ -5,15 +5,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BazaarError } from '../errors.ts';
 import { provideRedis } from './redis-provider.ts';
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { isAlive } from '../../test/helpers/process.ts';
 
 function recordingLogger() {
   const lines: { obj: object; msg: string }[] = [];

@@ -6,6 +6,7 @@ import { findHaproxy, renderHaproxyConfig } from '../../src/lab/haproxy.ts';
 import { closeAllClients } from '../helpers/client.ts';
 import { backendOverUrls, JWT_SECRET, randomPrefix, type Backend } from './backends.ts';
 import { describeBehaviour, PRESENCE } from './behaviour-suite.ts';
+import { isAlive } from '../helpers/process.ts';
 
 /*
  * Real processes: `bazaar serve --nodes 3` (the cluster primary) with its nodes and an entry.
@@ -21,15 +22,6 @@ afterAll(async () => {
 afterEach(() => closeAllClients());
 
 const haproxy = await findHaproxy();
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function startCluster(lb: LoadBalancer, adapter: 'redis' | 'sharded' | 'streams' = 'redis'): Promise<ReferenceCluster> {
   return startReferenceCluster({

@@ -10,15 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BazaarError } from '../../src/errors.ts';
 import { provideRedis } from '../../src/lab/redis-provider.ts';
 import { startFakeDockerEngine, type FakeDockerEngine } from '../helpers/fake-docker-engine.ts';
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { isAlive } from '../helpers/process.ts';
 
 function redisServerOnPath(): string {
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {
