@@ -30,6 +30,28 @@ describe('coordinated omission', () => {
     expect(series.summary().maxUs).toBe(corrected);
     expect(series.uncorrectedSummary().maxUs).toBe(uncorrected);
   });
+
+  it('keeps every earlier sample in the uncorrected figure when the first late one arrives', () => {
+    const metrics = createMetricsRegistry();
+    const series = metrics.latency('ack');
+    // Closed-model samples first (both figures the same), then late ones, then on-time again.
+    for (const latencyUs of [100, 200, 300]) series.record(1_000, 1_000 + latencyUs);
+    series.record(5_000, 5_400, 4_000); // corrected 1,400, uncorrected 400
+    series.record(6_000, 6_050, 6_000); // on time: 50 and 50
+    expect(series.summary()).toMatchObject({ count: 5, minUs: 50, maxUs: 1_400 });
+    expect(series.uncorrectedSummary()).toMatchObject({ count: 5, minUs: 50, maxUs: 400 });
+    expect(series.uncorrectedSummary().meanUs).toBe((100 + 200 + 300 + 400 + 50) / 5);
+    const [entry] = metrics.snapshot().latencies;
+    expect(entry?.histogram).not.toBe(entry?.uncorrectedHistogram);
+  });
+
+  it('writes the same histogram twice while nothing was late', () => {
+    const metrics = createMetricsRegistry();
+    for (const latencyUs of [100, 200, 300]) metrics.latency('ack').record(1_000, 1_000 + latencyUs);
+    const [entry] = metrics.snapshot().latencies;
+    expect(entry?.uncorrectedHistogram).toBe(entry?.histogram);
+    expect(entry?.uncorrected).toStrictEqual(entry?.summary);
+  });
 });
 
 describe('createMetricsRegistry', () => {

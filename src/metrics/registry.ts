@@ -72,7 +72,8 @@ export interface MetricsRegistry {
 interface LatencyState {
   series: LatencySeries;
   corrected: Histogram;
-  uncorrected: Histogram;
+  /** The corrected histogram itself until a sample's two figures first differ (see below). */
+  uncorrected(): Histogram;
 }
 
 export function createMetricsRegistry(): MetricsRegistry {
@@ -144,9 +145,9 @@ export function createMetricsRegistry(): MetricsRegistry {
           tags: { ...series.tags },
           key: series.key,
           summary: summarize(corrected),
-          uncorrected: summarize(uncorrected),
+          uncorrected: summarize(uncorrected()),
           histogram: encodeHistogram(corrected),
-          uncorrectedHistogram: encodeHistogram(uncorrected),
+          uncorrectedHistogram: encodeHistogram(uncorrected()),
         }))
         .sort(byKey),
       counters: [...counters.values()]
@@ -168,14 +169,20 @@ export function createMetricsRegistry(): MetricsRegistry {
 
 function createLatencyState(name: string, tags: Tags, key: string, interval: Histogram): LatencyState {
   const corrected = createLatencyHistogram();
-  const uncorrected = createLatencyHistogram();
+  // A closed-model run (and any sample without an intended start) has no coordinated omission to
+  // correct: both figures are the same, and recording them twice is a cost on every round trip
+  // for nothing. So the uncorrected histogram starts as the corrected one, and becomes its own
+  // (a copy of every sample so far) at the first sample whose two figures differ.
+  let uncorrected: Histogram | undefined;
   const recordValueUs = (valueUs: number, uncorrectedUs = valueUs) => {
     const correctedValue = toRecordableUs(valueUs, key);
-    const uncorrectedValue = toRecordableUs(uncorrectedUs, key);
+    const uncorrectedValue = uncorrectedUs === valueUs ? correctedValue : toRecordableUs(uncorrectedUs, key);
+    if (uncorrected === undefined && uncorrectedValue !== correctedValue) uncorrected = mergeHistograms([corrected]);
     corrected.recordValue(correctedValue);
-    uncorrected.recordValue(uncorrectedValue);
+    uncorrected?.recordValue(uncorrectedValue);
     interval.recordValue(correctedValue);
   };
+  const uncorrectedHistogram = () => uncorrected ?? corrected;
   const series: LatencySeries = {
     name,
     tags,
@@ -189,10 +196,10 @@ function createLatencyState(name: string, tags: Tags, key: string, interval: His
     },
     recordValueUs,
     summary: () => summarize(corrected),
-    uncorrectedSummary: () => summarize(uncorrected),
+    uncorrectedSummary: () => summarize(uncorrectedHistogram()),
     percentileUs: (p) => corrected.getValueAtPercentile(p),
   };
-  return { series, corrected, uncorrected };
+  return { series, corrected, uncorrected: uncorrectedHistogram };
 }
 
 function createCounter(name: string, tags: Tags, key: string): CounterSeries {
