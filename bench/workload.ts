@@ -134,10 +134,7 @@ export async function createLoadSession(client: BenchClient, options: LoadOption
   if (connected.length === 0) throw new Error(`${client.name}: no user could connect`);
   log(`${client.name}: ${connected.length}/${userCount} users connected`);
 
-  let latencies = new Float64Array(1_024);
-  let count = 0;
-  let failed = 0;
-  let measuring = false;
+  const samples = createWindowSamples();
   let running = false;
   let inFlight = 0;
   /** Users whose loop is parked between windows: resumed by the next window. */
@@ -151,13 +148,8 @@ export async function createLoadSession(client: BenchClient, options: LoadOption
     inFlight++;
     const startMs = performance.now();
     user.roundTrip((ok) => {
-      const endMs = performance.now();
+      samples.add(performance.now() - startMs, ok);
       inFlight--;
-      if (measuring) {
-        if (count === latencies.length) latencies = grow(latencies);
-        latencies[count++] = endMs - startMs;
-        if (!ok) failed++;
-      }
       setTimeout(step, thinkMs, user);
     });
   };
@@ -174,19 +166,13 @@ export async function createLoadSession(client: BenchClient, options: LoadOption
     running = true;
     // A random first think spreads the users over the think time instead of bursting together.
     for (const user of parked.splice(0)) setTimeout(step, Math.random() * thinkMs, user);
-    latencies = new Float64Array(Math.ceil((connected.length * (windowMs + 1_000)) / Math.max(1, thinkMs)) + 1_024);
-    count = 0;
-    failed = 0;
-
     await sleep(warmupMs);
     client.markWindowStart?.();
-    measuring = true;
+    samples.start((connected.length * (windowMs + 1_000)) / Math.max(1, thinkMs));
     const measured = await measureWindow(windowMs, options.core);
-    measuring = false;
+    samples.stop();
     const extra = client.windowReport?.() ?? {};
-    const roundTrips = count;
-    const samples = latencies.subarray(0, count);
-    const result = loadResult(client, measured, { users: userCount, connected: connected.length, thinkMs, warmupMs, roundTrips, failed, samples, extra });
+    const result = loadResult(client, measured, samples, { users: userCount, connected: connected.length, thinkMs, warmupMs, extra });
     await park();
     return result;
   }
@@ -223,10 +209,7 @@ export function createChurnSession(client: BenchClient, options: ChurnOptions): 
   let peakLive = 0;
   let arrived = 0;
   let connectFailures = 0;
-  let latencies = new Float64Array(1_024);
-  let count = 0;
-  let failed = 0;
-  let measuring = false;
+  const samples = createWindowSamples();
 
   const arrive = () => {
     const user = client.createUser(nextIndex++);
@@ -241,12 +224,7 @@ export function createChurnSession(client: BenchClient, options: ChurnOptions): 
     const step = () => {
       const startMs = performance.now();
       user.roundTrip((ok) => {
-        const endMs = performance.now();
-        if (measuring) {
-          if (count === latencies.length) latencies = grow(latencies);
-          latencies[count++] = endMs - startMs;
-          if (!ok) failed++;
-        }
+        samples.add(performance.now() - startMs, ok);
         done++;
         setTimeout(done < roundTripsPerUser ? step : leave, thinkMs);
       });
@@ -258,9 +236,6 @@ export function createChurnSession(client: BenchClient, options: ChurnOptions): 
   };
 
   async function window({ warmupMs, windowMs }: LoadWindowOptions): Promise<LoadResult> {
-    latencies = new Float64Array(Math.ceil(((arrivalsPerSec * roundTripsPerUser * thinkMs) / 1000) * ((windowMs + 1_000) / thinkMs)) + 1_024);
-    count = 0;
-    failed = 0;
     peakLive = live;
     // Arrivals on an even schedule, as the research's driver does (checked every 5 ms).
     const t0 = performance.now();
@@ -276,21 +251,12 @@ export function createChurnSession(client: BenchClient, options: ChurnOptions): 
     await sleep(warmupMs);
     client.markWindowStart?.();
     const arrivedBefore = arrived;
-    measuring = true;
+    samples.start((arrivalsPerSec * roundTripsPerUser * (windowMs + 1_000)) / 1_000);
     const measured = await measureWindow(windowMs, options.core);
-    measuring = false;
+    samples.stop();
     clearInterval(arrivals);
     const extra = { ...(client.windowReport?.() ?? {}), arrivalsInWindow: arrived - arrivedBefore, peakLiveUsers: peakLive, connectFailures };
-    const result = loadResult(client, measured, {
-      users: peakLive,
-      connected: peakLive,
-      thinkMs,
-      warmupMs,
-      roundTrips: count,
-      failed,
-      samples: latencies.subarray(0, count),
-      extra,
-    });
+    const result = loadResult(client, measured, samples, { users: peakLive, connected: peakLive, thinkMs, warmupMs, extra });
     // The users still in the middle of their round trips finish (unmeasured) before the next window.
     const limitMs = roundTripsPerUser * (thinkMs + 1_000) + 5_000;
     for (let waited = 0; live > 0 && waited < limitMs; waited += 20) await sleep(20);
@@ -409,12 +375,56 @@ async function measureWindow(windowMs: number, core: number | undefined): Promis
   };
 }
 
+/** The round trips completed while a window was measured: each one's latency, and how many failed. */
+interface WindowSamples {
+  /** Opens the window, with room for about `expected` round trips (it grows if more come). */
+  start(expected: number): void;
+  stop(): void;
+  /** One round trip that ended now; ignored outside the window. */
+  add(latencyMs: number, ok: boolean): void;
+  readonly count: number;
+  readonly failed: number;
+  latencies(): Float64Array;
+}
+
+function createWindowSamples(): WindowSamples {
+  let latencies = new Float64Array(1_024);
+  let count = 0;
+  let failed = 0;
+  let measuring = false;
+  return {
+    start(expected) {
+      latencies = new Float64Array(Math.ceil(expected) + 1_024);
+      count = 0;
+      failed = 0;
+      measuring = true;
+    },
+    stop() {
+      measuring = false;
+    },
+    add(latencyMs, ok) {
+      if (!measuring) return;
+      if (count === latencies.length) latencies = grow(latencies);
+      latencies[count++] = latencyMs;
+      if (!ok) failed++;
+    },
+    get count() {
+      return count;
+    },
+    get failed() {
+      return failed;
+    },
+    latencies: () => latencies.subarray(0, count),
+  };
+}
+
 function loadResult(
   client: BenchClient,
   m: WindowMeasure,
-  w: { users: number; connected: number; thinkMs: number; warmupMs: number; roundTrips: number; failed: number; samples: Float64Array; extra: Record<string, unknown> },
+  samples: WindowSamples,
+  w: { users: number; connected: number; thinkMs: number; warmupMs: number; extra: Record<string, unknown> },
 ): LoadResult {
-  const { roundTrips } = w;
+  const roundTrips = samples.count;
   const memory = process.memoryUsage();
   return {
     mode: 'load',
@@ -426,7 +436,7 @@ function loadResult(
     warmupMs: w.warmupMs,
     windowMs: round(m.elapsedMs, 1),
     roundTrips,
-    failedRoundTrips: w.failed,
+    failedRoundTrips: samples.failed,
     roundTripsPerSec: round((roundTrips / m.elapsedMs) * 1000, 1),
     cpuUs: m.cpuUs,
     cpuUsPerRoundTrip: roundTrips ? round(m.cpuUs / roundTrips, 2) : 0,
@@ -435,7 +445,7 @@ function loadResult(
     syscallsPerRoundTrip: m.io && roundTrips ? { reads: round(m.io.reads / roundTrips, 2), writes: round(m.io.writes / roundTrips, 2) } : undefined,
     wakeupsPerRoundTrip: roundTrips ? round(m.wakeups / roundTrips, 2) : 0,
     foreignCpuPercent: m.foreignCpuPercent,
-    latency: latencyFigures(w.samples),
+    latency: latencyFigures(samples.latencies()),
     rssMb: round(memory.rss / 1_048_576, 1),
     maxRssMb: round(process.resourceUsage().maxRSS / 1024, 1),
     extra: w.extra,

@@ -37,11 +37,12 @@ describe('verifyToken', () => {
 });
 
 describe('createTokenMinter', () => {
-  it('mints exactly the tokens signToken mints, for the same claims and time', () => {
+  it('mints the HS256 token of the contract claims, byte for byte, and the server accepts it', () => {
     const mint = createTokenMinter('s3cret-ü');
     for (const [sub, role, nowMs] of [['u1', 'buyer', 1_700_000_000_123], ['seller-9', 'seller', 1_800_000_999_999], ['a', 'admin', 0]] as const) {
       const token = mint({ sub, role, ttlMs: 600_000, nowMs });
-      expect(token).toBe(signToken({ sub, role, secret: 's3cret-ü', ttlMs: 600_000, nowMs }));
+      const claims = { sub, role, iat: Math.floor(nowMs / 1000), exp: Math.floor((nowMs + 600_000) / 1000) };
+      expect(token).toBe(signRawToken({ alg: 'HS256', typ: 'JWT' }, claims, 's3cret-ü'));
       expect(verifyToken(token, 's3cret-ü', nowMs)).toMatchObject({ ok: true, claims: { sub, role } });
     }
   });

@@ -30,19 +30,12 @@ function hs256(signingInput: string, secret: string): Buffer {
 
 /** Mint an HS256 token with the contract's claims. */
 export function signToken(options: SignTokenOptions): string {
-  const nowMs = options.nowMs ?? Date.now();
-  const claims: TokenClaims = {
-    sub: options.sub,
-    role: options.role,
-    iat: Math.floor(nowMs / 1000),
-    exp: Math.floor((nowMs + options.ttlMs) / 1000),
-  };
-  return signRawToken({ alg: 'HS256', typ: 'JWT' }, claims, options.secret);
+  return createTokenMinter(options.secret)(options);
 }
 
 /**
- * A minter of contract tokens for one secret: the same tokens as `signToken`, with the key and the
- * header prepared once. A load generator mints one per simulated user, so this is on its path.
+ * A minter of contract tokens for one secret, with the key and the header prepared once: a load
+ * generator mints one per simulated user, so this is on its path.
  */
 export function createTokenMinter(secret: string): (claims: { sub: string; role: Role; ttlMs: number; nowMs?: number }) => string {
   const key = createSecretKey(Buffer.from(secret, 'utf8'));
