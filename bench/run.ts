@@ -1,8 +1,9 @@
 /* `npm run bench`: bazaar's generator overhead against a floor, in one run.
  *
- * Starts bench/server.ts as its own process, then runs the same workload with each client, one
- * after the other, each in its own process against that server: the floor (a raw WebSocket client speaking the
- * Engine.IO/Socket.IO framing by hand) and bazaar (VirtualUser with every metric on). Prints CPU
+ * Starts bench/server.ts as its own process, then runs the same workload with each client, each
+ * in its own process against that server, the clients taking turns in short windows: the floor (a
+ * raw WebSocket client speaking the Engine.IO/Socket.IO framing by hand) and bazaar (VirtualUser
+ * with every metric on). Prints CPU
  * per acked round trip, latency and RSS per idle connected user, each with its ratio to the floor,
  * and the targets of issue 5 ("Speed and memory") as PASS/MISS. Benchmarks report: the exit code
  * is 0 whatever the figures, and 1 only if the bench itself could not run. */
@@ -163,16 +164,15 @@ async function main(): Promise<void> {
       : `not pinned (${options.unpinnedBecause}): server and clients share the cores, figures are noisier`,
   );
   const server = await startServer(options.pin);
-  let allRounds: RoundResult[] = [];
+  // The clients' orders alternate between rounds, so drift never favours the one that goes first.
+  const rounds: RoundResult[] = Array.from({ length: options.rounds }, (_, i) => ({
+    round: i + 1,
+    order: i % 2 === 0 ? [...options.clients] : [...options.clients].reverse(),
+    load: {},
+    idle: {},
+  }));
   try {
     note(`bench server on ${server.url} (pid ${server.child.pid})`);
-    // The clients' orders alternate between rounds, so drift never favours the one that goes first.
-    const rounds: RoundResult[] = Array.from({ length: options.rounds }, (_, i) => ({
-      round: i + 1,
-      order: i % 2 === 0 ? [...options.clients] : [...options.clients].reverse(),
-      load: {},
-      idle: {},
-    }));
 
     // Load: every client's users connected at once, each client in its own process; their windows
     // take turns back to back (the others parked, silent), so a drift on the machine lands on
@@ -211,18 +211,16 @@ async function main(): Promise<void> {
     for (const client of firstRound.order) {
       note(`${client}: ${options.idleUsers} idle users`);
       await server.settle();
-      firstRound.idle[client] = await runClient<IdleResult>(options, server.url, client, 'idle', [
+      firstRound.idle[client] = await runIdleClient(options, server.url, client, [
         '--users', String(options.idleUsers),
         '--baseline-users', String(options.idleBaselineUsers),
         '--hold-ms', String(options.holdMs),
       ]);
     }
-    allRounds = rounds;
   } finally {
     await server.close();
   }
 
-  const rounds = allRounds;
   const summary = summarize(rounds, options.clients, options);
   process.stdout.write(`${renderBench(summary, options.clients, options, process.version)}\n`);
   const file = join(rootDir, 'reports', `bench-${timestamp(startedAt)}.json`);
@@ -391,10 +389,12 @@ function startLoadClient(options: BenchOptions, url: string, client: ClientName)
   return next<{ connected: number }>('ready', 60_000 + options.users * 20, 'connect its users').then(() => session);
 }
 
-function runClient<T>(options: BenchOptions, url: string, client: ClientName, mode: 'idle', extra: string[]): Promise<T> {
+/** The idle phase of one client, in a fresh process of its own: its JSON result line. */
+function runIdleClient(options: BenchOptions, url: string, client: ClientName, extra: string[]): Promise<IdleResult> {
+  const mode = 'idle';
   const [command, args] = clientCommand(options, url, client, mode, extra);
   const limitMs = options.holdMs + 60_000 + options.idleUsers * 10;
-  return new Promise<T>((resolve, reject) => {
+  return new Promise<IdleResult>((resolve, reject) => {
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     children.add(child);
     let out = '';
@@ -416,7 +416,7 @@ function runClient<T>(options: BenchOptions, url: string, client: ClientName, mo
         return;
       }
       try {
-        resolve(JSON.parse(line) as T);
+        resolve(JSON.parse(line) as IdleResult);
       } catch {
         reject(new Error(`the ${client} ${mode} phase printed no result (stdout: ${JSON.stringify(out.slice(0, 200))})`));
       }
