@@ -1,6 +1,6 @@
 import { CLIENT_EVENTS, type Role } from '../../contract/index.ts';
 import type { ProbeClient } from '../probe-client.ts';
-import { behindProtoKey, describeValue, malformedIdValues, withField } from '../probes/hostile-payloads.ts';
+import { behindProtoKey, describeValue, eventNameLabel, malformedIdValues, ODD_EVENT_NAMES, RAW_FRAMES, withField } from '../probes/hostile-payloads.ts';
 import { CheckFailed, type CheckContext, type CheckDefinition } from '../types.ts';
 
 /*
@@ -204,45 +204,12 @@ async function hostilePayloads(ctx: CheckContext): Promise<void> {
 // robustness.odd-events-and-frames
 // ---------------------------------------------------------------------------------------------
 
-const ODD_EVENT_NAMES = [
-  'nope',
-  'listing:watchh',
-  'LISTING:WATCH',
-  'message:send ',
-  '',
-  '__proto__',
-  'constructor',
-  'hasOwnProperty',
-  'toString',
-  'valueOf',
-  '__defineGetter__',
-  'error',
-  'x'.repeat(10_000),
-];
-
-/** Socket.IO packets as written into an engine.io message (the engine adds its own '4'). */
-const RAW_FRAMES: [string, string][] = [
-  ['a numeric event name', '2[42,"x"]'],
-  ['an event named "__proto__"', '2["__proto__",{"x":1}]'],
-  ['an event named "constructor" with an ack id', '27["constructor",{"x":1}]'],
-  ['an object instead of an event array', '2{"event":"listing:watch"}'],
-  ['an empty event array', '2[]'],
-  ['a reserved event name', '2["disconnecting","x"]'],
-  ['truncated JSON', '2["message:send",{"bookingId":'],
-  ['an ack for an id never sent', '3999["x"]'],
-  ['a binary event announcing attachments that never come', '51-["listing:watch",{"_placeholder":true,"num":0}]'],
-  ['an unknown packet type', '9["x"]'],
-  ['a connect packet for an unknown namespace', '0/nope,'],
-  ['garbage', '\u0000\uffff not a packet'],
-];
-
-const nameLabel = (name: string) => (name.length > 40 ? `a ${name.length}-character name` : JSON.stringify(name));
 
 async function oddEventsAndFrames(ctx: CheckContext): Promise<void> {
   const userId = ctx.id('odd');
   const send = createSender(ctx, userId, 'buyer');
   for (const name of ODD_EVENT_NAMES) {
-    const label = `event ${nameLabel(name)}`;
+    const label = `event ${eventNameLabel(name)}`;
     // Without payload, with a string, with an own "__proto__" key, with an ack that may never come.
     const variants: [string, unknown[]][] = [
       ['no payload', []],

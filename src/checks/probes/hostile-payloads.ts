@@ -96,3 +96,39 @@ export function describeValue(payload: unknown): string {
   }
   return text.length > 80 ? `${text.slice(0, 77)}... (${text.length} chars)` : text;
 }
+
+/** Event names no contract server handles, some of them Object.prototype's own keys. */
+export const ODD_EVENT_NAMES = [
+  'nope',
+  'listing:watchh',
+  'LISTING:WATCH',
+  'message:send ',
+  '',
+  '__proto__',
+  'constructor',
+  'hasOwnProperty',
+  'toString',
+  'valueOf',
+  '__defineGetter__',
+  'error',
+  'x'.repeat(10_000),
+];
+
+/** Socket.IO packets as written into an engine.io message (the engine adds its own '4'), with what each is. */
+export const RAW_FRAMES: [string, string][] = [
+  ['a numeric event name', '2[42,"x"]'],
+  ['an event named "__proto__"', '2["__proto__",{"x":1}]'],
+  ['an event named "constructor" with an ack id', '27["constructor",{"x":1}]'],
+  ['an object instead of an event array', '2{"event":"listing:watch"}'],
+  ['an empty event array', '2[]'],
+  ['a reserved event name', '2["disconnecting","x"]'],
+  ['truncated JSON', '2["message:send",{"bookingId":'],
+  ['an ack for an id never sent', '3999["x"]'],
+  ['a binary event announcing attachments that never come', '51-["listing:watch",{"_placeholder":true,"num":0}]'],
+  ['an unknown packet type', '9["x"]'],
+  ['a connect packet for an unknown namespace', '0/nope,'],
+  ['garbage', '\u0000\uffff not a packet'],
+];
+
+/** An event name short enough for a report line. */
+export const eventNameLabel = (name: string) => (name.length > 40 ? `a ${name.length}-character name` : JSON.stringify(name));
