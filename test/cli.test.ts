@@ -21,6 +21,14 @@ describe('bazaar token', () => {
     expect(verified).toMatchObject({ ok: true, claims: { sub: 'u1', role: 'seller' } });
   });
 
+  it("reads k6's compound durations: --ttl 1h30m is 5400 s", async () => {
+    const io = memoryIo();
+    expect(await runCli(['token', '--sub', 'u1', '--role', 'buyer', '--ttl', '1h30m', '--jwt-secret', 'k'], io)).toBe(0);
+    const verified = verifyToken(io.stdout[0], 'k');
+    if (!verified.ok) throw new Error('token did not verify');
+    expect(verified.claims.exp - (verified.claims.iat ?? 0)).toBe(5_400);
+  });
+
   it('reads the secret from JWT_SECRET', async () => {
     const io = memoryIo({ JWT_SECRET: 'from-env' });
     expect(await runCli(['token', '--sub', 'u1', '--role', 'admin'], io)).toBe(0);
@@ -30,7 +38,7 @@ describe('bazaar token', () => {
   it.each([
     [['token', '--sub', 'u1', '--role', 'buyer'], /no JWT secret/],
     [['token', '--sub', 'u1', '--role', 'king', '--jwt-secret', 'k'], /role must be one of buyer, seller, admin/],
-    [['token', '--sub', 'u1', '--role', 'buyer', '--jwt-secret', 'k', '--ttl', '10'], /write a number with a unit/],
+    [['token', '--sub', 'u1', '--role', 'buyer', '--jwt-secret', 'k', '--ttl', '10'], /add a unit: "10s" or "10ms"/],
     [['token', '--role', 'buyer', '--jwt-secret', 'k'], /--sub/],
     [['nonsense'], /unknown command/],
   ])('exits 2 with a clear message for %j', async (argv, message) => {

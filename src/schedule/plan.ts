@@ -308,7 +308,7 @@ function readDuration(
     fail(`${what} ${show(value)} is not a duration`,
       typeof value === 'number'
         ? `write it as a string with a unit: '${value}s' or '${value}ms'`
-        : "write a string with a unit: '500ms', '30s', '5m' or '1h'");
+        : "write a string with a unit: '500ms', '30s', '1m30s' or '1h'");
   }
   const ms = parseDurationMs(value, what);
   if (ms < options.min) {
