@@ -30,6 +30,8 @@ export interface GroupRunOptions {
   abortSignal: AbortSignal;
   /** First VU's slot in the world, so that groups spread over it. */
   slotOffset: number;
+  /** Multiplies every think() pause: the --duration factor (default 1). */
+  thinkFactor?: number;
   onIterationError(error: unknown, group: string): void;
 }
 
@@ -45,7 +47,7 @@ export function runGroup(options: GroupRunOptions): GroupRun {
   const groupTags = { group: options.name };
 
   const newVu = () => {
-    const vu = new VuState(vus.length + 1, options.slotOffset + vus.length, options.world, options.createUser, abortSignal);
+    const vu = new VuState(vus.length + 1, options.slotOffset + vus.length, options.world, options.createUser, abortSignal, options.thinkFactor);
     vus.push(vu);
     return vu;
   };

@@ -15,7 +15,7 @@ import { createMetricsRegistry, type MetricsRegistry, type MetricsSnapshot } fro
 import { createReportWriter, defaultReportDir, type ReportWriter } from '../report/write-report.ts';
 import type { RunStatus } from '../report/summary.ts';
 import { loadScenario } from '../scenario/load-scenario.ts';
-import { durationFactorFor, rescaleExecutor } from '../scenario/rescale.ts';
+import { durationFactorFor, rescaleExecutor, runTimings } from '../scenario/rescale.ts';
 import type { Scenario } from '../scenario/types.ts';
 import { describeSchedule, planSchedule, type SchedulePlan } from '../schedule/index.ts';
 import {
@@ -162,10 +162,8 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
   const naturalMs = Math.max(...[...natural].map(([group, plan]) => plan.durationMs + startTimeMs(group)));
   const durationFactor = options.durationMs ? durationFactorFor(naturalMs, options.durationMs) : 1;
   const plans = options.durationMs || options.scale ? planAll({ durationFactor, loadFactor: options.scale ?? 1 }) : natural;
-  const scenarioOptions = scenario.options ?? {};
-  const ackTimeoutMs = parseDurationMs(scenarioOptions.ackTimeout ?? '10s', 'options.ackTimeout');
-  const connectTimeoutMs = parseDurationMs(scenarioOptions.connectTimeout ?? '10s', 'options.connectTimeout');
-  const gracefulStopMs = parseDurationMs(scenarioOptions.gracefulStop ?? '10s', 'options.gracefulStop');
+  // What --duration rescales and what it leaves alone: src/scenario/rescale.ts.
+  const { ackTimeoutMs, connectTimeoutMs, gracefulStopMs, timelineFactor } = runTimings(scenario.options, durationFactor);
   const startDelays = new Map<string, number>();
   for (const group of Object.keys(scenario.groups)) startDelays.set(group, Math.round(startTimeMs(group) * durationFactor));
   const totalMs = Math.max(...[...plans].map(([group, plan]) => plan.durationMs + (startDelays.get(group) ?? 0)));
@@ -275,6 +273,7 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
           stopSignal: stop.signal,
           abortSignal: abort.signal,
           slotOffset,
+          thinkFactor: timelineFactor,
           onIterationError(error, groupName) {
             registry.counter('errors', { code: 'iteration_exception', source: groupName }).add();
             if (loggedErrors++ < MAX_LOGGED_ITERATION_ERRORS) {
@@ -306,7 +305,7 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
           dropped: registry.queryCounter('dropped_iterations') ?? 0,
         });
         lastIterations = iterations;
-        const aborting = thresholds.filter((t) => t.abortOnFail && elapsedMs() >= t.delayAbortEvalMs);
+        const aborting = thresholds.filter((t) => t.abortOnFail && elapsedMs() >= t.delayAbortEvalMs * timelineFactor);
         const failed = evaluateThresholds(aborting, resolve).find((r) => !r.passed && r.observed !== undefined);
         if (failed && !stop.signal.aborted) {
           status = 'aborted';

@@ -58,8 +58,10 @@ export class VuState {
   private readonly slot: number;
   private readonly createUser: UserFactory;
   private readonly signal: AbortSignal;
+  private readonly thinkFactor: number;
 
-  constructor(number: number, slot: number, world: SeededWorld, createUser: UserFactory, signal: AbortSignal) {
+  constructor(number: number, slot: number, world: SeededWorld, createUser: UserFactory, signal: AbortSignal, thinkFactor = 1) {
+    this.thinkFactor = thinkFactor;
     this.number = number;
     this.slot = slot;
     this.world = world;
@@ -101,14 +103,15 @@ export class VuState {
         return vu.user(adminId, 'admin');
       },
       user: (userId, role) => vu.user(userId, role),
-      think: (duration, options) => sleep(thinkMs(duration, options), vu.signal),
+      think: (duration, options) => sleep(thinkMs(duration, options, vu.thinkFactor), vu.signal),
       signal: this.signal,
     };
   }
 }
 
-export function thinkMs(duration: string | number, options: ThinkOptions = {}, random = Math.random): number {
+/** A think() pause in ms: jittered, then rescaled with the timeline (`factor` is --duration's). */
+export function thinkMs(duration: string | number, options: ThinkOptions = {}, factor = 1, random = Math.random): number {
   const ms = typeof duration === 'number' ? duration : parseDurationMs(duration, 'think');
   const jitter = Math.min(1, Math.max(0, options.jitter ?? 0));
-  return Math.max(0, ms * (1 + jitter * (2 * random() - 1)));
+  return Math.max(0, ms * (1 + jitter * (2 * random() - 1)) * factor);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rescaleExecutor } from './rescale.ts';
+import { rescaleExecutor, runTimings } from './rescale.ts';
 
 describe('rescaleExecutor', () => {
   it('compresses durations and keeps rates per time unit', () => {
@@ -24,5 +24,21 @@ describe('rescaleExecutor', () => {
 
   it('rejects a non-positive factor', () => {
     expect(() => rescaleExecutor({ type: 'constant-vus', vus: 1, duration: '1s' }, { loadFactor: 0 })).toThrow(/positive/);
+  });
+});
+
+describe('runTimings: what --duration rescales besides the executors', () => {
+  it('rescales gracefulStop with the timeline and keeps the timeouts, which judge the target', () => {
+    expect(runTimings({ ackTimeout: '5s', connectTimeout: '3s', gracefulStop: '20s' }, 0.1)).toEqual({
+      ackTimeoutMs: 5_000,
+      connectTimeoutMs: 3_000,
+      gracefulStopMs: 2_000,
+      timelineFactor: 0.1,
+    });
+  });
+
+  it('defaults to 10 s each, and stretches as well as compresses', () => {
+    expect(runTimings(undefined, 2)).toEqual({ ackTimeoutMs: 10_000, connectTimeoutMs: 10_000, gracefulStopMs: 20_000, timelineFactor: 2 });
+    expect(runTimings({ gracefulStop: '1m30s' })).toMatchObject({ gracefulStopMs: 90_000, timelineFactor: 1 });
   });
 });

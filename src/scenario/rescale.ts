@@ -1,10 +1,22 @@
 import { BazaarError } from '../errors.ts';
 import { parseDurationMs } from '../util/duration.ts';
+import type { ScenarioOptions } from './types.ts';
 
 /**
- * Rescale a scenario's executors: `durationFactor` stretches or compresses every duration
- * (so `--duration 5s` plays a 60 s scenario in 5 s), `loadFactor` multiplies VUs and rates
- * (so `--scale 0.1` plays it at a tenth of the load). Pure: returns new configs.
+ * Rescale a scenario: `durationFactor` stretches or compresses its timeline (so `--duration 5s`
+ * plays a 60 s scenario in 5 s), `loadFactor` multiplies VUs and rates (so `--scale 0.1` plays
+ * it at a tenth of the load). Pure: returns new values.
+ *
+ * The timeline, rescaled: executor durations and stages, `maxDuration`, `gracefulRampDown`,
+ * a group's `startTime`, `think()` pauses, `options.gracefulStop` and a threshold's
+ * `delayAbortEval`. They say *when* things happen in the story the scenario tells.
+ * Left alone: `timeUnit` (rates stay per second: compressing time must not change the load
+ * each second carries), `options.ackTimeout` and `options.connectTimeout` (with the HTTP
+ * timeout derived from them), an `expect(…, withinMs)` window and a `reconnect(pauseMs)` pause.
+ * Those are judgements about the target, or are measured against its own clocks (its presence
+ * TTL, its token expiry), which a faster schedule does not make faster: compressed, a healthy
+ * 40 ms ack would become a timeout, and a 2 s outage would no longer fit the server's TTL
+ * the way the scenario meant it to.
  */
 export interface Rescale {
   durationFactor?: number;
@@ -58,4 +70,22 @@ export function rescaleExecutor(executor: unknown, rescale: Rescale): unknown {
 /** Factor that fits `totalMs` of schedule into `targetMs`. */
 export function durationFactorFor(totalMs: number, targetMs: number): number {
   return totalMs > 0 ? targetMs / totalMs : 1;
+}
+
+/** A scenario's options in ms, with the timeline's (gracefulStop) rescaled and the target's (timeouts) not. */
+export interface RunTimings {
+  ackTimeoutMs: number;
+  connectTimeoutMs: number;
+  gracefulStopMs: number;
+  /** Multiplies every `think()` pause and `delayAbortEval`: the duration factor. */
+  timelineFactor: number;
+}
+
+export function runTimings(options: ScenarioOptions = {}, durationFactor = 1): RunTimings {
+  return {
+    ackTimeoutMs: parseDurationMs(options.ackTimeout ?? '10s', 'options.ackTimeout'),
+    connectTimeoutMs: parseDurationMs(options.connectTimeout ?? '10s', 'options.connectTimeout'),
+    gracefulStopMs: Math.round(parseDurationMs(options.gracefulStop ?? '10s', 'options.gracefulStop') * durationFactor),
+    timelineFactor: durationFactor,
+  };
 }

@@ -74,7 +74,7 @@ export interface ScenarioOptions {
   ackTimeout?: string;
   /** Default '10s'. */
   connectTimeout?: string;
-  /** How long in-flight iterations may finish after the schedule ends. Default '10s'. */
+  /** How long in-flight iterations may finish after the schedule ends. Default '10s'; rescaled by --duration, the timeouts are not. */
   gracefulStop?: string;
 }
 

@@ -71,7 +71,7 @@ export function registerRun(program: Command, io: CliIo): void {
     .option('--adapter <name>', `the cluster's Socket.IO adapter: ${ADAPTERS.join(', ')}`, adapterArg)
     .option('--token-module <file>', 'module whose default export (userId, role) => token, for servers with their own login')
     .option('--transport <kind>', 'websocket, polling or mixed', transportArg, 'websocket')
-    .option('--duration <duration>', 'play the whole schedule in this time (compresses or stretches it)', durationArg)
+    .option('--duration <duration>', 'play the scenario\'s timeline (schedule, start times, thinks, gracefulStop; not timeouts) in this time', durationArg)
     .option('--scale <factor>', 'multiply VUs and arrival rates, e.g. 0.1', factorArg)
     .option('--threshold <expr...>', 'extra thresholds, e.g. "ack{event:message:send} p(95)<150ms"')
     .option('--report <dir>', 'report folder (default reports/<timestamp>_<scenario>/)')
