@@ -9,23 +9,36 @@ export interface MetricsSink {
   counter(name: string, tags?: Tags): { add(n?: number): void };
 }
 
-/** Every metric a run records: thresholds may name only these. */
-export const METRIC_NAMES = [
-  'connect',
-  'reconnect',
-  'ack',
-  'delivery',
-  'http',
-  'iteration',
-  'iterations',
-  'dropped_iterations',
-  'errors',
-  'ack_timeouts',
-  'expect_timeouts',
-  'disconnects',
-  'connect_errors',
-] as const;
-export type MetricName = (typeof METRIC_NAMES)[number];
+/**
+ * Every metric a run records: whether it holds timings (trend) or counts (counter), and the tag
+ * keys its series carry. Thresholds may name only these metrics and filter only by these keys:
+ * a misspelled key would match no series and a `count==0` on it would pass forever. Adding a
+ * metric is one line here (test/run/metric-tags.test.ts checks a real run records no other tag).
+ */
+export const METRICS = {
+  connect: { kind: 'trend', tags: [] },
+  reconnect: { kind: 'trend', tags: [] },
+  ack: { kind: 'trend', tags: ['event'] },
+  delivery: { kind: 'trend', tags: ['event', 'room'] },
+  http: { kind: 'trend', tags: ['route'] },
+  iteration: { kind: 'trend', tags: ['group'] },
+  schedule_lag: { kind: 'trend', tags: ['group'] },
+  iterations: { kind: 'counter', tags: ['group'] },
+  iterations_interrupted: { kind: 'counter', tags: ['group'] },
+  dropped_iterations: { kind: 'counter', tags: ['group'] },
+  errors: { kind: 'counter', tags: ['code', 'source'] },
+  ack_timeouts: { kind: 'counter', tags: ['event'] },
+  expect_timeouts: { kind: 'counter', tags: ['event'] },
+  delivery_timeouts: { kind: 'counter', tags: ['event'] },
+  connect_timeouts: { kind: 'counter', tags: [] },
+  reconnect_failures: { kind: 'counter', tags: [] },
+  disconnects: { kind: 'counter', tags: ['reason'] },
+  connect_errors: { kind: 'counter', tags: ['message'] },
+} as const satisfies Record<string, { kind: 'trend' | 'counter'; tags: readonly string[] }>;
+
+/** Every metric name a run records: thresholds may name only these. */
+export const METRIC_NAMES = Object.keys(METRICS) as (keyof typeof METRICS)[];
+export type MetricName = keyof typeof METRICS;
 
 /** Room sizes as a bounded label: fan-out latency is reported per size class. */
 export function roomSizeClass(members: number): string {

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { pino } from 'pino';
 import { createSendTimes } from '../client/send-times.ts';
 import { createRoomCensus } from '../client/room-census.ts';
-import { METRIC_NAMES } from '../client/sink.ts';
+import { METRICS, type MetricName } from '../client/sink.ts';
 import { createSecretTokenProvider, loadTokenModule } from '../client/tokens.ts';
 import type { TokenProvider } from '../client/http.ts';
 import type { Transport } from '../client/virtual-user.ts';
@@ -21,6 +21,7 @@ import { describeSchedule, planSchedule, type SchedulePlan } from '../schedule/i
 import {
   checkThresholdMetrics,
   evaluateThresholds,
+  neverObservedTags,
   parseCliThreshold,
   parseThresholds,
   type MetricResolver,
@@ -102,7 +103,15 @@ const MAX_LOGGED_ITERATION_ERRORS = 5;
 
 function resolverFor(registry: MetricsRegistry, elapsedMs: () => number): MetricResolver {
   return (selector) => {
+    const declared = Object.hasOwn(METRICS, selector.metric) ? METRICS[selector.metric as MetricName] : undefined;
     const latency = registry.queryLatency(selector.metric, selector.tags);
+    const count = latency ? undefined : registry.queryCounter(selector.metric, selector.tags);
+    // A tag value no series carried (errors{code:internl}): judged as zero, and said so.
+    const neverObserved = neverObservedTags(selector.tags, latency !== undefined || count !== undefined, (tag, value) =>
+      declared?.kind === 'trend'
+        ? registry.queryLatency(selector.metric, { [tag]: value }) !== undefined
+        : registry.queryCounter(selector.metric, { [tag]: value }) !== undefined);
+    const observed = neverObserved.length > 0 ? { neverObserved } : {};
     if (latency) {
       return {
         kind: 'trend',
@@ -113,21 +122,19 @@ function resolverFor(registry: MetricsRegistry, elapsedMs: () => number): Metric
         percentileUs: (p: number) => latency.percentileUs(p),
       };
     }
-    const count = registry.queryCounter(selector.metric, selector.tags);
-    // A known counter that never fired is a zero, not a missing metric: 'errors' count==0 passes.
-    const known = (METRIC_NAMES as readonly string[]).includes(selector.metric);
-    if (count === undefined && !known) return undefined;
-    const value = count ?? 0;
-    if (count === undefined && ['connect', 'reconnect', 'ack', 'delivery', 'http', 'iteration'].includes(selector.metric)) {
-      return { kind: 'trend', count: 0, minUs: 0, maxUs: 0, meanUs: 0, percentileUs: () => 0 };
+    // A known metric that never fired is a zero, not a missing metric: 'errors' count==0 passes.
+    if (count === undefined && !declared) return undefined;
+    if (count === undefined && declared?.kind === 'trend') {
+      return { kind: 'trend', count: 0, minUs: 0, maxUs: 0, meanUs: 0, percentileUs: () => 0, ...observed };
     }
-    return { kind: 'counter', count: value, ratePerSec: value / Math.max(0.001, elapsedMs() / 1000) };
+    const value = count ?? 0;
+    return { kind: 'counter', count: value, ratePerSec: value / Math.max(0.001, elapsedMs() / 1000), ...observed };
   };
 }
 
 function collectThresholds(scenario: Scenario, extra: string[] = []): Threshold[] {
   const thresholds = [...parseThresholds(scenario.thresholds ?? {}), ...extra.map(parseCliThreshold)];
-  checkThresholdMetrics(thresholds, METRIC_NAMES);
+  checkThresholdMetrics(thresholds, METRICS);
   return thresholds;
 }
 

@@ -87,6 +87,18 @@ describe.each(renderers)('%s summary', (_format, render) => {
     expect(text).toMatch(/1 of 3 thresholds passed/);
   });
 
+  it('says "never observed" next to a threshold whose tag value no series carried, passed or not', () => {
+    const text = render(result({
+      thresholds: [
+        { key: 'errors{code:internl}', source: 'count==0', passed: true, observed: 0, unit: 'none', neverObserved: ['code:internl'] },
+        { key: 'ack{event:mesage:send}', source: 'p(95)<1s', passed: false, observed: undefined, unit: 's', reason: 'no samples', neverObserved: ['event:mesage:send'] },
+      ],
+    }));
+    expect(text).toMatch(/✓\s*\|?\s*`?errors\{code:internl\}`?\s*\|?\s*`?count==0`?\s*\|?\s*0\s*\|?\s*never observed: code:internl/);
+    expect(text).toMatch(/✗.*ack\{event:mesage:send\}.*no samples; never observed: event:mesage:send/);
+    expect(render(result())).not.toMatch(/never observed/);
+  });
+
   it('says loudly when the generator was saturated', () => {
     const calm = render(result());
     expect(calm).not.toMatch(/SATURATED/);

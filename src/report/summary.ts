@@ -14,6 +14,8 @@ export interface ThresholdResultForReport {
   observed: number | undefined;
   unit: string;
   reason?: string;
+  /** Tag filters no series carried, e.g. ['code:internl']: the threshold judged nothing there. */
+  neverObserved?: string[];
 }
 
 /** A subset of the run result the engine produces. */
@@ -214,9 +216,15 @@ function describeThresholds(thresholds: ThresholdResultForReport[]): Table | und
       threshold.key,
       threshold.source,
       formatObserved(threshold.observed, threshold.unit),
-      threshold.reason ?? '',
+      thresholdNote(threshold),
     ]),
   };
+}
+
+/** Why it failed, and any tag value it filtered by that never appeared (a typo passes count==0 otherwise). */
+function thresholdNote(threshold: ThresholdResultForReport): string {
+  const unseen = threshold.neverObserved?.length ? `never observed: ${threshold.neverObserved.join(', ')}` : undefined;
+  return [threshold.reason, unseen].filter((note) => note !== undefined).join('; ');
 }
 
 function codeFirstColumn(table: Table): Table {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BazaarError } from '../errors.ts';
-import { checkThresholdMetrics, evaluateThresholds, type MetricResolver, type MetricValue } from './evaluate.ts';
+import { checkThresholdMetrics, evaluateThresholds, neverObservedTags, type MetricCatalog, type MetricResolver, type MetricValue } from './evaluate.ts';
 import { parseThresholds } from './parse-thresholds.ts';
 import { formatMetricSelector } from './selector.ts';
 
@@ -89,7 +89,12 @@ describe('evaluateThresholds', () => {
 });
 
 describe('checkThresholdMetrics', () => {
-  const known = ['delivery', 'connect', 'errors', 'ack'];
+  const known: MetricCatalog = {
+    delivery: { kind: 'trend', tags: ['event', 'room'] },
+    connect: { kind: 'trend', tags: [] },
+    errors: { kind: 'counter', tags: ['code', 'source'] },
+    ack: { kind: 'trend', tags: ['event'] },
+  };
 
   it('accepts thresholds on known metrics', () => {
     expect(() => checkThresholdMetrics(parseThresholds({ 'ack{event:x}': ['p(95)<1s'], errors: ['count==0'] }), known)).not.toThrow();
@@ -111,5 +116,68 @@ describe('checkThresholdMetrics', () => {
     expect((error as BazaarError).code).toBe('BAZAAR_UNKNOWN_METRIC');
     expect((error as BazaarError).message).toMatch(message);
     expect((error as BazaarError).hint).toMatch(hint);
+  });
+});
+
+describe('checkThresholdMetrics: tag keys', () => {
+  const known: MetricCatalog = {
+    delivery: { kind: 'trend', tags: ['event', 'room'] },
+    connect: { kind: 'trend', tags: [] },
+    errors: { kind: 'counter', tags: ['code', 'source'] },
+  };
+
+  it('accepts the tag keys each metric declares, any subset of them', () => {
+    const specs = { 'errors{code:internal}': ['count==0'], 'errors{code:x,source:y}': ['count==0'], 'delivery{room:1}': ['p(95)<1s'] };
+    expect(() => checkThresholdMetrics(parseThresholds(specs), known)).not.toThrow();
+  });
+
+  it.each([
+    [{ 'errors{cod:internal}': ['count==0'] },
+      /^threshold 'errors\{cod:internal\}' filters 'errors' by tag 'cod', which its series never carry; errors is tagged by code, source$/,
+      /^did you mean 'code'\? write 'errors\{code:internal\}'$/],
+    [{ 'delivery{event:message:new,rooom:2-10}': ['p(95)<1s'] }, /by tag 'rooom'/, /did you mean 'room'\? write 'delivery\{event:message:new,room:2-10\}'/],
+    [{ 'connect{event:x}': ['p(95)<1s'] }, /by tag 'event', .*; connect has no tags$/, /^write 'connect'$/],
+    [{ 'errors{severity:high}': ['count==0'] }, /errors is tagged by code, source$/, /^write 'errors'$/],
+  ])('rejects %j before the run, naming the closest key', (specs, message, hint) => {
+    let error: unknown;
+    try {
+      checkThresholdMetrics(parseThresholds(specs), known);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(BazaarError);
+    expect((error as BazaarError).code).toBe('BAZAAR_UNKNOWN_TAG');
+    expect((error as BazaarError).message).toMatch(message);
+    expect((error as BazaarError).hint).toMatch(hint);
+  });
+});
+
+describe('neverObservedTags', () => {
+  const seen = new Set(['code:internal', 'source:message:send', 'code:conflict', 'source:POST /api/bookings']);
+  const has = (tag: string, value: string) => seen.has(`${tag}:${value}`);
+
+  it.each([
+    [{ code: 'internl' }, false, ['code:internl']],
+    [{ code: 'internl', source: 'message:send' }, false, ['code:internl']],
+    [{ code: 'internl', source: 'nowhere' }, false, ['code:internl', 'source:nowhere']],
+    // each seen, never together: the whole filter was never observed
+    [{ code: 'conflict', source: 'message:send' }, false, ['code:conflict,source:message:send']],
+    [{ code: 'internal' }, true, []],
+    [{}, false, []],
+  ])('%j (a series matched: %s) → %j', (tags, matched, expected) => {
+    expect(neverObservedTags(tags, matched, has)).toEqual(expected);
+  });
+});
+
+describe('evaluateThreshold reports never-observed tag values', () => {
+  it('a counter filtered by a value no series carried judges zero, passes count==0, and says never observed', () => {
+    const resolveUnseen: MetricResolver = () => ({ kind: 'counter', count: 0, ratePerSec: 0, neverObserved: ['code:internl'] });
+    const [result] = evaluateThresholds(parseThresholds({ 'errors{code:internl}': ['count==0'] }), resolveUnseen);
+    expect(result).toMatchObject({ passed: true, observed: 0, neverObserved: ['code:internl'] });
+  });
+
+  it('says nothing when the selector matched', () => {
+    const [result] = evaluateThresholds(parseThresholds({ errors: ['count>1'] }), resolve);
+    expect(result).not.toHaveProperty('neverObserved');
   });
 });

@@ -9,9 +9,16 @@ import { closest } from '../util/closest.ts';
  * passes because it looked at nothing is the bug thresholds exist to catch. */
 
 /** What the engine can tell about a selector; undefined when no such metric exists. */
-export type MetricValue =
+export type MetricValue = (
   | { kind: 'trend'; count: number; minUs: number; maxUs: number; meanUs: number; percentileUs(p: number): number }
-  | { kind: 'counter'; count: number; ratePerSec: number };
+  | { kind: 'counter'; count: number; ratePerSec: number }
+) & {
+  /** The selector's tag filters no series of the metric carried (see neverObservedTags). */
+  neverObserved?: string[];
+};
+
+/** What a run records, by metric name: its kind and the tag keys its series carry. */
+export type MetricCatalog = Readonly<Record<string, { kind: 'trend' | 'counter'; tags: readonly string[] }>>;
 
 export type MetricResolver = (selector: MetricSelector) => MetricValue | undefined;
 
@@ -25,6 +32,12 @@ export interface ThresholdResult {
   abortOnFail: boolean;
   /** Why it failed, when the cause is not simply the comparison (no metric, no samples, wrong kind). */
   reason?: string;
+  /**
+   * Tag filters of the selector that no series of the metric carried by the end of the run,
+   * e.g. ['code:internl']: the threshold judged nothing there, pass or fail (a typo, or an event
+   * that never happened).
+   */
+  neverObserved?: string[];
 }
 
 export function evaluateThresholds(thresholds: Threshold[], resolve: MetricResolver): ThresholdResult[] {
@@ -34,7 +47,8 @@ export function evaluateThresholds(thresholds: Threshold[], resolve: MetricResol
 /** Judge one threshold against the value its selector resolved to. */
 export function evaluateThreshold(threshold: Threshold, value: MetricValue | undefined): ThresholdResult {
   const { key, expression, abortOnFail } = threshold;
-  const base = { key, source: expression.source, unit: expression.unit, abortOnFail };
+  const neverObserved = value?.neverObserved?.length ? { neverObserved: value.neverObserved } : {};
+  const base = { key, source: expression.source, unit: expression.unit, abortOnFail, ...neverObserved };
   const failed = (reason: string): ThresholdResult => ({ ...base, passed: false, observed: undefined, reason });
   const metric = threshold.selector.metric;
   const stat = formatStat(expression.stat);
@@ -69,23 +83,62 @@ export function evaluateThreshold(threshold: Threshold, value: MetricValue | und
 }
 
 /**
- * Before a run starts: every threshold must name a metric the run records. k6 lets a misspelled
- * key match nothing and pass forever (issue #1526); here it is an error.
+ * Before a run starts: every threshold must name a metric the run records, and filter it only by
+ * tag keys that metric's series carry. k6 lets a misspelled key match nothing and pass forever
+ * (issue #1526); here it is an error.
  */
-export function checkThresholdMetrics(thresholds: Threshold[], knownMetrics: readonly string[]): void {
-  const unknown = thresholds.filter((threshold) => !knownMetrics.includes(threshold.selector.metric));
+export function checkThresholdMetrics(thresholds: Threshold[], catalog: MetricCatalog): void {
+  const knownMetrics = Object.keys(catalog);
+  const unknown = thresholds.filter((threshold) => !Object.hasOwn(catalog, threshold.selector.metric));
   const first = unknown[0];
-  if (!first) return;
-  const known = [...knownMetrics].sort();
-  const others = [...new Set(unknown.slice(1).map((threshold) => threshold.key))].filter((key) => key !== first.key);
-  const near = closest(first.selector.metric, known);
-  throw new BazaarError(
-    'BAZAAR_UNKNOWN_METRIC',
-    `threshold ${quote(first.key)} names metric ${quote(first.selector.metric)}, which does not exist; `
-      + `known metrics: ${known.join(', ')}`
-      + (others.length > 0 ? ` (also unknown: ${others.map(quote).join(', ')})` : ''),
-    near ? `did you mean ${quote(near)}?` : 'name one of the known metrics',
-  );
+  if (first) {
+    const known = [...knownMetrics].sort();
+    const others = [...new Set(unknown.slice(1).map((threshold) => threshold.key))].filter((key) => key !== first.key);
+    const near = closest(first.selector.metric, known);
+    throw new BazaarError(
+      'BAZAAR_UNKNOWN_METRIC',
+      `threshold ${quote(first.key)} names metric ${quote(first.selector.metric)}, which does not exist; `
+        + `known metrics: ${known.join(', ')}`
+        + (others.length > 0 ? ` (also unknown: ${others.map(quote).join(', ')})` : ''),
+      near ? `did you mean ${quote(near)}?` : 'name one of the known metrics',
+    );
+  }
+  for (const threshold of thresholds) {
+    const { metric, tags } = threshold.selector;
+    const allowed = (catalog[metric] as MetricCatalog[string]).tags;
+    const bad = Object.keys(tags).find((tag) => !allowed.includes(tag));
+    if (bad === undefined) continue;
+    const near = closest(bad, allowed);
+    const rewritten = formatSelector(metric, tags, bad, near);
+    throw new BazaarError(
+      'BAZAAR_UNKNOWN_TAG',
+      `threshold ${quote(threshold.key)} filters ${quote(metric)} by tag ${quote(bad)}, which its series never carry; `
+        + (allowed.length > 0 ? `${metric} is tagged by ${allowed.join(', ')}` : `${metric} has no tags`),
+      near ? `did you mean ${quote(near)}? write ${quote(rewritten)}` : `write ${quote(rewritten)}`,
+    );
+  }
+}
+
+/** The selector with tag `bad` renamed to `near`, or dropped when nothing is near. */
+function formatSelector(metric: string, tags: Record<string, string>, bad: string, near: string | undefined): string {
+  const pairs = Object.entries(tags).flatMap(([tag, value]) => (tag !== bad ? [`${tag}:${value}`] : near ? [`${near}:${value}`] : []));
+  return pairs.length > 0 ? `${metric}{${pairs.join(',')}}` : metric;
+}
+
+/**
+ * Which of a selector's tag filters no series carried: each `tag:value` no series of the metric
+ * had, or, when every one was seen but never together, the whole filter. Empty when `matched`
+ * (some series carried them all) or there are no tags. `seen(tag, value)` asks the registry.
+ */
+export function neverObservedTags(
+  tags: Record<string, string>,
+  matched: boolean,
+  seen: (tag: string, value: string) => boolean,
+): string[] {
+  const pairs = Object.entries(tags);
+  if (matched || pairs.length === 0) return [];
+  const unseen = pairs.filter(([tag, value]) => !seen(tag, value)).map(([tag, value]) => `${tag}:${value}`);
+  return unseen.length > 0 ? unseen : [pairs.map(([tag, value]) => `${tag}:${value}`).join(',')];
 }
 
 function compare(observed: number, { op, value }: ThresholdExpression): boolean {

@@ -14,6 +14,8 @@ export {
   evaluateThresholds,
   evaluateThreshold,
   checkThresholdMetrics,
+  neverObservedTags,
+  type MetricCatalog,
   type MetricValue,
   type MetricResolver,
   type ThresholdResult,

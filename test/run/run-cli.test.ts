@@ -48,6 +48,13 @@ describe('bazaar run (the real CLI)', () => {
     expect(stderr).toMatch(/does not exist/);
   });
 
+  it('exits 2 before any load when a threshold filters by a tag key its metric does not have, naming the closest', async () => {
+    const { code, stderr } = await spawnCli(['run', 'smoke', '--report', tmp(), '--threshold', 'errors{cod:internal} count==0']).exited;
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/by tag 'cod'.*errors is tagged by code, source/);
+    expect(stderr).toMatch(/did you mean 'code'\? write 'errors\{code:internal\}'/);
+  });
+
   it('exits 2 for an unknown scenario, naming the shipped ones', async () => {
     const { code, stderr } = await spawnCli(['run', 'no-such-scenario']).exited;
     expect(code).toBe(2);
