@@ -15,8 +15,7 @@ const CHAR_9 = 57;
 
 export function createFloorClient(url: string, listingId: string): BenchClient {
   const wsUrl = `${url.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`;
-  // The payload is serialized on every emit, as research/perf-baseline.md's floor does and as any
-  // client sending data must; only the constant event name is kept as a literal.
+  // The payload is serialized on every emit, as any client sending data must; only the constant event name is kept as a literal.
   return {
     name: 'floor',
     describe: `raw ws@${wsVersion()} with hand-written EIO4/SIO5 framing`,

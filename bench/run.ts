@@ -25,8 +25,8 @@ Measures bazaar's client layer against a raw-WebSocket floor client on the same 
   --warmup <d>        load before a client's first window, not measured (default 5s; before
                       later windows 3s for churn, 1s for steady)
   --workload <w>      churn: users keep arriving, each connects, does its round trips and leaves
-                      (the workload of research/perf-baseline.md that issue 5's targets were
-                      set on; the default); steady: the same users stay connected throughout
+                      (the workload issue 5's targets were set on;
+                      the default); steady: the same users stay connected throughout
   --arrivals <n>      churn: new users per second (default 150: about 300 connected at once,
                       about 3,000 round trips/s)
   --round-trips <n>   churn: acked round trips per user before it leaves (default 20)
@@ -137,7 +137,7 @@ function whyNotPinnable(): string | undefined {
   return probe.status === 0 ? undefined : 'taskset is missing or does not work here';
 }
 
-/** Server on core 1, clients on core 0 (when pinning), as in research/perf-baseline.md. */
+/** Server on core 1, clients on core 0 (when pinning): the clients never compete with the server for a core. */
 function nodeCommand(core: number, pin: boolean, args: string[]): [string, string[]] {
   return pin ? ['taskset', ['-c', String(core), process.execPath, ...args]] : [process.execPath, args];
 }

@@ -1,7 +1,7 @@
 /* The bench's server: a minimal Socket.IO server shaped like the reference server, doing as
  * little as possible so that the clients are what gets measured. It accepts any token (no auth)
  * and answers the one contract event the bench drives, `listing:watch`, with `{ ok: true }`
- * (plus an `echo` that acks its payload, as in research/perf-baseline.md).
+ * (plus an `echo` that acks its payload).
  *
  * Run as its own process by bench/run.ts: it listens on 127.0.0.1, port 0 unless --port, and
  * prints one JSON line `{"port":N}` on stdout once listening. SIGTERM/SIGINT close it. */

@@ -1,5 +1,5 @@
 /* A reference point between the floor and bazaar (`--with-socketio`): a plain socket.io-client
- * loop, as in research/perf-baseline.md's baseline B. One connection per user (forceNew,
+ * loop, the library alone. One connection per user (forceNew,
  * WebSocket only, no reconnection), `emit(event, id, ackCallback)`: no timeout, no promise, no
  * metrics. bazaar minus this is the cost of bazaar's own layer; this minus the floor is the
  * library's. */

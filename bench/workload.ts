@@ -197,7 +197,7 @@ export interface ChurnOptions {
 }
 
 /**
- * The research's workload (research/perf-baseline.md, the one issue 5's 1.3x was measured on):
+ * The workload issue 5's 1.3x target was set on:
  * an open model where users keep arriving, each connecting (and, for bazaar, minting its token
  * and recording its connect), doing its round trips and disconnecting. A window's CPU therefore
  * includes connection set-up and teardown, shared over the round trips completed in it.
@@ -237,7 +237,7 @@ export function createChurnSession(client: BenchClient, options: ChurnOptions): 
 
   async function window({ warmupMs, windowMs }: LoadWindowOptions): Promise<LoadResult> {
     peakLive = live;
-    // Arrivals on an even schedule, as the research's driver does (checked every 5 ms).
+    // Arrivals on an even schedule (checked every 5 ms).
     const t0 = performance.now();
     let spawned = 0;
     const arrivals = setInterval(() => {

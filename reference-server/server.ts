@@ -141,13 +141,13 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
     maxHttpBufferSize: LIMITS.maxHttpBufferSizeBytes,
     serveClient: false,
   };
-  // The adapter is a server option, in place before the first connection (research §2.3:
-  // an adapter set later silently drops every socket that connected before it).
+  // The adapter is a server option, in place before the first connection: an adapter set later
+  // silently drops every socket that connected before it from broadcasts (socket.io-redis-adapter#348).
   if (redisMode) serverOptions.adapter = redisMode.mode.adapter;
   if (options.recovery) {
     if (redisMode?.adapter !== 'streams') {
       await redisMode?.mode.close();
-      throw new Error('recovery needs the streams adapter: the classic and sharded pub/sub adapters cannot keep missed packets (research §2.8)');
+      throw new Error('recovery needs the streams adapter: the classic and sharded pub/sub adapters cannot keep missed packets (https://socket.io/docs/v4/connection-state-recovery)');
     }
     const maxDisconnectionDuration = typeof options.recovery === 'object' ? options.recovery.maxDisconnectionDurationMs ?? 120_000 : 120_000;
     // skipMiddlewares false: a resumed session is authenticated again (the library default skips it).

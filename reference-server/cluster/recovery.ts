@@ -11,7 +11,7 @@ interface RestorableAdapter {
 }
 
 /**
- * Connection state recovery, re-authorized (issue 3; research §4). Socket.IO restores a
+ * Connection state recovery, re-authorized (issue 3; docs/scaling.md). Socket.IO restores a
  * session (id, rooms, data) and writes the packets it missed in the Socket's constructor,
  * before any middleware runs, and skips the middlewares altogether by default. So:
  *

@@ -17,7 +17,8 @@ export interface RoundRobinProxy {
  * `--lb none`: every HTTP request and every WebSocket upgrade goes to the next node in turn,
  * with no stickiness at all. Kept deliberately: a long-polling session's requests land on
  * nodes that never saw its handshake, which is how 'Session ID unknown' is reproduced
- * (research §2.1). WebSocket-only clients work through it, since one upgrade is one connection.
+ * (https://socket.io/docs/v4/using-multiple-nodes/). WebSocket-only clients work through it,
+ * since one upgrade is one connection.
  */
 export async function startRoundRobinProxy(targets: ProxyTarget[], options: { host: string; port: number }): Promise<RoundRobinProxy> {
   if (targets.length === 0) throw new Error('round-robin proxy: no targets');

@@ -143,7 +143,7 @@ describe('--lb none (round-robin, no stickiness)', () => {
     await cluster?.close();
   }, 30_000);
 
-  it("polling-only clients fail with 'Session ID unknown' (research §2.1)", async () => {
+  it("polling-only clients fail with 'Session ID unknown' (no stickiness)", async () => {
     const token = backendOverUrls('entry', [cluster.url], async () => {}).token('b-none', 'buyer');
     for (let attempt = 0; attempt < 3; attempt++) {
       const socket = io(cluster.url, { forceNew: true, reconnection: false, transports: ['polling'], auth: { token } });

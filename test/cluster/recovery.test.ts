@@ -7,7 +7,7 @@ import { closeAllClients } from '../helpers/client.ts';
 import { backendOverUrls, JWT_SECRET, randomPrefix, type Backend } from './backends.ts';
 
 /*
- * Connection state recovery with the streams adapter, re-authorized (issue 3; research §4):
+ * Connection state recovery with the streams adapter, re-authorized (issue 3; docs/scaling.md):
  * a resumed session is authenticated again, and a token that expired meanwhile cannot resume.
  */
 let redis: ProvidedRedis;
