@@ -2,6 +2,8 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/main.ts';
+import { memoryIo } from '../helpers/cli-io.ts';
 import { spawnCli } from '../run/cli-helpers.ts';
 import { startServeChild, type ChildServer } from './serve-child.ts';
 
@@ -37,6 +39,12 @@ async function waitForChecksDone(dir: string, checks: number, timeoutMs = 30_000
 const LONG_TTL = '95s';
 
 describe('bazaar check: skips, --max-wait, --fail-on-skip, Ctrl-C', () => {
+  it('exits 2 for a --max-wait that is not a duration', async () => {
+    const io = memoryIo();
+    expect(await runCli(['check', '--max-wait', 'soon'], io)).toBe(2);
+    expect(io.stderr.join('\n')).toMatch(/--max-wait.*"soon" is not a duration/);
+  });
+
   it('reports presence checks skipped against a long TTL, with the TTL, the wait needed and the flag, in the table, report.json and JUnit; exit 0, and 3 with --fail-on-skip', async () => {
     const server = await startServeChild(['--presence-ttl', LONG_TTL]);
     servers.push(server);
