@@ -109,7 +109,7 @@ export function checkTimeoutMs(check: CheckDefinition, maxWaitMs: number | undef
 
 type Settled = { kind: 'done'; outcome: void | { skipped: string } } | { kind: 'threw'; error: unknown } | { kind: 'timeout' } | { kind: 'interrupted' };
 
-/** Resolves after ms, or at once when `cancel` is called; never keeps the process alive on its own. */
+/** Resolves after ms, or at once on `cancel()`, which also clears its timer (nothing lingers). */
 function pause(ms: number): { done: Promise<void>; cancel(): void } {
   let timer: NodeJS.Timeout | undefined;
   let cancel = () => {};
@@ -149,6 +149,9 @@ async function runOne(check: CheckDefinition, target: CheckTarget, prefix: strin
   const settled = await Promise.race([running, limit]);
   clearTimeout(timer);
   runSignal?.removeEventListener('abort', onInterrupt);
+  // The verdict is what was seen until now: a stopped check's last gasps (acks on closed probes) are not evidence.
+  const durationMs = elapsed();
+  const evidence = [...ctx.evidence];
   if (settled.kind === 'timeout' || settled.kind === 'interrupted') {
     stop.abort(settled.kind === 'timeout' ? new Error(`it did not finish within ${timeoutMs} ms`) : new Error(describeAbort(runSignal)));
     ctx.close();
@@ -163,24 +166,25 @@ async function runOne(check: CheckDefinition, target: CheckTarget, prefix: strin
   switch (settled.kind) {
     case 'done':
       if (settled.outcome && 'skipped' in settled.outcome) {
-        return { ...base, status: 'skipped', durationMs: elapsed(), evidence: [settled.outcome.skipped], reason: settled.outcome.skipped };
+        return { ...base, status: 'skipped', durationMs, evidence: [settled.outcome.skipped], reason: settled.outcome.skipped };
       }
-      return { ...base, status: ctx.evidence.length ? 'failed' : 'passed', durationMs: elapsed(), evidence: ctx.evidence };
+      return { ...base, status: evidence.length ? 'failed' : 'passed', durationMs, evidence };
     case 'threw': {
       const { error } = settled;
-      const evidence = error instanceof CheckFailed ? [...ctx.evidence, ...error.evidence] : [...ctx.evidence, `the check could not complete: ${(error as Error).message}`];
-      return { ...base, status: error instanceof CheckFailed ? 'failed' : 'error', durationMs: elapsed(), evidence };
+      const lines = error instanceof CheckFailed ? error.evidence : [`the check could not complete: ${(error as Error).message}`];
+      return { ...base, status: error instanceof CheckFailed ? 'failed' : 'error', durationMs, evidence: [...evidence, ...lines] };
     }
     case 'timeout':
       return {
         ...base,
         status: 'failed',
-        durationMs: elapsed(),
-        evidence: [...ctx.evidence, `the check did not finish within ${timeoutMs} ms (the server stopped answering?); it was stopped and its connections closed`],
+        durationMs,
+        evidence: [...evidence, `the check did not finish within ${timeoutMs} ms (the server stopped answering?); it was stopped and its connections closed`],
       };
     case 'interrupted': {
-      const reason = `${describeAbort(runSignal)} ${elapsed()} ms into the check: no verdict`;
-      return { ...base, status: 'interrupted', durationMs: elapsed(), evidence: [reason], reason };
+      const reason = `${describeAbort(runSignal)} ${durationMs} ms into the check: no verdict`;
+      // What it had already seen stays in the report, after the reason.
+      return { ...base, status: 'interrupted', durationMs, evidence: [reason, ...evidence], reason };
     }
   }
 }
