@@ -1,6 +1,6 @@
 import type { Role, SessionPayload } from '../contract/index.ts';
 import type { TokenProvider } from '../client/http.ts';
-import { openProbe, type ProbeClient, type ProbeConnectOptions } from './probe-client.ts';
+import { describeAbort, openProbe, type ProbeClient, type ProbeConnectOptions } from './probe-client.ts';
 import type { CheckContext, HttpResult, PresenceTiming } from './types.ts';
 
 export interface CheckTarget {
@@ -11,17 +11,56 @@ export interface CheckTarget {
   session: SessionPayload | undefined;
 }
 
-/** A context for one check; `close()` closes every connection it opened. */
-export function createCheckContext(target: CheckTarget, prefix: string): CheckContext & { evidence: string[]; close(): void } {
+export interface CheckLimits {
+  /** Stops the check: its probes, sleeps and HTTP calls end, and it may open nothing new. */
+  signal?: AbortSignal;
+  /** How long the check may run (reported to it as `ctx.timeoutMs`). */
+  timeoutMs?: number;
+}
+
+const stopped = (signal: AbortSignal) => new Error(`the check was stopped: ${describeAbort(signal)}`);
+
+/** A sleep that rejects when `signal` aborts, so a stopped check's loop ends instead of going on. */
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.reject(stopped(signal));
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(stopped(signal));
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * A context for one check; `close()` closes every connection it opened, and from then on it
+ * opens none (a check that ignores its signal cannot leave a socket behind).
+ */
+export function createCheckContext(target: CheckTarget, prefix: string, limits: CheckLimits = {}): CheckContext & { evidence: string[]; close(): void } {
   const probes: ProbeClient[] = [];
   const evidence: string[] = [];
   const counters = new Map<string, number>();
+  const signal = limits.signal ?? new AbortController().signal;
   let connections = 0;
+  let closed = false;
 
   const track = (probe: ProbeClient) => {
+    if (closed) {
+      probe.close();
+      throw stopped(signal);
+    }
     probes.push(probe);
     return probe;
   };
+  const open = (name: string, options: ProbeConnectOptions) => {
+    if (closed || signal.aborted) return Promise.reject(stopped(signal));
+    return openProbe(target.url, name, { ...options, signal });
+  };
+  const timeout = (ms: number) => AbortSignal.any([signal, AbortSignal.timeout(ms)]);
 
   const http = async (method: string, path: string, options: { as?: [string, Role]; token?: string; body?: unknown } = {}): Promise<HttpResult> => {
     const token = options.token ?? (options.as ? await target.token(options.as[0], options.as[1]) : undefined);
@@ -32,7 +71,7 @@ export function createCheckContext(target: CheckTarget, prefix: string): CheckCo
       method,
       headers,
       body: options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body),
-      signal: AbortSignal.timeout(10_000),
+      signal: timeout(10_000),
     });
     const text = await res.text();
     let body: any;
@@ -51,6 +90,8 @@ export function createCheckContext(target: CheckTarget, prefix: string): CheckCo
     jwtSecret: target.jwtSecret,
     presence: target.presence,
     session: target.session,
+    signal,
+    timeoutMs: limits.timeoutMs ?? 30_000,
     id(label) {
       const n = (counters.get(label) ?? 0) + 1;
       counters.set(label, n);
@@ -59,10 +100,10 @@ export function createCheckContext(target: CheckTarget, prefix: string): CheckCo
     token: async (userId, role) => target.token(userId, role),
     async connect(userId, role, options: ProbeConnectOptions = {}) {
       const token = await target.token(userId, role);
-      return track(await openProbe(target.url, `${userId}@c${++connections}`, { ...options, auth: options.auth ?? { token } }));
+      return track(await open(`${userId}@c${++connections}`, { ...options, auth: options.auth ?? { token } }));
     },
     async connectRaw(name, options) {
-      return track(await openProbe(target.url, `${name}@c${++connections}`, options));
+      return track(await open(`${name}@c${++connections}`, options));
     },
     http,
     async listing(sellerId, options = {}) {
@@ -81,10 +122,10 @@ export function createCheckContext(target: CheckTarget, prefix: string): CheckCo
     fail(line) {
       evidence.push(line);
     },
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    sleep: (ms) => abortableSleep(ms, signal),
     async serverAlive() {
       try {
-        const health = await fetch(`${target.url}/healthz`, { signal: AbortSignal.timeout(3_000) });
+        const health = await fetch(`${target.url}/healthz`, { signal: timeout(3_000) });
         await health.arrayBuffer();
         if (health.status !== 200) return { ok: false, detail: `/healthz answered ${health.status}` };
       } catch (error) {
@@ -99,6 +140,7 @@ export function createCheckContext(target: CheckTarget, prefix: string): CheckCo
       return { ok: true, detail: 'healthz 200 and a fresh connection' };
     },
     close() {
+      closed = true;
       for (const probe of probes) probe.close();
       probes.length = 0;
     },

@@ -11,6 +11,8 @@ export interface ProbeConnectOptions {
   query?: Record<string, string>;
   transports?: ('websocket' | 'polling')[];
   timeoutMs?: number;
+  /** Gives up the connect at once when aborted (a check stopped on its timeout, or Ctrl-C). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -23,6 +25,10 @@ export class ProbeClient {
   readonly socket: Socket;
   readonly received: Received[] = [];
   disconnectReason: string | undefined;
+  /** Set by close(): waits end at once and acks are not sent, so a stopped check leaves no timer behind. */
+  #closed = false;
+  /** Pending waits, ended by close(). */
+  readonly #pending = new Set<() => void>();
 
   constructor(name: string, socket: Socket) {
     this.name = name;
@@ -37,32 +43,41 @@ export class ProbeClient {
     return this.socket.connected;
   }
 
+  get closed(): boolean {
+    return this.#closed;
+  }
+
   /** Payloads of one event, in arrival order. */
   all<T = any>(event: string, predicate: (payload: T) => boolean = () => true): T[] {
     return this.received.filter((r) => r.event === event && predicate(r.payload)).map((r) => r.payload as T);
   }
 
-  /** Resolves with the first matching payload (already received or coming), or undefined after timeoutMs. */
+  /** Resolves with the first matching payload (already received or coming), or undefined after timeoutMs or close(). */
   waitFor<T = any>(event: string, predicate: (payload: T) => boolean = () => true, timeoutMs = 3_000): Promise<T | undefined> {
     const already = this.received.find((r) => r.event === event && predicate(r.payload));
     if (already) return Promise.resolve(already.payload as T);
+    if (this.#closed) return Promise.resolve(undefined);
     return new Promise((resolve) => {
-      const listener = (payload: T) => {
-        if (!predicate(payload)) return;
+      const finish = (payload: T | undefined) => {
         clearTimeout(timer);
         this.socket.off(event, listener);
+        this.#pending.delete(cancel);
         resolve(payload);
       };
-      const timer = setTimeout(() => {
-        this.socket.off(event, listener);
-        resolve(undefined);
-      }, timeoutMs);
+      const listener = (payload: T) => {
+        if (predicate(payload)) finish(payload);
+      };
+      const cancel = () => finish(undefined);
+      const timer = setTimeout(cancel, timeoutMs);
+      this.#pending.add(cancel);
       this.socket.on(event, listener);
     });
   }
 
   /** Emit with an ack; resolves with the ack, or { ok:false, error:{code:'ack_timeout'} }. */
   async ack<T = any>(event: string, ...args: unknown[]): Promise<T> {
+    // On a closed socket the emit would wait in the send buffer for its whole timeout.
+    if (this.#closed) return { ok: false, error: { code: 'probe_closed', message: `${this.name} is closed: ${event} not sent` } } as T;
     try {
       return (await this.socket.timeout(5_000).emitWithAck(event, ...args)) as T;
     } catch {
@@ -78,16 +93,25 @@ export class ProbeClient {
   whenDisconnected(timeoutMs: number): Promise<boolean> {
     if (!this.socket.connected) return Promise.resolve(true);
     return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), timeoutMs);
-      this.socket.once('disconnect', () => {
+      const finish = (disconnected: boolean) => {
         clearTimeout(timer);
-        resolve(true);
-      });
+        this.socket.off('disconnect', onDisconnect);
+        this.#pending.delete(cancel);
+        resolve(disconnected);
+      };
+      const onDisconnect = () => finish(true);
+      const cancel = () => finish(!this.socket.connected);
+      const timer = setTimeout(() => finish(false), timeoutMs);
+      this.#pending.add(cancel);
+      this.socket.once('disconnect', onDisconnect);
     });
   }
 
+  /** Disconnects and ends every pending wait (a wait's timer would otherwise keep the process alive). */
   close(): void {
+    this.#closed = true;
     this.socket.disconnect();
+    for (const cancel of [...this.#pending]) cancel();
   }
 }
 
@@ -103,14 +127,32 @@ export function openProbe(url: string, name: string, options: ProbeConnectOption
     timeout: options.timeoutMs ?? 5_000,
   });
   const client = new ProbeClient(name, socket);
+  const signal = options.signal;
   return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      socket.off('connect');
+      socket.off('connect_error');
+      client.close();
+      reject(new Error(`connect of ${name} given up: ${describeAbort(signal)}`));
+    };
+    if (signal?.aborted) return onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
     socket.once('connect', () => {
+      signal?.removeEventListener('abort', onAbort);
       socket.off('connect_error');
       resolve(client);
     });
     socket.once('connect_error', (error) => {
+      signal?.removeEventListener('abort', onAbort);
       socket.disconnect();
       reject(error);
     });
   });
+}
+
+/** An abort reason as words: `the check timed out after 500 ms`. */
+export function describeAbort(signal: AbortSignal | undefined): string {
+  const reason: unknown = signal?.reason;
+  if (reason instanceof Error) return reason.message;
+  return typeof reason === 'string' ? reason : 'aborted';
 }

@@ -7,7 +7,7 @@ import { startEmbeddedServer } from '../lab/embedded-server.ts';
 import { startReferenceCluster } from '../lab/cluster.ts';
 import type { AdapterName } from '../../reference-server/index.ts';
 import { createCheckContext, type CheckTarget } from './context.ts';
-import { openProbe } from './probe-client.ts';
+import { describeAbort, openProbe } from './probe-client.ts';
 import { ALL_CHECKS, selectChecks } from './suite.ts';
 import { CheckFailed, type CheckDefinition, type CheckResult } from './types.ts';
 
@@ -27,8 +27,19 @@ export interface CheckOptions {
   adapter?: AdapterName;
   /** The checks to choose from (default: the whole suite). */
   checks?: readonly CheckDefinition[];
+  /**
+   * The longest a check whose waits grow with the target's timing (presence) may run; default
+   * each check's own timeoutMs. Below what the target needs, such a check skips and says so.
+   */
+  maxWaitMs?: number;
+  /** A skipped check makes the report not passed (CI: "not proven" is not green). */
+  failOnSkip?: boolean;
+  /** Stops the run (Ctrl-C): the running check is stopped, the rest are not started, and the report comes back marked partial. */
+  signal?: AbortSignal;
   onCheckStart?(check: CheckDefinition): void;
   onCheckDone?(result: CheckResult): void;
+  /** The report so far, after each check (partial: true): write it, and a crash still leaves a report. */
+  onSnapshot?(report: CheckReport): void;
 }
 
 export interface CheckReport {
@@ -41,13 +52,22 @@ export interface CheckReport {
   /** Nodes of the cluster checked (1 for a single server). */
   nodes: number;
   checks: CheckResult[];
+  /** No check failed or errored, none was interrupted, and (with failOnSkip) none skipped. */
   passed: boolean;
+  /** Not every selected check ran to a verdict: the run was interrupted (or this is a snapshot). */
+  partial: boolean;
+  /** Why the run stopped early, e.g. 'interrupted by SIGINT'. */
+  interrupted?: string;
+  failOnSkip: boolean;
+  maxWaitMs?: number;
 }
 
 /** Embedded server presence: short, so presence checks take seconds, not minutes. */
 const EMBEDDED_PRESENCE = { presenceTtlMs: 2_000, presenceHeartbeatMs: 500, presenceSweepMs: 200 };
 const ASSUMED_SWEEP_MS = 5_000;
 const DEFAULT_CHECK_TIMEOUT_MS = 30_000;
+/** After stopping a check: how long its own cleanup (finally blocks) may take before the next check starts. */
+const STOP_GRACE_MS = 1_000;
 
 async function readSession(url: string, token: TokenProvider, runId: string): Promise<SessionPayload | undefined> {
   const userId = `${runId}-session`;
@@ -81,29 +101,103 @@ async function checkReachable(url: string): Promise<void> {
   }
 }
 
-async function runOne(check: CheckDefinition, target: CheckTarget, prefix: string): Promise<CheckResult> {
-  const ctx = createCheckContext(target, prefix);
-  const started = Date.now();
-  const timeoutMs = check.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS;
+/** The time limit of one check: --max-wait raises it for checks whose waits grow with the target. */
+export function checkTimeoutMs(check: CheckDefinition, maxWaitMs: number | undefined): number {
+  const own = check.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS;
+  return check.longWaits && maxWaitMs !== undefined ? Math.max(own, maxWaitMs) : own;
+}
+
+type Settled = { kind: 'done'; outcome: void | { skipped: string } } | { kind: 'threw'; error: unknown } | { kind: 'timeout' } | { kind: 'interrupted' };
+
+/** Resolves after ms, or at once on `cancel()`, which also clears its timer (nothing lingers). */
+function pause(ms: number): { done: Promise<void>; cancel(): void } {
   let timer: NodeJS.Timeout | undefined;
+  let cancel = () => {};
+  const done = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+    cancel = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+  });
+  return { done, cancel };
+}
+
+/**
+ * Run one check within its time limit. A check that times out or is interrupted is stopped,
+ * not abandoned: its signal aborts (sleeps, waits, connects and HTTP calls end), every probe it
+ * opened is closed, and it gets a moment to finish its cleanup before the next check starts.
+ */
+async function runOne(check: CheckDefinition, target: CheckTarget, prefix: string, timeoutMs: number, runSignal: AbortSignal | undefined): Promise<CheckResult> {
+  const stop = new AbortController();
+  const ctx = createCheckContext(target, prefix, { signal: stop.signal, timeoutMs });
+  const started = Date.now();
   const base = { id: check.id, title: check.title, guarantee: check.guarantee };
-  try {
-    const outcome = await Promise.race([
-      check.run(ctx),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new CheckFailed(`the check did not finish within ${timeoutMs} ms (the server stopped answering?)`)), timeoutMs);
-      }),
-    ]);
-    if (outcome && 'skipped' in outcome) return { ...base, status: 'skipped', durationMs: Date.now() - started, evidence: [outcome.skipped] };
-    const status = ctx.evidence.length ? 'failed' : 'passed';
-    return { ...base, status, durationMs: Date.now() - started, evidence: ctx.evidence };
-  } catch (error) {
-    const evidence = error instanceof CheckFailed ? [...ctx.evidence, ...error.evidence] : [...ctx.evidence, `the check could not complete: ${(error as Error).message}`];
-    return { ...base, status: error instanceof CheckFailed ? 'failed' : 'error', durationMs: Date.now() - started, evidence };
-  } finally {
-    clearTimeout(timer);
+  const elapsed = () => Date.now() - started;
+  // Promise.resolve().then: a run() that throws synchronously is a rejection like any other
+  const running: Promise<Settled> = Promise.resolve()
+    .then(() => check.run(ctx))
+    .then((outcome) => ({ kind: 'done', outcome }) as const, (error: unknown) => ({ kind: 'threw', error }) as const);
+  let timer: NodeJS.Timeout | undefined;
+  let onInterrupt = () => {};
+  const limit = new Promise<Settled>((resolve) => {
+    timer = setTimeout(() => resolve({ kind: 'timeout' }), timeoutMs);
+    onInterrupt = () => resolve({ kind: 'interrupted' });
+    if (runSignal?.aborted) onInterrupt();
+    runSignal?.addEventListener('abort', onInterrupt, { once: true });
+  });
+  const settled = await Promise.race([running, limit]);
+  clearTimeout(timer);
+  runSignal?.removeEventListener('abort', onInterrupt);
+  // The verdict is what was seen until now: a stopped check's last gasps (acks on closed probes) are not evidence.
+  const durationMs = elapsed();
+  const evidence = [...ctx.evidence];
+  if (settled.kind === 'timeout' || settled.kind === 'interrupted') {
+    stop.abort(settled.kind === 'timeout' ? new Error(`it did not finish within ${timeoutMs} ms`) : new Error(describeAbort(runSignal)));
     ctx.close();
+    const grace = pause(STOP_GRACE_MS);
+    await Promise.race([running, grace.done]);
+    grace.cancel();
+  } else {
+    stop.abort(new Error('it ended'));
   }
+  ctx.close();
+
+  switch (settled.kind) {
+    case 'done':
+      if (settled.outcome && 'skipped' in settled.outcome) {
+        return { ...base, status: 'skipped', durationMs, evidence: [settled.outcome.skipped], reason: settled.outcome.skipped };
+      }
+      return { ...base, status: evidence.length ? 'failed' : 'passed', durationMs, evidence };
+    case 'threw': {
+      const { error } = settled;
+      const lines = error instanceof CheckFailed ? error.evidence : [`the check could not complete: ${(error as Error).message}`];
+      return { ...base, status: error instanceof CheckFailed ? 'failed' : 'error', durationMs, evidence: [...evidence, ...lines] };
+    }
+    case 'timeout':
+      return {
+        ...base,
+        status: 'failed',
+        durationMs,
+        evidence: [...evidence, `the check did not finish within ${timeoutMs} ms (the server stopped answering?); it was stopped and its connections closed`],
+      };
+    case 'interrupted': {
+      const reason = `${describeAbort(runSignal)} ${durationMs} ms into the check: no verdict`;
+      // What it had already seen stays in the report, after the reason.
+      return { ...base, status: 'interrupted', durationMs, evidence: [reason, ...evidence], reason };
+    }
+  }
+}
+
+/** A check the run never started because it was interrupted first. */
+function notStarted(check: CheckDefinition, runSignal: AbortSignal | undefined): CheckResult {
+  const reason = `not started: ${describeAbort(runSignal)}`;
+  return { id: check.id, title: check.title, guarantee: check.guarantee, status: 'interrupted', durationMs: 0, evidence: [reason], reason };
+}
+
+/** The verdict over results: a skip fails it only when asked to. */
+export function checksPassed(results: readonly CheckResult[], failOnSkip: boolean): boolean {
+  return results.every((r) => r.status === 'passed' || (r.status === 'skipped' && !failOnSkip));
 }
 
 /**
@@ -125,6 +219,9 @@ export async function runChecks(options: CheckOptions = {}): Promise<CheckReport
   }
   if (options.defect && (options.nodes ?? 1) > 1) {
     throw new BazaarError('BAZAAR_BAD_OPTIONS', '--defect runs on one node in memory', 'leave out --nodes, or leave out --defect');
+  }
+  if (options.maxWaitMs !== undefined && !(options.maxWaitMs > 0 && Number.isFinite(options.maxWaitMs))) {
+    throw new BazaarError('BAZAAR_BAD_OPTIONS', `maxWaitMs ${options.maxWaitMs} is not a positive number of milliseconds`, 'pass e.g. --max-wait 5m');
   }
   const startedAt = new Date();
   const server = options.target
@@ -153,23 +250,37 @@ export async function runChecks(options: CheckOptions = {}): Promise<CheckReport
     };
     const target: CheckTarget = { url, token, jwtSecret, presence, session };
     const results: CheckResult[] = [];
+    const failOnSkip = options.failOnSkip === true;
+    const report = (snapshot: boolean): CheckReport => {
+      const partial = snapshot || results.some((r) => r.status === 'interrupted');
+      return {
+        target: url,
+        embedded: !options.target,
+        ...(options.defect ? { defect: options.defect } : {}),
+        startedAt: startedAt.toISOString(),
+        durationMs: Date.now() - startedAt.getTime(),
+        presence,
+        nodes: options.target ? 1 : (options.nodes ?? 1),
+        checks: [...results],
+        passed: !partial && checksPassed(results, failOnSkip),
+        partial,
+        ...(options.signal?.aborted && partial ? { interrupted: describeAbort(options.signal) } : {}),
+        failOnSkip,
+        ...(options.maxWaitMs !== undefined ? { maxWaitMs: options.maxWaitMs } : {}),
+      };
+    };
     for (const [index, check] of checks.entries()) {
+      if (options.signal?.aborted) {
+        results.push(notStarted(check, options.signal));
+        continue;
+      }
       options.onCheckStart?.(check);
-      const result = await runOne(check, target, `${runId}${index.toString(36)}`);
+      const result = await runOne(check, target, `${runId}${index.toString(36)}`, checkTimeoutMs(check, options.maxWaitMs), options.signal);
       results.push(result);
       options.onCheckDone?.(result);
+      if (index < checks.length - 1) options.onSnapshot?.(report(true));
     }
-    return {
-      target: url,
-      embedded: !options.target,
-      ...(options.defect ? { defect: options.defect } : {}),
-      startedAt: startedAt.toISOString(),
-      durationMs: Date.now() - startedAt.getTime(),
-      presence,
-      nodes: options.target ? 1 : (options.nodes ?? 1),
-      checks: results,
-      passed: results.every((r) => r.status === 'passed' || r.status === 'skipped'),
-    };
+    return report(false);
   } finally {
     await server?.close();
   }

@@ -1,7 +1,11 @@
 import type { Booking, Listing, Role, SessionPayload } from '../contract/index.ts';
 import type { ProbeClient, ProbeConnectOptions } from './probe-client.ts';
 
-export type CheckStatus = 'passed' | 'failed' | 'skipped' | 'error';
+/**
+ * `skipped`: the check decided it cannot judge this target (the reason says why and what to do).
+ * `interrupted`: the run was stopped (Ctrl-C) while it ran or before it started: no verdict.
+ */
+export type CheckStatus = 'passed' | 'failed' | 'skipped' | 'error' | 'interrupted';
 
 export interface CheckResult {
   id: string;
@@ -9,8 +13,10 @@ export interface CheckResult {
   guarantee: string;
   status: CheckStatus;
   durationMs: number;
-  /** For failures: what was sent, what was observed, by whom, e.g. `u17@c2 received seq 41 after 43 in booking b9`. */
+  /** For failures: what was sent, what was observed, by whom, e.g. `u17@c2 received seq 41 after 43 in booking b9`. Skipped and interrupted: the reason. */
   evidence: string[];
+  /** Skipped and interrupted checks: why there is no verdict, and what would give one. */
+  reason?: string;
 }
 
 export interface HttpResult<T = any> {
@@ -48,8 +54,16 @@ export interface CheckContext {
   session: SessionPayload | undefined;
   /** Record an evidence line; the check fails if any line was recorded (or it throws CheckFailed). */
   fail(line: string): void;
-  /** Sleep; the check's own timeout still applies. */
+  /** Sleep; rejects at once when the check is stopped (its timeout, or Ctrl-C). */
   sleep(ms: number): Promise<void>;
+  /**
+   * Aborted when the check is stopped (it timed out, or the run was interrupted) and when it
+   * ends. Every probe, sleep and HTTP call of this context already stops on it; a check that
+   * starts its own timer or interval must stop that on it too.
+   */
+  signal: AbortSignal;
+  /** How long this check may run: its `timeoutMs`, raised by `--max-wait` for checks with `longWaits`. */
+  timeoutMs: number;
   /** Is the server still answering? GET /healthz and a fresh connection. */
   serverAlive(): Promise<{ ok: boolean; detail: string }>;
 }
@@ -62,6 +76,11 @@ export interface CheckDefinition {
   guarantee: string;
   /** Upper bound for one run; default 30 s. */
   timeoutMs?: number;
+  /**
+   * Its waits grow with the target's own timing (the presence TTL): `--max-wait` may raise its
+   * timeout, and it skips (saying so) when the target needs more than `ctx.timeoutMs`.
+   */
+  longWaits?: boolean;
   run(ctx: CheckContext): Promise<void | { skipped: string }>;
 }
 

@@ -1,11 +1,11 @@
 import type { CheckReport } from '../checks/run-checks.ts';
 import { renderTextTable } from './table.ts';
 
-const MARK: Record<string, string> = { passed: '✓ passed', failed: '✗ FAILED', skipped: '- skipped', error: '✗ ERROR' };
+const MARK: Record<string, string> = { passed: '✓ passed', failed: '✗ FAILED', skipped: '- SKIPPED', error: '✗ ERROR', interrupted: '- INTERRUPTED' };
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
 
-/** The terminal report of `bazaar check`: one row per check, then each failure's evidence. */
+/** The terminal report of `bazaar check`: one row per check, then each failure's evidence and each skip's reason. */
 export function renderCheckReport(report: CheckReport): string {
   const lines: string[] = [];
   lines.push(`bazaar check: ${report.target}${report.embedded ? (report.nodes > 1 ? ` (embedded reference cluster, ${report.nodes} nodes on Redis)` : ' (embedded reference server)') : ''}${report.defect ? `, defect ${report.defect}` : ''}`);
@@ -26,27 +26,48 @@ export function renderCheckReport(report: CheckReport): string {
     for (const line of failure.evidence.slice(0, 20)) lines.push(`  - ${line}`);
     if (failure.evidence.length > 20) lines.push(`  - ... and ${failure.evidence.length - 20} more`);
   }
-  const count = (status: string) => report.checks.filter((c) => c.status === status).length;
+  // A skip is not a pass: say which checks gave no verdict and why, so "green" never hides them.
+  const unjudged = report.checks.filter((c) => c.status === 'skipped' || c.status === 'interrupted');
+  if (unjudged.length) lines.push('');
+  for (const check of unjudged) lines.push(`- ${check.id} ${check.status}: ${check.reason ?? check.evidence[0] ?? 'no reason given'}`);
   lines.push('');
-  lines.push(
-    `${report.passed ? 'PASSED' : 'FAILED'}: ${count('passed')} passed, ${count('failed') + count('error')} failed, ${count('skipped')} skipped in ${seconds(report.durationMs)}`,
-  );
+  lines.push(`${verdictWord(report)}: ${countLine(report)} in ${seconds(report.durationMs)}`);
+  if (report.interrupted) lines.push(`(${report.interrupted}: the report is partial)`);
+  else if (report.failOnSkip && report.checks.some((c) => c.status === 'skipped')) lines.push('(--fail-on-skip: a skipped check fails the run)');
   return `${lines.join('\n')}\n`;
+}
+
+function verdictWord(report: CheckReport): string {
+  if (report.interrupted) return 'INTERRUPTED';
+  return report.passed ? 'PASSED' : 'FAILED';
+}
+
+/** `3 passed, 1 failed, 4 skipped` (and `2 interrupted` when there are any). */
+function countLine(report: CheckReport): string {
+  const count = (...statuses: string[]) => report.checks.filter((c) => statuses.includes(c.status)).length;
+  const interrupted = count('interrupted');
+  return `${count('passed')} passed, ${count('failed', 'error')} failed, ${count('skipped')} skipped${interrupted ? `, ${interrupted} interrupted` : ''}`;
 }
 
 const xml = (text: string) =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
 
-/** JUnit XML, one testcase per check, so CI shows each check by name. */
+/**
+ * JUnit XML, one testcase per check, so CI shows each check by name. JUnit has no
+ * "interrupted": such checks are `<skipped>` with a message saying they were interrupted.
+ */
 export function renderCheckJunit(report: CheckReport): string {
   const failed = report.checks.filter((c) => c.status === 'failed').length;
   const errors = report.checks.filter((c) => c.status === 'error').length;
-  const skipped = report.checks.filter((c) => c.status === 'skipped').length;
+  const skipped = report.checks.filter((c) => c.status === 'skipped' || c.status === 'interrupted').length;
   const cases = report.checks.map((c) => {
     const open = `    <testcase classname="bazaar.${xml(c.id.split('.')[0] ?? c.id)}" name="${xml(c.id)}: ${xml(c.title)}" time="${(c.durationMs / 1000).toFixed(3)}"`;
     const detail = xml([`guarantee: ${c.guarantee}`, ...c.evidence].join('\n'));
     if (c.status === 'passed') return `${open}/>`;
-    if (c.status === 'skipped') return `${open}>\n      <skipped message="${xml(c.evidence[0] ?? '')}"/>\n    </testcase>`;
+    if (c.status === 'skipped' || c.status === 'interrupted') {
+      const reason = c.reason ?? c.evidence[0] ?? '';
+      return `${open}>\n      <skipped message="${xml(c.status === 'interrupted' ? `interrupted: ${reason}` : reason)}"/>\n    </testcase>`;
+    }
     const tag = c.status === 'error' ? 'error' : 'failure';
     return `${open}>\n      <${tag} message="${xml(c.evidence[0] ?? c.status)}">${detail}</${tag}>\n    </testcase>`;
   });

@@ -70,8 +70,8 @@ const everyMemberSocket: CheckDefinition = {
       feed();
       return probes.every((probe) => ledger.complete(probe.name));
     };
-    await waitUntil(complete([sellerTabs[1]!, adminSocket]), 5_000);
-    await waitUntil(complete(members), 1_000);
+    await waitUntil(complete([sellerTabs[1]!, adminSocket]), 5_000, ctx.signal);
+    await waitUntil(complete(members), 1_000, ctx.signal);
     feed();
     for (const line of limitEvidence([...ledger.verdict().evidence, ...refused])) ctx.fail(line);
   },

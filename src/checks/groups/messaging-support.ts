@@ -47,11 +47,11 @@ export function messagesAt(probe: ProbeClient, bookingId: string): MessageNewPay
   return probe.all<MessageNewPayload>('message:new', (m) => m?.bookingId === bookingId);
 }
 
-/** Polls `condition` until it holds or `timeoutMs` passes; says which. */
-export async function waitUntil(condition: () => boolean, timeoutMs: number, stepMs = 10): Promise<boolean> {
+/** Polls `condition` until it holds, `timeoutMs` passes or the check is stopped (`signal`); says whether it held. */
+export async function waitUntil(condition: () => boolean, timeoutMs: number, signal?: AbortSignal, stepMs = 10): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
-    if (Date.now() >= deadline) return false;
+    if (Date.now() >= deadline || signal?.aborted) return false;
     await new Promise((resolve) => setTimeout(resolve, stepMs));
   }
   return true;

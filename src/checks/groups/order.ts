@@ -46,8 +46,8 @@ const concurrentSenders: CheckDefinition = {
     // Wait until the listeners (which send nothing) have everything, then give the senders'
     // own sockets a moment more. Whatever arrived by then is judged; what never arrived is not.
     const hasAll = (probe: ProbeClient) => messagesAt(probe, booking.id).length >= total;
-    await waitUntil(() => listeners.every(hasAll), 5_000);
-    await waitUntil(() => everyone.every(hasAll), 500);
+    await waitUntil(() => listeners.every(hasAll), 5_000, ctx.signal);
+    await waitUntil(() => everyone.every(hasAll), 500, ctx.signal);
 
     const order = createOrderChecker({ maxLinesPerSocket: 2 });
     for (const probe of everyone) {

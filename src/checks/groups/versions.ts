@@ -78,7 +78,7 @@ const listingEvents: CheckDefinition = {
       else lines.push(...answered(`POST /api/bookings/${booked!.body.id}/transition {to: declined} as ${seller}`, declined!, 200));
     }
 
-    await waitUntil(() => watchers.every((probe) => listingEventsAt(probe, listing.id).length >= expectedEvents), EVENTS_WAIT_MS);
+    await waitUntil(() => watchers.every((probe) => listingEventsAt(probe, listing.id).length >= expectedEvents), EVENTS_WAIT_MS, ctx.signal);
     const versions = createVersionChecker();
     for (const probe of watchers) {
       for (const { event, payload } of listingEventsAt(probe, listing.id)) {
@@ -149,7 +149,7 @@ const bookingTransitions: CheckDefinition = {
       else if (res.status !== 409) lines.push(...answered(`POST /api/bookings/${second.id}/transition {to: ${racing[i]!.to}} as ${racing[i]!.as[0]}`, res, 409));
     });
 
-    await waitUntil(() => watchers.every((probe) => [...expected].every(([id, n]) => statusEventsAt(probe, id).length >= n)), EVENTS_WAIT_MS);
+    await waitUntil(() => watchers.every((probe) => [...expected].every(([id, n]) => statusEventsAt(probe, id).length >= n)), EVENTS_WAIT_MS, ctx.signal);
     const versions = createVersionChecker();
     for (const probe of watchers) {
       for (const id of expected.keys()) {

@@ -7,7 +7,7 @@ import { renderCheckJunit, renderCheckReport } from '../../report/checks.ts';
 import { defaultReportDir, writeFileAtomic } from '../../report/write-report.ts';
 import { ExitCode } from '../exit-codes.ts';
 import type { CliIo } from '../io.ts';
-import { adapterArg, nodesArg } from '../options.ts';
+import { adapterArg, durationArg, nodesArg } from '../options.ts';
 
 interface CheckCliOptions {
   target?: string;
@@ -20,9 +20,15 @@ interface CheckCliOptions {
   nodes?: number;
   redis?: string;
   adapter?: AdapterName;
+  maxWait?: number;
+  failOnSkip?: boolean;
 }
 
-
+/** 130 when interrupted (the report is partial), 3 when a check failed (or, with --fail-on-skip, was skipped), else 0. */
+export function checkExitCode(report: CheckReport): number {
+  if (report.interrupted) return ExitCode.Interrupted;
+  return report.passed ? ExitCode.Ok : ExitCode.ChecksFailed;
+}
 
 export function writeCheckReport(dir: string, report: CheckReport): void {
   mkdirSync(dir, { recursive: true });
@@ -45,10 +51,17 @@ export function registerCheck(program: Command, io: CliIo): void {
     .option('--redis <url>', 'the cluster\'s Redis (default: REDIS_URL, else a throwaway redis-server or Docker container)')
     .option('--adapter <name>', `the cluster's Socket.IO adapter: ${ADAPTERS.join(', ')}`, adapterArg)
     .option('--defect <name>', 'check the embedded reference server started with a deliberate defect (see reference-server/DEFECTS.md)')
+    .option('--max-wait <duration>', 'let checks whose waits grow with the target (presence TTL) run this long instead of skipping, e.g. 5m', durationArg)
+    .option('--fail-on-skip', 'exit 3 when any check is skipped (CI: a check that did not run proves nothing)')
     .action(async (options: CheckCliOptions) => {
       const startedAt = new Date();
       const dir = options.report ?? defaultReportDir('check', startedAt);
       const live = !options.json && process.stderr.isTTY;
+      const controller = new AbortController();
+      void io.untilSignal().then((signal) => {
+        io.err(`\n${signal}: stopping the running check; writing the partial report`);
+        controller.abort(`interrupted by ${signal}`);
+      });
       const report = await runChecks({
         target: options.target,
         jwtSecret: options.jwtSecret || io.env.JWT_SECRET || undefined,
@@ -58,12 +71,17 @@ export function registerCheck(program: Command, io: CliIo): void {
         nodes: options.nodes,
         redis: options.redis,
         adapter: options.adapter,
+        maxWaitMs: options.maxWait,
+        failOnSkip: options.failOnSkip === true,
+        signal: controller.signal,
+        onSnapshot: (partial) => writeCheckReport(dir, partial),
         onCheckStart: live ? (check) => process.stderr.write(`\r\u001b[K… ${check.id}`) : undefined,
         onCheckDone: live ? () => process.stderr.write('\r\u001b[K') : undefined,
       });
       writeCheckReport(dir, report);
       io.out(options.json ? JSON.stringify(report, null, 2) : renderCheckReport(report));
       if (!options.json) io.out(`report: ${dir}`);
-      io.setExitCode(report.passed ? ExitCode.Ok : ExitCode.ChecksFailed);
+      else if (report.interrupted) io.err(`partial report: ${dir}`);
+      io.setExitCode(checkExitCode(report));
     });
 }
