@@ -8,7 +8,9 @@ import type { CheckContext, CheckDefinition } from '../types.ts';
  * session's own user. Socket.IO writes a restored session's missed packets in the Socket's
  * constructor, before any middleware runs; a server that refuses a mismatched user in its
  * middleware has already put them on the wire, where socket.io-client hides them behind
- * `connect_error`. So this check speaks Socket.IO by hand and reads the raw frames.
+ * `connect_error`. So this check speaks Socket.IO by hand and reads the raw frames. Another
+ * user presents the owner's session twice: while the owner is connected (which must also cost
+ * the owner nothing: its next message still arrives) and while the session waits for it.
  *
  * Skipped, with the reason, on a target without recovery: its CONNECT answer carries no `pid`,
  * or its own user presenting its own session id and offset does not get the session back.

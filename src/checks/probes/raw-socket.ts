@@ -71,8 +71,9 @@ export class RawSocket {
   constructor(name: string, ws: WebSocket) {
     this.name = name;
     this.ws = ws;
+    ws.binaryType = 'arraybuffer';
     ws.addEventListener('message', (message) => {
-      const data = typeof message.data === 'string' ? message.data : `<binary ${(message.data as ArrayBuffer).byteLength ?? '?'} bytes>`;
+      const data = typeof message.data === 'string' ? message.data : `<binary ${(message.data as ArrayBuffer).byteLength} bytes>`;
       // Pings are answered, not recorded: they say nothing about what the server handed out.
       if (data === '2') {
         this.sendFrame('3');
