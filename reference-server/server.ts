@@ -19,7 +19,7 @@ import { createMemoryStore } from './store/memory-store.ts';
 import { findDefect, type DefectOverrides } from './defects/index.ts';
 import type { Store } from './store/store.ts';
 import { startOrderedFanout, type OrderedFanout } from './cluster/ordered-fanout.ts';
-import { guardSessionRestore, recheckRecoveredRooms } from './cluster/recovery.ts';
+import { createSessionGuard, guardNamespaces, recheckRecoveredRooms, type SessionGuard } from './cluster/recovery.ts';
 import { connectRedisMode, isAdapterName, ADAPTERS, type AdapterName, type RedisMode, type RedisModeOptions } from './cluster/redis-mode.ts';
 
 export interface ReferenceServerOptions {
@@ -57,8 +57,10 @@ export interface ReferenceServerOptions {
    */
   fanout?: 'ordered' | 'adapter';
   /**
-   * Connection state recovery (streams adapter only), re-authorized: the token is verified
-   * again, an expired one cannot resume, and restored rooms are re-checked. Default off.
+   * Connection state recovery, re-authorized: the token is verified again and must be the
+   * session's own user's before a single missed packet is written, an expired one cannot resume,
+   * and restored rooms are re-checked. One node in memory, or Redis mode with the streams
+   * adapter. Default off.
    */
   recovery?: boolean | { maxDisconnectionDurationMs?: number };
   /** Called with the Socket.IO server before it listens (e.g. @socket.io/sticky's setupWorker). */
@@ -144,17 +146,22 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
   // The adapter is a server option, in place before the first connection: an adapter set later
   // silently drops every socket that connected before it from broadcasts (socket.io-redis-adapter#348).
   if (redisMode) serverOptions.adapter = redisMode.mode.adapter;
-  if (options.recovery) {
-    if (redisMode?.adapter !== 'streams') {
-      await redisMode?.mode.close();
-      throw new Error('recovery needs the streams adapter: the classic and sharded pub/sub adapters cannot keep missed packets (https://socket.io/docs/v4/connection-state-recovery)');
+  // A defect that needs recovery to show turns it on (defects always run on one node in memory).
+  const recovery = options.recovery ?? (overrides.recoveryReplayBeforeAuth ? true : undefined);
+  let sessionGuard: SessionGuard | undefined;
+  if (recovery) {
+    if (redisMode && redisMode.adapter !== 'streams') {
+      await redisMode.mode.close();
+      throw new Error('recovery needs the streams adapter in Redis mode: the classic and sharded pub/sub adapters cannot keep missed packets (https://socket.io/docs/v4/connection-state-recovery)');
     }
-    const maxDisconnectionDuration = typeof options.recovery === 'object' ? options.recovery.maxDisconnectionDurationMs ?? 120_000 : 120_000;
+    const maxDisconnectionDuration = typeof recovery === 'object' ? recovery.maxDisconnectionDurationMs ?? 120_000 : 120_000;
     // skipMiddlewares false: a resumed session is authenticated again (the library default skips it).
+    // Without an adapter option Socket.IO keeps sessions in memory (its SessionAwareAdapter).
     serverOptions.connectionStateRecovery = { maxDisconnectionDuration, skipMiddlewares: false };
-    serverOptions.adapter = guardSessionRestore(redisMode.mode.adapter, () => Date.now());
+    sessionGuard = createSessionGuard({ nowMs: () => Date.now(), replayBeforeAuth: overrides.recoveryReplayBeforeAuth });
   }
   const io = new Server(httpServer, serverOptions);
+  if (sessionGuard) guardNamespaces(io, sessionGuard);
 
   const adapterFanout: Fanout = {
     emit(room, event, payload, exceptSocketId) {
@@ -214,6 +221,8 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
       next(new Error(UNAUTHORIZED_MESSAGE));
       return;
     }
+    // Re-authorized as the session's own user: only now may what it missed be written.
+    if (socket.recovered) sessionGuard?.authorized(socket);
     socket.data = { user: result.user, expiresAtMs: result.expiresAtMs };
     ctx.store.recordUser(result.user.userId, result.user.role).then(
       () => next(),
@@ -226,6 +235,8 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
   options.attach?.(io);
   const onConnection = createConnectionHandler({ ctx, metrics }, overrides);
   io.on('connection', (socket) => {
+    // The missed packets first, right after the CONNECT answer, as Socket.IO would have sent them.
+    if (socket.recovered) sessionGuard?.replay(socket);
     onConnection(socket as unknown as BazaarSocket);
     if (socket.recovered) {
       recheckRecoveredRooms(ctx, socket as unknown as BazaarSocket).then(

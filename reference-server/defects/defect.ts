@@ -32,6 +32,11 @@ export interface DefectOverrides {
   /** No presence sweeper at all. */
   noPresenceSweep?: boolean;
   http?: Partial<HttpOperations>;
+  /**
+   * Connection state recovery on (in memory), in Socket.IO's own order: a restored session's
+   * missed packets are written before the handshake has re-authorized the socket.
+   */
+  recoveryReplayBeforeAuth?: boolean;
 }
 
 export interface Defect {

@@ -5,11 +5,12 @@ import { messagingDefects } from './messaging-defects.ts';
 import { stateDefects } from './state-defects.ts';
 import { presenceDefects } from './presence-defects.ts';
 import { robustnessDefects } from './robustness-defects.ts';
+import { recoveryDefects } from './recovery-defects.ts';
 
 export type { Defect, DefectOverrides } from './defect.ts';
 
 /** Every deliberate defect, by name (documented in reference-server/DEFECTS.md). */
-export const DEFECTS: readonly Defect[] = [...authDefects, ...authzDefects, ...messagingDefects, ...stateDefects, ...presenceDefects, ...robustnessDefects];
+export const DEFECTS: readonly Defect[] = [...authDefects, ...authzDefects, ...messagingDefects, ...stateDefects, ...presenceDefects, ...robustnessDefects, ...recoveryDefects];
 
 export function findDefect(name: string): Defect {
   const defect = DEFECTS.find((d) => d.name === name);

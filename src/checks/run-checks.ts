@@ -231,11 +231,13 @@ export async function runChecks(options: CheckOptions = {}): Promise<CheckReport
           nodes: options.nodes as number,
           ...(options.redis ? { redisUrl: options.redis } : {}),
           adapter: options.adapter ?? 'redis',
+          // recovery.* runs wherever the adapter can keep sessions, and skips (saying so) elsewhere
+          recovery: options.adapter === 'streams',
           // its own key prefix, so a shared Redis keeps clusters apart
           prefix: `bazaar-check-${randomBytes(4).toString('hex')}`,
           ...EMBEDDED_PRESENCE,
         })
-      : await startEmbeddedServer({ ...EMBEDDED_PRESENCE, ...(options.defect ? { defect: options.defect } : {}) });
+      : await startEmbeddedServer({ ...EMBEDDED_PRESENCE, recovery: true, ...(options.defect ? { defect: options.defect } : {}) });
   try {
     const url = (options.target ?? server?.url ?? '').replace(/\/$/, '');
     const jwtSecret = options.jwtSecret ?? server?.jwtSecret;

@@ -6,6 +6,7 @@ import { orderChecks } from './groups/order.ts';
 import { presenceChecks } from './groups/presence.ts';
 import { raceChecks } from './groups/race.ts';
 import { readsChecks } from './groups/reads.ts';
+import { recoveryChecks } from './groups/recovery.ts';
 import { robustnessChecks } from './groups/robustness.ts';
 import { typingChecks } from './groups/typing.ts';
 import { versionsChecks } from './groups/versions.ts';
@@ -24,9 +25,10 @@ export const ALL_CHECKS: readonly CheckDefinition[] = [
   ...typingChecks,
   ...readsChecks,
   ...robustnessChecks,
+  ...recoveryChecks,
 ];
 
-export const CHECK_GROUPS = ['auth', 'authz', 'order', 'delivery', 'idempotency', 'versions', 'race', 'presence', 'typing', 'reads', 'robustness'] as const;
+export const CHECK_GROUPS = ['auth', 'authz', 'order', 'delivery', 'idempotency', 'versions', 'race', 'presence', 'typing', 'reads', 'robustness', 'recovery'] as const;
 
 /** `--only` patterns: 'authz.*', 'order.concurrent-senders', several comma-separated, '*' wildcards. */
 export function selectChecks(pattern: string | undefined, checks: readonly CheckDefinition[] = ALL_CHECKS): CheckDefinition[] {

@@ -3,12 +3,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { signToken } from '../../src/contract/index.ts';
 import { startReferenceServer, type ReferenceServer } from '../../reference-server/index.ts';
 import { provideRedis, type ProvidedRedis } from '../../src/lab/redis-provider.ts';
+import { runChecks } from '../../src/checks/run-checks.ts';
 import { closeAllClients } from '../helpers/client.ts';
 import { backendOverUrls, JWT_SECRET, randomPrefix, type Backend } from './backends.ts';
 
 /*
- * Connection state recovery with the streams adapter, re-authorized (issue 3; docs/scaling.md):
- * a resumed session is authenticated again, and a token that expired meanwhile cannot resume.
+ * Connection state recovery, re-authorized (issue 3; issue 12 item 14), with the streams adapter
+ * on two nodes and on one node in memory: a resumed session is authenticated again, a token that
+ * expired meanwhile cannot resume, and another user presenting a session id gets nothing of it.
  */
 let redis: ProvidedRedis;
 const sockets = new Set<Socket>();
@@ -79,15 +81,23 @@ const until = async (what: string, condition: () => boolean, timeoutMs = 5_000) 
 // 'adapter': room events go through the streams adapter, so a resume replays what was missed
 // (and the wire check below can fail). 'ordered': the ordered fan-out delivers with io.local,
 // which the adapter does not keep; a resume restores id and rooms, history fills the gap.
-for (const fanout of ['adapter', 'ordered'] as const) {
-  describe(`connection state recovery, streams adapter, ${fanout} fan-out`, () => {
+// In memory (one node), Socket.IO keeps the packets itself and replays them.
+const DEPLOYMENTS = [
+  { name: 'streams adapter, adapter fan-out', replays: true, nodes: 2, fanout: 'adapter' },
+  { name: 'streams adapter, ordered fan-out', replays: false, nodes: 2, fanout: 'ordered' },
+  { name: 'one node in memory', replays: true, nodes: 1, fanout: undefined },
+] as const;
+
+for (const deployment of DEPLOYMENTS) {
+  const fanout = deployment.fanout ?? 'memory';
+  describe(`connection state recovery, ${deployment.name}`, () => {
     beforeAll(async () => {
       const prefix = randomPrefix();
       servers = [];
-      for (let i = 0; i < 2; i++) {
-        servers.push(await startReferenceServer({
-          jwtSecret: JWT_SECRET, metricsPort: false, redis: { url: redis.url, prefix }, adapter: 'streams', fanout, recovery: true,
-        }));
+      for (let i = 0; i < deployment.nodes; i++) {
+        servers.push(await startReferenceServer(deployment.fanout
+          ? { jwtSecret: JWT_SECRET, metricsPort: false, redis: { url: redis.url, prefix }, adapter: 'streams', fanout: deployment.fanout, recovery: true }
+          : { jwtSecret: JWT_SECRET, metricsPort: false, recovery: true }));
       }
       backend = backendOverUrls('recovery', servers.map((s) => s.url), async () => {});
     });
@@ -111,7 +121,7 @@ for (const fanout of ['adapter', 'ordered'] as const) {
       expect(client.socket.recovered).toBe(true);
       expect(client.socket.id).toBe(id);
       // No booking:join again: the room came back with the session.
-      if (fanout === 'adapter') await until('the missed message replayed', () => client.seqs.includes(missed));
+      if (deployment.replays) await until('the missed message replayed', () => client.seqs.includes(missed));
       const after = await send(1, seller, booking.id, 'm3');
       await until('the message after the resume', () => client.seqs.includes(after));
     });
@@ -138,6 +148,13 @@ for (const fanout of ['adapter', 'ordered'] as const) {
       // Socket.IO writes a restored session's missed packets before any middleware runs, so the
       // refusal must come before the restore: nothing sent meanwhile is even on the wire.
       expect(client.wireSeqs).toEqual([1]);
+    });
+
+    // Socket.IO writes missed packets in the Socket constructor, before the middleware that
+    // refuses the other user: the check reads the raw frames (it failed here before the guard).
+    it('recovery.session-handover passes: another user presenting the session id gets nothing of it', async () => {
+      const report = await runChecks({ target: servers[0]!.url, jwtSecret: JWT_SECRET, only: 'recovery.*' });
+      expect(report.checks.map((c) => [c.id, c.status, c.evidence])).toEqual([['recovery.session-handover', 'passed', []]]);
     });
   });
 }

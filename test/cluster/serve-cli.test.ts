@@ -15,7 +15,7 @@ describe('bazaar serve, several nodes: options', () => {
     [['serve', '--nodes', '3', '--lb', 'nginx'], /--lb is one of sticky, haproxy, none/],
     [['serve', '--nodes', '3', '--fanout', 'random'], /--fanout is ordered or adapter/],
     [['serve', '--nodes', '3', '--recovery'], /--recovery needs --adapter streams/],
-    [['serve', '--recovery'], /--recovery needs Redis mode/],
+    [['serve', '--redis', 'redis://127.0.0.1:1', '--adapter', 'sharded', '--recovery'], /--recovery on Redis needs the streams adapter/],
     [['serve', '--nodes', '3', '--defect', 'query-token'], /--defect runs on one node in memory/],
   ])('exits 2 with a clear message for %j', async (argv, message) => {
     const io = memoryIo();

@@ -61,7 +61,7 @@ export function registerServe(program: Command, io: CliIo): void {
     .option('--adapter <name>', `Socket.IO adapter on Redis: ${ADAPTERS.join(', ')}`, adapterArg, 'redis')
     .option('--lb <kind>', 'entry in front of the nodes: sticky (Node cluster + @socket.io/sticky), haproxy (cookie), none (round-robin, no stickiness)', lbArg, 'sticky')
     .option('--prefix <prefix>', 'prefix of every Redis key and channel', 'bazaar')
-    .option('--recovery', 'connection state recovery, re-authorized (needs --adapter streams)')
+    .option('--recovery', 'connection state recovery, re-authorized (in memory on one node; on Redis needs --adapter streams)')
     .option('--fanout <mode>', 'ordered (default: seq and versions in order across nodes) or adapter (stock io.to().emit, reproduces cross-node misordering)', fanoutArg, 'ordered')
     .action(async (options: ServeOptions) => {
       // An empty JWT_SECRET counts as none.
@@ -73,9 +73,9 @@ export function registerServe(program: Command, io: CliIo): void {
 
 /** One node in this process: in memory by default, or on Redis with --redis. */
 async function serveOneNode(io: CliIo, options: ServeOptions, secretFromUser: string | undefined): Promise<void> {
-  if (options.recovery && (!options.redis || options.adapter !== 'streams')) {
-    throw new BazaarError('BAZAAR_BAD_OPTIONS', '--recovery needs Redis mode with the streams adapter: the pub/sub adapters cannot keep missed packets',
-      'add --redis <url> --adapter streams');
+  if (options.recovery && options.redis && options.adapter !== 'streams') {
+    throw new BazaarError('BAZAAR_BAD_OPTIONS', '--recovery on Redis needs the streams adapter: the pub/sub adapters cannot keep missed packets',
+      'add --adapter streams, or leave out --redis to recover sessions in memory on one node');
   }
   if (options.defect && options.redis) throw new BazaarError('BAZAAR_BAD_OPTIONS', '--defect runs on one node in memory', 'leave out --redis, or leave out --defect');
   const server = await startReferenceServer({
@@ -88,9 +88,8 @@ async function serveOneNode(io: CliIo, options: ServeOptions, secretFromUser: st
     metricsPort: options.metricsPort,
     logger: io.logger(options.logLevel),
     ...(options.defect ? { defect: options.defect } : {}),
-    ...(options.redis
-      ? { redis: { url: options.redis, prefix: options.prefix }, adapter: options.adapter, fanout: options.fanout, ...(options.recovery ? { recovery: true } : {}) }
-      : {}),
+    ...(options.recovery ? { recovery: true } : {}),
+    ...(options.redis ? { redis: { url: options.redis, prefix: options.prefix }, adapter: options.adapter, fanout: options.fanout } : {}),
   }).catch((error: unknown) => {
     throw new BazaarError('BAZAAR_SERVE_FAILED', `cannot start the reference server: ${(error as Error).message}`,
       `${options.redis ? 'check the --redis url, and ' : ''}use --port / --metrics-port to pick free ports, or stop whatever holds them`);
@@ -101,6 +100,7 @@ async function serveOneNode(io: CliIo, options: ServeOptions, secretFromUser: st
   if (options.redis) {
     io.out(`  redis        ${redactUrl(options.redis)}  prefix ${options.prefix}  adapter ${options.adapter}  ${options.fanout} fan-out`);
   }
+  if (options.recovery) io.out('  recovery     connection state recovery, re-authorized');
   if (options.defect) io.out(`  DEFECT       ${options.defect} (deliberately broken: see reference-server/DEFECTS.md)`);
   io.out(`  jwt secret   ${server.jwtSecret}${secretFromUser ? '' : '  (generated: pass --jwt-secret or set JWT_SECRET to keep one)'}`);
   io.out(`  get a token  npx bazaar token --jwt-secret ${server.jwtSecret} --sub u1 --role buyer`);
