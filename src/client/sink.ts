@@ -24,6 +24,9 @@ export const METRIC_NAMES = [
   'expect_timeouts',
   'disconnects',
   'connect_errors',
+  'connect_timeouts',
+  'reconnect_failures',
+  'delivery_timeouts',
 ] as const;
 export type MetricName = (typeof METRIC_NAMES)[number];
 

@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
 import { pino } from 'pino';
-import { createSendTimes } from '../client/send-times.ts';
-import { createRoomCensus } from '../client/room-census.ts';
+import { createDeliveryTracker } from '../client/delivery-tracker.ts';
 import { METRIC_NAMES } from '../client/sink.ts';
 import { createSecretTokenProvider, loadTokenModule } from '../client/tokens.ts';
 import type { TokenProvider } from '../client/http.ts';
 import type { Transport } from '../client/virtual-user.ts';
+import type { LedgerSizes } from '../client/delivery-ledger.ts';
 import { nowUs } from '../client/clock.ts';
 import { BazaarError } from '../errors.ts';
 import { startEmbeddedServer } from '../lab/embedded-server.ts';
@@ -67,6 +67,16 @@ export interface RunOptions {
   adapter?: AdapterName;
   /** How often result.json is rewritten while the run goes. Default 2 s. */
   snapshotEveryMs?: number;
+  /**
+   * For tests, not a stable API: receives, once the run's users exist, a function that reads
+   * the sizes of what the run holds in flight (to prove memory stays bounded by it).
+   */
+  inspect?(read: () => RunInFlight): void;
+}
+
+/** What a run holds in flight: live users and deliveries (delivery-ledger.ts). */
+export interface RunInFlight extends LedgerSizes {
+  liveUsers: number;
 }
 
 export interface RunProgress {
@@ -165,6 +175,8 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
   const scenarioOptions = scenario.options ?? {};
   const ackTimeoutMs = parseDurationMs(scenarioOptions.ackTimeout ?? '10s', 'options.ackTimeout');
   const connectTimeoutMs = parseDurationMs(scenarioOptions.connectTimeout ?? '10s', 'options.connectTimeout');
+  const reconnectTimeoutMs = parseDurationMs(scenarioOptions.reconnectTimeout ?? '30s', 'options.reconnectTimeout');
+  const deliveryTimeoutMs = scenarioOptions.deliveryTimeout ? parseDurationMs(scenarioOptions.deliveryTimeout, 'options.deliveryTimeout') : ackTimeoutMs;
   const gracefulStopMs = parseDurationMs(scenarioOptions.gracefulStop ?? '10s', 'options.gracefulStop');
   const startDelays = new Map<string, number>();
   for (const group of Object.keys(scenario.groups)) startDelays.set(group, Math.round(startTimeMs(group) * durationFactor));
@@ -242,21 +254,30 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
     notice(`seeding the world on ${target}`);
     world = await seedWorld(scenario.world, target, token, options.onSeed);
 
+    const httpTimeoutMs = Math.max(ackTimeoutMs, 10_000);
+    const deliveries = createDeliveryTracker({
+      metrics: registry,
+      timeoutMs: deliveryTimeoutMs,
+      answerTimeoutMs: httpTimeoutMs,
+      signal: abort.signal,
+    });
     users = createUserFactory(
       {
         url: target,
         token,
         transport: options.transport ?? 'websocket',
         metrics: registry,
-        sendTimes: createSendTimes(),
-        census: createRoomCensus(),
+        deliveries,
         ackTimeoutMs,
         connectTimeoutMs,
-        httpTimeoutMs: Math.max(ackTimeoutMs, 10_000),
+        reconnectTimeoutMs,
+        httpTimeoutMs,
         signal: abort.signal,
       },
       options.localAddresses,
     );
+    const live = users.live;
+    options.inspect?.(() => ({ liveUsers: live.size, ...deliveries.sizes() }));
     let loggedErrors = 0;
     const groups: GroupRun[] = [];
     let slotOffset = 0;
@@ -328,7 +349,7 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
     const graceful = await settledWithin(settled, graceMs);
     if (!graceful) {
       abort.abort('graceful stop over');
-      for (const user of users.all) user.disconnect();
+      for (const user of users.live) user.disconnect();
       await settledWithin(settled, 2_000);
     }
     if (stop.signal.aborted && status === 'passed') {
@@ -344,7 +365,7 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
     for (const timer of timers) clearInterval(timer);
     options.signal?.removeEventListener('abort', onOuterAbort);
     if (!abort.signal.aborted) abort.abort('run over');
-    for (const user of users?.all ?? []) user.disconnect();
+    for (const user of users?.live ?? []) user.disconnect();
     await server?.close();
   }
 
