@@ -5,8 +5,7 @@
  * `listing:watch` recorded as ack{event:listing:watch}. */
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { createRoomCensus } from '../src/client/room-census.ts';
-import { createSendTimes } from '../src/client/send-times.ts';
+import { createDeliveryTracker } from '../src/client/delivery-tracker.ts';
 import { createSecretTokenProvider } from '../src/client/tokens.ts';
 import { VirtualUser } from '../src/client/virtual-user.ts';
 import { createMetricsRegistry } from '../src/metrics/index.ts';
@@ -19,8 +18,7 @@ export function createBazaarClient(url: string, listingId: string): BenchClient 
   const registry = createMetricsRegistry();
   // The bench server ignores tokens, but minting them is part of what a bazaar user costs.
   const token = createSecretTokenProvider(randomBytes(32).toString('hex'));
-  const sendTimes = createSendTimes();
-  const census = createRoomCensus();
+  const deliveries = createDeliveryTracker({ metrics: registry, timeoutMs: ACK_TIMEOUT_MS });
   // Closed model (every user loops: ack, think, ack): no intended start, as in constant-vus.
   const timing = { lagUs: undefined };
   const version = (createRequire(import.meta.url)('socket.io-client/package.json') as { version: string }).version;
@@ -36,8 +34,7 @@ export function createBazaarClient(url: string, listingId: string): BenchClient 
         token,
         transport: 'websocket',
         metrics: registry,
-        sendTimes,
-        census,
+        deliveries,
         timing,
         ackTimeoutMs: ACK_TIMEOUT_MS,
         connectTimeoutMs: CONNECT_TIMEOUT_MS,

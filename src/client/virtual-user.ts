@@ -13,9 +13,9 @@ import {
 } from '../contract/index.ts';
 import { nowUs, type IterationTiming } from './clock.ts';
 import { callApi, type HttpAnswer, type HttpCall, type TokenProvider } from './http.ts';
-import type { RoomCensus } from './room-census.ts';
-import { causeKeys, type SendTimes } from './send-times.ts';
-import { roomSizeClass, type MetricsSink } from './sink.ts';
+import { deliveryStreams } from './delivery-ledger.ts';
+import type { DeliveryTracker } from './delivery-tracker.ts';
+import type { MetricsSink } from './sink.ts';
 import { Decoder, Encoder } from './wire-parser.ts';
 
 export type Transport = 'websocket' | 'polling' | 'mixed';
@@ -31,17 +31,27 @@ export interface VirtualUserOptions {
   token: TokenProvider;
   transport: Transport;
   metrics: MetricsSink;
-  sendTimes: SendTimes;
-  census: RoomCensus;
+  /** The run's fan-out deliveries in flight, and the room census they are owed by. */
+  deliveries: DeliveryTracker;
   timing: IterationTiming;
   ackTimeoutMs: number;
+  /** Bounds a connect, and an explicit reconnect() (one attempt). */
   connectTimeoutMs: number;
+  /** A dropped connection not back within this is a failed reconnect, recorded at it. Default 30 s. */
+  reconnectTimeoutMs?: number;
   httpTimeoutMs: number;
   /** Source address for this user's connections (spreads clients past one address's ports). */
   localAddress?: string;
-  /** The run's end: pending expects resolve (uncounted) instead of timing out. */
+  /** The run's end: pending expects resolve (uncounted) instead of timing out; losses after it are not counted. */
   signal?: AbortSignal;
+  /**
+   * The run's live users: a user is in it from opening a connection until it leaves for good,
+   * so the run can close every one at its end without holding every user it ever created.
+   */
+  live?: Set<VirtualUser>;
 }
+
+export const DEFAULT_RECONNECT_TIMEOUT_MS = 30_000;
 
 const refId = (ref: Ref) => (typeof ref === 'string' ? ref : ref.id);
 let clientMsgCounter = 0;
@@ -61,6 +71,12 @@ export class VirtualUser {
   private readonly joined = new Set<string>();
   private heartbeat: NodeJS.Timeout | undefined;
   private disconnectedAtUs: number | undefined;
+  /** Fires when a dropped connection has not come back within reconnectTimeoutMs. */
+  private reconnectWatch: NodeJS.Timeout | undefined;
+  /** The rooms joined again after the last reconnection (reconnect() waits for it). */
+  private rejoining: Promise<void> | undefined;
+  /** Ends a connect() in progress when the user leaves for good. */
+  private abandonConnect: (() => void) | undefined;
   private closing = false;
   /** Series per event, looked up once: re-keying a metric on every round trip costs CPU. */
   private readonly ackSeries = new Map<string, ReturnType<MetricsSink['latency']>>();
@@ -75,36 +91,53 @@ export class VirtualUser {
     return this.socket?.connected === true;
   }
 
-  /** Connect (if not already) and wait for the handshake; records `connect`. */
+  /** Left for good (disconnect()) and not connected again since. */
+  get closed(): boolean {
+    return this.closing;
+  }
+
+  /**
+   * Connect (if not already) and wait for the handshake; records `connect`. A connect that
+   * fails (no handshake within connectTimeoutMs, or a connect_error) is recorded at the connect
+   * timeout and counted (`connect_timeouts`, `connect_errors{message}`), never dropped: a server
+   * that refuses or stalls handshakes shows in connect's tail instead of vanishing from it.
+   */
   async connect(): Promise<boolean> {
     this.closing = false;
+    this.options.live?.add(this);
     if (this.socket?.connected) return true;
     if (this.socket) this.socket.connect();
     else this.socket = this.createSocket();
     const socket = this.socket;
     const startUs = nowUs();
-    const { metrics } = this.options;
+    const { metrics, connectTimeoutMs } = this.options;
     return new Promise<boolean>((resolve) => {
       const done = (ok: boolean) => {
         clearTimeout(timer);
         socket.off('connect', onConnect);
         socket.off('connect_error', onError);
+        if (this.abandonConnect === abandon) this.abandonConnect = undefined;
         resolve(ok);
       };
       const onConnect = () => {
         metrics.latency('connect').record(startUs, nowUs(), this.intendedStart(startUs));
         done(true);
       };
-      const onError = (error: Error) => {
-        metrics.counter('connect_errors', { message: boundedMessage(error.message) }).add();
+      const failed = (message: string) => {
         socket.disconnect();
+        // A user who left meanwhile, or a run that ended, lost nothing.
+        if (!this.closing && !this.options.signal?.aborted) {
+          metrics.latency('connect').record(startUs, startUs + connectTimeoutMs * 1000, this.intendedStart(startUs));
+          metrics.counter('connect_errors', { message: boundedMessage(message) }).add();
+          // socket.io-client's own open timeout (the same value) says 'timeout' too.
+          if (message === 'timeout') metrics.counter('connect_timeouts').add();
+        }
         done(false);
       };
-      const timer = setTimeout(() => {
-        metrics.counter('connect_errors', { message: 'timeout' }).add();
-        socket.disconnect();
-        done(false);
-      }, this.options.connectTimeoutMs);
+      const onError = (error: Error) => failed(error.message);
+      const abandon = () => done(false);
+      this.abandonConnect = abandon;
+      const timer = setTimeout(() => failed('timeout'), connectTimeoutMs);
       socket.once('connect', onConnect);
       socket.once('connect_error', onError);
     });
@@ -114,21 +147,35 @@ export class VirtualUser {
   disconnect(): void {
     this.closing = true;
     this.stopHeartbeat();
-    for (const room of this.joined) this.options.census.leave(room);
+    this.stopReconnectWatch();
+    this.disconnectedAtUs = undefined;
+    for (const room of this.joined) this.options.deliveries.census.leave(room, this);
     this.joined.clear();
     this.socket?.disconnect();
+    this.abandonConnect?.();
+    this.options.live?.delete(this);
   }
 
-  /** Drop the connection and come back, as a flaky network does; records `reconnect`. */
+  /**
+   * Drop the connection and come back, as a flaky network does; records `reconnect`, from the
+   * attempt (after the pause) to connected. One attempt: when its connect fails, the reconnect
+   * is recorded at the connect timeout and counted in `reconnect_failures`.
+   */
   async reconnect(pauseMs = 0): Promise<boolean> {
     if (!this.socket) return this.connect();
     this.socket.disconnect();
+    this.stopReconnectWatch();
     if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
     // reconnect time counts from the attempt, not from the deliberate pause
     this.disconnectedAtUs = nowUs();
     const ok = await this.connect();
-    if (ok) await this.rejoin();
-    return ok;
+    if (!ok) {
+      this.disconnectedAtUs = undefined;
+      if (!this.closing && !this.options.signal?.aborted) this.reconnectFailed(this.options.connectTimeoutMs);
+      return false;
+    }
+    await this.rejoining;
+    return true;
   }
 
   watch(listing: Ref): Promise<AckResult> {
@@ -147,11 +194,25 @@ export class VirtualUser {
     return this.joinRoom('presence:watch', rooms.presence(userId), userId) as Promise<AckResult<{ online: boolean }>>;
   }
 
-  /** message:send with an ack; the message's arrival at every member is measured as `delivery`. */
+  /**
+   * message:send with an ack; the message's arrival at every member is measured as `delivery`,
+   * matched by its clientMsgId (message:new echoes it). A member in the room from before the send
+   * that has not had it within the delivery timeout is counted in `delivery_timeouts`.
+   */
   async send(booking: Ref, body: string, clientMsgId?: string): Promise<AckResult<{ message: MessageNewPayload }>> {
     const id = clientMsgId ?? `${this.userId}-${(++clientMsgCounter).toString(36)}`;
-    this.options.sendTimes.mark(causeKeys.message(id), nowUs());
-    return this.emitWithAck('message:send', { bookingId: refId(booking), body, clientMsgId: id });
+    const bookingId = refId(booking);
+    const { deliveries } = this.options;
+    const key = deliveryStreams.message(id);
+    const tracked = deliveries.sent(key, { event: 'message:new', room: rooms.booking(bookingId) }, nowUs());
+    const result = await this.emitWithAck<{ message: MessageNewPayload }>('message:send', { bookingId, body, clientMsgId: id });
+    if (tracked) {
+      // A caller's own clientMsgId may be a retry, which the contract answers without a delivery:
+      // its arrivals are timed, its absence is not judged.
+      if (result.ok) deliveries.accepted(key, clientMsgId === undefined);
+      else deliveries.refused(key);
+    }
+    return result;
   }
 
   async typing(booking: Ref, kind: 'start' | 'stop' = 'start'): Promise<void> {
@@ -199,25 +260,50 @@ export class VirtualUser {
   createListing(title: string, price: number, isPrivate = false): Promise<HttpAnswer> {
     return this.http({ method: 'POST', path: '/api/listings', route: 'POST /api/listings', body: { title, price, private: isPrivate } });
   }
-  changePrice(listing: Ref, price: number): Promise<HttpAnswer> {
+  /** The answer names the listing's new version: `listing:priceChanged` arrivals are timed from this send by it. */
+  async changePrice(listing: Ref, price: number): Promise<HttpAnswer> {
     const id = refId(listing);
-    this.options.sendTimes.mark(causeKeys.price(id, price), nowUs());
-    return this.http({ method: 'PATCH', path: `/api/listings/${encodeURIComponent(id)}`, route: 'PATCH /api/listings/:id', body: { price } });
+    const sentAtUs = nowUs();
+    const answer = await this.http({ method: 'PATCH', path: `/api/listings/${encodeURIComponent(id)}`, route: 'PATCH /api/listings/:id', body: { price } });
+    if (answer.ok && typeof answer.body?.version === 'number') {
+      this.options.deliveries.caused(deliveryStreams.price(id), answer.body.version, { event: 'listing:priceChanged', room: rooms.listing(id) }, sentAtUs);
+    }
+    return answer;
   }
-  book(listing: Ref): Promise<HttpAnswer> {
+  /**
+   * Only the winning attempt makes the listing unavailable; its answer (the booking) does not
+   * carry the listing's version, so it claims the listing's next `available:false` change.
+   */
+  async book(listing: Ref): Promise<HttpAnswer> {
     const id = refId(listing);
-    this.options.sendTimes.mark(causeKeys.availability(id, false), nowUs());
-    return this.http({ method: 'POST', path: '/api/bookings', route: 'POST /api/bookings', body: { listingId: id } });
+    const sentAtUs = nowUs();
+    const answer = await this.http({ method: 'POST', path: '/api/bookings', route: 'POST /api/bookings', body: { listingId: id } });
+    if (answer.ok) {
+      this.options.deliveries.causedNext(deliveryStreams.availability(id, false), { event: 'listing:availabilityChanged', room: rooms.listing(id) }, sentAtUs);
+    }
+    return answer;
   }
-  transition(booking: Ref, to: BookingStatus): Promise<HttpAnswer> {
+  /** Timed by the booking's new version; a decline or cancel also claims the listing's next `available:true` (docs/contract.md §3). */
+  async transition(booking: Ref, to: BookingStatus): Promise<HttpAnswer> {
     const id = refId(booking);
-    this.options.sendTimes.mark(causeKeys.status(id, to), nowUs());
-    return this.http({
+    const sentAtUs = nowUs();
+    const answer = await this.http({
       method: 'POST',
       path: `/api/bookings/${encodeURIComponent(id)}/transition`,
       route: 'POST /api/bookings/:id/transition',
       body: { to },
     });
+    if (answer.ok) {
+      const { deliveries } = this.options;
+      if (typeof answer.body?.version === 'number') {
+        deliveries.caused(deliveryStreams.status(id), answer.body.version, { event: 'booking:statusChanged', room: rooms.booking(id) }, sentAtUs);
+      }
+      const listingId = answer.body?.listingId;
+      if ((to === 'declined' || to === 'cancelled') && typeof listingId === 'string') {
+        deliveries.causedNext(deliveryStreams.availability(listingId, true), { event: 'listing:availabilityChanged', room: rooms.listing(listingId) }, sentAtUs);
+      }
+    }
+    return answer;
   }
   history(booking: Ref, afterSeq = 0): Promise<HttpAnswer<{ messages: any[] }>> {
     const id = refId(booking);
@@ -287,15 +373,16 @@ export class VirtualUser {
     return this.emitWithAck(event, id, room);
   }
 
-  /** A room this user is now in (by an ok ack): counted once in the census. */
+  /** A room this user is now in (by an ok ack), in the census from now: deliveries sent from now on are owed to it. */
   private joinedRoom(room: string): void {
-    if (this.joined.has(room)) return;
+    const { census } = this.options.deliveries;
+    if (census.since(room, this) !== undefined) return;
     this.joined.add(room);
-    this.options.census.join(room);
+    census.join(room, this, nowUs());
   }
 
   private async leaveRoom(event: string, room: string, id: string): Promise<AckResult> {
-    if (this.joined.delete(room)) this.options.census.leave(room);
+    if (this.joined.delete(room)) this.options.deliveries.census.leave(room, this);
     return this.emitWithAck(event, id);
   }
 
@@ -306,9 +393,36 @@ export class VirtualUser {
       [...this.joined].map((room) => {
         const colon = room.indexOf(':');
         const event = events[room.slice(0, colon)];
-        return event ? this.emitWithAck(event, room.slice(colon + 1)) : undefined;
+        return event ? this.emitWithAck(event, room.slice(colon + 1), room) : undefined;
       }),
     );
+  }
+
+  /**
+   * A dropped connection that socket.io-client's backoff has not brought back within
+   * reconnectTimeoutMs is a failed reconnect: recorded at that bound, counted. A later return
+   * is not timed again.
+   */
+  private watchReconnect(): void {
+    this.stopReconnectWatch();
+    const boundMs = this.options.reconnectTimeoutMs ?? DEFAULT_RECONNECT_TIMEOUT_MS;
+    this.reconnectWatch = setTimeout(() => {
+      this.reconnectWatch = undefined;
+      if (this.closing || this.options.signal?.aborted || this.disconnectedAtUs === undefined) return;
+      this.disconnectedAtUs = undefined;
+      this.reconnectFailed(boundMs);
+    }, boundMs);
+    this.reconnectWatch.unref();
+  }
+
+  private stopReconnectWatch(): void {
+    if (this.reconnectWatch) clearTimeout(this.reconnectWatch);
+    this.reconnectWatch = undefined;
+  }
+
+  private reconnectFailed(boundMs: number): void {
+    this.options.metrics.latency('reconnect').recordValueUs(boundMs * 1000);
+    this.options.metrics.counter('reconnect_failures').add();
   }
 
   private createSocket(): Socket {
@@ -333,12 +447,14 @@ export class VirtualUser {
       parser: WIRE_PARSER,
       ...(options.localAddress ? { localAddress: options.localAddress } : {}),
     } as Parameters<typeof io>[1]);
+    // io() connects at once: from here the user may hold a connection.
+    options.live?.add(this);
     this.listen(socket);
     return socket;
   }
 
   private listen(socket: Socket): void {
-    const { metrics, sendTimes, census } = this.options;
+    const { metrics, deliveries } = this.options;
     socket.on('session', (session: SessionPayload) => {
       this.session = session;
       this.startHeartbeat(session.presence.heartbeatMs);
@@ -346,8 +462,13 @@ export class VirtualUser {
     socket.on('disconnect', (reason: string) => {
       metrics.counter('disconnects', { reason }).add();
       this.stopHeartbeat();
+      // The server forgets a socket's rooms with its connection: from now on no delivery is
+      // owed to it there. `joined` keeps them, to join again after the reconnect.
+      for (const room of this.joined) deliveries.census.leave(room, this);
       if (this.closing) return;
       this.disconnectedAtUs = nowUs();
+      // socket.io-client brings a dropped connection back by itself, except after its own disconnect().
+      if (reason !== 'io client disconnect') this.watchReconnect();
       // The server ended the session (e.g. token expiry): come back with a fresh token after a
       // jittered pause. Other reasons reconnect through the client's own backoff.
       if (reason === 'io server disconnect') {
@@ -358,32 +479,22 @@ export class VirtualUser {
       }
     });
     socket.on('connect', () => {
+      this.stopReconnectWatch();
       if (this.disconnectedAtUs !== undefined) {
         metrics.latency('reconnect').record(this.disconnectedAtUs, nowUs());
         this.disconnectedAtUs = undefined;
       }
-    });
-    socket.io.on('reconnect', () => {
-      void this.rejoin();
+      // Rooms still wanted after a drop (whichever way it came back): join them again.
+      if (this.joined.size > 0) this.rejoining = this.rejoin();
     });
 
-    const delivered = (key: string, event: string, room: string) => {
-      const sentAtUs = sendTimes.get(key);
-      if (sentAtUs === undefined) return;
-      metrics.latency('delivery', { event, room: roomSizeClass(census.size(room)) }).record(sentAtUs, nowUs());
-    };
-    socket.on('message:new', (m: MessageNewPayload) =>
-      delivered(causeKeys.message(m.clientMsgId), 'message:new', rooms.booking(m.bookingId)),
-    );
-    socket.on('listing:priceChanged', (p: PriceChangedPayload) =>
-      delivered(causeKeys.price(p.listingId, p.price), 'listing:priceChanged', rooms.listing(p.listingId)),
-    );
+    // Arrivals are matched to their cause by what the server echoes (delivery-ledger.ts).
+    socket.on('message:new', (m: MessageNewPayload) => deliveries.arrivedKeyed(deliveryStreams.message(m.clientMsgId), this));
+    socket.on('listing:priceChanged', (p: PriceChangedPayload) => deliveries.arrived(deliveryStreams.price(p.listingId), p.version, this));
     socket.on('listing:availabilityChanged', (p: AvailabilityChangedPayload) =>
-      delivered(causeKeys.availability(p.listingId, p.available), 'listing:availabilityChanged', rooms.listing(p.listingId)),
+      deliveries.arrived(deliveryStreams.availability(p.listingId, p.available), p.version, this),
     );
-    socket.on('booking:statusChanged', (p: StatusChangedPayload) =>
-      delivered(causeKeys.status(p.bookingId, p.to), 'booking:statusChanged', rooms.booking(p.bookingId)),
-    );
+    socket.on('booking:statusChanged', (p: StatusChangedPayload) => deliveries.arrived(deliveryStreams.status(p.bookingId), p.version, this));
   }
 
   private startHeartbeat(intervalMs: number): void {

@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
 import { pino } from 'pino';
-import { createSendTimes } from '../client/send-times.ts';
-import { createRoomCensus } from '../client/room-census.ts';
+import { createDeliveryTracker } from '../client/delivery-tracker.ts';
 import { METRICS, type MetricName } from '../client/sink.ts';
 import { createSecretTokenProvider, loadTokenModule } from '../client/tokens.ts';
 import type { TokenProvider } from '../client/http.ts';
 import type { Transport } from '../client/virtual-user.ts';
+import type { LedgerSizes } from '../client/delivery-ledger.ts';
 import { nowUs } from '../client/clock.ts';
 import { BazaarError } from '../errors.ts';
 import { startEmbeddedServer } from '../lab/embedded-server.ts';
@@ -68,6 +68,16 @@ export interface RunOptions {
   adapter?: AdapterName;
   /** How often result.json is rewritten while the run goes. Default 2 s. */
   snapshotEveryMs?: number;
+  /**
+   * For tests, not a stable API: receives, once the run's users exist, a function that reads
+   * the sizes of what the run holds in flight (to prove memory stays bounded by it).
+   */
+  inspect?(read: () => RunInFlight): void;
+}
+
+/** What a run holds in flight: live users and deliveries (delivery-ledger.ts). */
+export interface RunInFlight extends LedgerSizes {
+  liveUsers: number;
 }
 
 export interface RunProgress {
@@ -171,6 +181,10 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
   const plans = options.durationMs || options.scale ? planAll({ durationFactor, loadFactor: options.scale ?? 1 }) : natural;
   // What --duration rescales and what it leaves alone: src/scenario/rescale.ts.
   const { ackTimeoutMs, connectTimeoutMs, gracefulStopMs, timelineFactor } = runTimings(scenario.options, durationFactor);
+  // Judgements about the target, not the timeline: never rescaled (src/scenario/rescale.ts).
+  const scenarioOptions = scenario.options ?? {};
+  const reconnectTimeoutMs = parseDurationMs(scenarioOptions.reconnectTimeout ?? '30s', 'options.reconnectTimeout');
+  const deliveryTimeoutMs = scenarioOptions.deliveryTimeout ? parseDurationMs(scenarioOptions.deliveryTimeout, 'options.deliveryTimeout') : ackTimeoutMs;
   const startDelays = new Map<string, number>();
   for (const group of Object.keys(scenario.groups)) startDelays.set(group, Math.round(startTimeMs(group) * durationFactor));
   const totalMs = Math.max(...[...plans].map(([group, plan]) => plan.durationMs + (startDelays.get(group) ?? 0)));
@@ -247,21 +261,30 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
     notice(`seeding the world on ${target}`);
     world = await seedWorld(scenario.world, target, token, options.onSeed);
 
+    const httpTimeoutMs = Math.max(ackTimeoutMs, 10_000);
+    const deliveries = createDeliveryTracker({
+      metrics: registry,
+      timeoutMs: deliveryTimeoutMs,
+      answerTimeoutMs: httpTimeoutMs,
+      signal: abort.signal,
+    });
     users = createUserFactory(
       {
         url: target,
         token,
         transport: options.transport ?? 'websocket',
         metrics: registry,
-        sendTimes: createSendTimes(),
-        census: createRoomCensus(),
+        deliveries,
         ackTimeoutMs,
         connectTimeoutMs,
-        httpTimeoutMs: Math.max(ackTimeoutMs, 10_000),
+        reconnectTimeoutMs,
+        httpTimeoutMs,
         signal: abort.signal,
       },
       options.localAddresses,
     );
+    const live = users.live;
+    options.inspect?.(() => ({ liveUsers: live.size, ...deliveries.sizes() }));
     let loggedErrors = 0;
     const groups: GroupRun[] = [];
     let slotOffset = 0;
@@ -334,7 +357,7 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
     const graceful = await settledWithin(settled, graceMs);
     if (!graceful) {
       abort.abort('graceful stop over');
-      for (const user of users.all) user.disconnect();
+      for (const user of users.live) user.disconnect();
       await settledWithin(settled, 2_000);
     }
     if (stop.signal.aborted && status === 'passed') {
@@ -350,7 +373,7 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
     for (const timer of timers) clearInterval(timer);
     options.signal?.removeEventListener('abort', onOuterAbort);
     if (!abort.signal.aborted) abort.abort('run over');
-    for (const user of users?.all ?? []) user.disconnect();
+    for (const user of users?.live ?? []) user.disconnect();
     await server?.close();
   }
 

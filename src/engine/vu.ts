@@ -7,19 +7,22 @@ import type { IterationContext, SeededWorld, ThinkOptions } from '../scenario/ty
 /** Builds a VirtualUser for a user id and role, sharing one run's metrics and clocks. */
 export type UserFactory = (userId: string, role: Role, timing: IterationTiming) => VirtualUser;
 
+/**
+ * `live` holds the users that may hold a connection (each adds itself when it opens one and
+ * leaves when it disconnects for good): the run closes them at its end. A user that left is
+ * dropped, so a run of many short-lived users holds only those alive now.
+ */
 export function createUserFactory(
-  base: Omit<VirtualUserOptions, 'userId' | 'role' | 'timing' | 'localAddress'>,
+  base: Omit<VirtualUserOptions, 'userId' | 'role' | 'timing' | 'localAddress' | 'live'>,
   localAddresses: readonly string[] = [],
-): { create: UserFactory; all: Set<VirtualUser> } {
-  const all = new Set<VirtualUser>();
+): { create: UserFactory; live: Set<VirtualUser> } {
+  const live = new Set<VirtualUser>();
   let n = 0;
   const create: UserFactory = (userId, role, timing) => {
     const localAddress = localAddresses.length ? localAddresses[n++ % localAddresses.length] : undefined;
-    const user = new VirtualUser({ ...base, userId, role, timing, ...(localAddress ? { localAddress } : {}) });
-    all.add(user);
-    return user;
+    return new VirtualUser({ ...base, userId, role, timing, live, ...(localAddress ? { localAddress } : {}) });
   };
-  return { create, all };
+  return { create, live };
 }
 
 export class AbortedError extends Error {
@@ -69,9 +72,15 @@ export class VuState {
     this.signal = signal;
   }
 
+  /** Users this VU holds now (tests read it to prove a VU does not keep every user it made). */
+  get heldUsers(): number {
+    return this.users.size;
+  }
+
+  /** The VU's user of that id: one that left for good is replaced by a fresh one, which connects on first use. */
   user(userId: string, role: Role): VirtualUser {
     let user = this.users.get(userId);
-    if (!user) {
+    if (!user || user.closed) {
       user = this.createUser(userId, role, this.timing);
       this.users.set(userId, user);
     }
@@ -79,6 +88,8 @@ export class VuState {
   }
 
   context(): IterationContext {
+    // Users that left for good are not kept across iterations (ids may differ per iteration).
+    for (const [id, user] of this.users) if (user.closed) this.users.delete(id);
     const { world, slot } = this;
     const pick = <T>(items: T[]): T | undefined => (items.length ? items[slot % items.length] : undefined);
     const booking = pick(world.bookings);

@@ -72,8 +72,19 @@ export interface ActorGroup {
 export interface ScenarioOptions {
   /** Default '10s'. An ack slower than this is recorded at this value and counted as a timeout. */
   ackTimeout?: string;
-  /** Default '10s'. */
+  /** Default '10s'. A connect (or one reconnect() attempt) that fails is recorded at this value and counted. */
   connectTimeout?: string;
+  /**
+   * Default '30s'. A dropped connection that socket.io-client's backoff has not brought back
+   * within this is recorded as a `reconnect` at this value and counted in `reconnect_failures`.
+   */
+  reconnectTimeout?: string;
+  /**
+   * Default: the ackTimeout. A fan-out delivery owed to a user of this run (in the room from
+   * before the send until after) that has not arrived within this is recorded at this value and
+   * counted in `delivery_timeouts`.
+   */
+  deliveryTimeout?: string;
   /** How long in-flight iterations may finish after the schedule ends. Default '10s'; rescaled by --duration, the timeouts are not. */
   gracefulStop?: string;
 }

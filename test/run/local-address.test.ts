@@ -2,8 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createRoomCensus } from '../../src/client/room-census.ts';
-import { createSendTimes } from '../../src/client/send-times.ts';
+import { createDeliveryTracker } from '../../src/client/delivery-tracker.ts';
 import { createSecretTokenProvider } from '../../src/client/tokens.ts';
 import { VirtualUser } from '../../src/client/virtual-user.ts';
 import { createMetricsRegistry } from '../../src/metrics/index.ts';
@@ -24,14 +23,14 @@ afterAll(async () => {
 });
 
 it('connects each user from the source address it was given', async () => {
+  const metrics = createMetricsRegistry();
   const base = {
     url,
     role: 'buyer' as const,
     token: createSecretTokenProvider('x'),
     transport: 'websocket' as const,
-    metrics: createMetricsRegistry(),
-    sendTimes: createSendTimes(),
-    census: createRoomCensus(),
+    metrics,
+    deliveries: createDeliveryTracker({ metrics, timeoutMs: 2_000 }),
     timing: { lagUs: undefined },
     ackTimeoutMs: 2_000,
     connectTimeoutMs: 2_000,

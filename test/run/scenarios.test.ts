@@ -10,6 +10,8 @@ const shipped = readdirSync(new URL('../../scenarios/', import.meta.url))
 
 /** Conflicts are the point of a checkout rush; every other error is a failure. */
 const EXPECTED_ERROR_CODES = new Set(['conflict']);
+/** Counters that say something was lost or failed: none may fire against the reference server. */
+const FAILURE_COUNTERS = ['errors', 'ack_timeouts', 'expect_timeouts', 'connect_errors', 'connect_timeouts', 'reconnect_failures', 'delivery_timeouts'];
 
 describe('every shipped scenario runs against the embedded server', () => {
   it('ships the scenarios the docs promise', () => {
@@ -26,7 +28,7 @@ describe('every shipped scenario runs against the embedded server', () => {
       reportDir: mkdtempSync(join(tmpdir(), `bazaar-${name}-`)),
     });
     const unexpected = result.metrics.counters.filter(
-      (c) => ['errors', 'ack_timeouts', 'expect_timeouts', 'connect_errors'].includes(c.name) && !EXPECTED_ERROR_CODES.has(c.tags.code ?? ''),
+      (c) => FAILURE_COUNTERS.includes(c.name) && !EXPECTED_ERROR_CODES.has(c.tags.code ?? ''),
     );
     expect(unexpected, JSON.stringify(unexpected)).toEqual([]);
     expect(result.metrics.counters.filter((c) => c.name === 'iterations').reduce((sum, c) => sum + c.value, 0)).toBeGreaterThan(0);
@@ -51,7 +53,7 @@ describe('against a cluster', () => {
       scale: 0.1,
       reportDir: mkdtempSync(join(tmpdir(), 'bazaar-cluster-')),
     });
-    expect(result.metrics.counters.filter((c) => ['errors', 'ack_timeouts', 'expect_timeouts', 'connect_errors'].includes(c.name))).toEqual([]);
+    expect(result.metrics.counters.filter((c) => FAILURE_COUNTERS.includes(c.name))).toEqual([]);
     expect(result.metrics.latencies.some((l) => l.name === 'delivery' && l.summary.count > 0)).toBe(true);
   }, 90_000);
 });

@@ -2,8 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRoomCensus } from '../../src/client/room-census.ts';
-import { createSendTimes } from '../../src/client/send-times.ts';
+import { createDeliveryTracker } from '../../src/client/delivery-tracker.ts';
 import { createSecretTokenProvider } from '../../src/client/tokens.ts';
 import { VirtualUser } from '../../src/client/virtual-user.ts';
 import { createMetricsRegistry } from '../../src/metrics/index.ts';
@@ -37,8 +36,7 @@ function userWith(lagUs: number | undefined) {
     token: createSecretTokenProvider('x'),
     transport: 'websocket',
     metrics,
-    sendTimes: createSendTimes(),
-    census: createRoomCensus(),
+    deliveries: createDeliveryTracker({ metrics, timeoutMs: 300 }),
     timing: { lagUs },
     ackTimeoutMs: 300,
     connectTimeoutMs: 2_000,

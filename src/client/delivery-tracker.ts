@@ -1,0 +1,115 @@
+import { nowUs } from './clock.ts';
+import { createDeliveryLedger, type Fanout, type LedgerSizes } from './delivery-ledger.ts';
+import { createRoomCensus, type RoomCensus } from './room-census.ts';
+import { roomSizeClass, type MetricsSink } from './sink.ts';
+
+export interface DeliveryTrackerOptions {
+  metrics: MetricsSink;
+  /** A delivery owed to a receiver and not there this long after its send is recorded at this value and counted. */
+  timeoutMs: number;
+  /** How long an HTTP answer may take (it names the version its event carries). Default timeoutMs. */
+  answerTimeoutMs?: number;
+  /** The run's end: what is still in flight is dropped uncounted, as expect() does. */
+  signal?: AbortSignal;
+}
+
+/** The run's deliveries in flight, measured as `delivery{event,room}` and `delivery_timeouts{event}`. */
+export interface DeliveryTracker {
+  /** Who is in which room since when: users join and leave here; it says who is owed a delivery. */
+  readonly census: RoomCensus;
+  /** See DeliveryLedger.sent: false for a retry of a send still in flight. */
+  sent(key: string, fanout: Fanout, sentAtUs: number): boolean;
+  accepted(key: string, judge: boolean): void;
+  refused(key: string): void;
+  caused(stream: string, version: number, fanout: Fanout, sentAtUs: number): void;
+  causedNext(stream: string, fanout: Fanout, sentAtUs: number): void;
+  arrivedKeyed(key: string, receiver: object): void;
+  arrived(stream: string, version: number, receiver: object): void;
+  /** What is in flight (tests read it to prove memory stays bounded). */
+  sizes(): LedgerSizes;
+}
+
+/**
+ * The ledger at the edge: the clock, the metrics, and one sweep timer that runs only while
+ * something is in flight (one timer per run, not one per receiver: a room of thousands owes
+ * thousands of deliveries per send).
+ */
+export function createDeliveryTracker(options: DeliveryTrackerOptions): DeliveryTracker {
+  const { metrics, timeoutMs, signal } = options;
+  const census = createRoomCensus();
+  const timeoutUs = timeoutMs * 1000;
+  const ledger = createDeliveryLedger({
+    membership: census,
+    timeoutUs,
+    claimWindowUs: (options.answerTimeoutMs ?? timeoutMs) * 1000,
+    outcomes: {
+      delivered(fanout, sentAtUs, arrivedAtUs) {
+        metrics.latency('delivery', { event: fanout.event, room: roomSizeClass(census.size(fanout.room)) }).record(sentAtUs, arrivedAtUs);
+      },
+      lost(fanout) {
+        // A lost delivery is a sample at the timeout, as a lost ack is: the tail stays visible.
+        metrics.latency('delivery', { event: fanout.event, room: roomSizeClass(census.size(fanout.room)) }).recordValueUs(timeoutUs);
+        metrics.counter('delivery_timeouts', { event: fanout.event }).add();
+      },
+    },
+  });
+  // Losses are recorded at the timeout value whenever they are found, so the sweep need not be
+  // punctual; a tenth of the timeout keeps losses near the end of a run inside it.
+  const sweepEveryMs = Math.min(500, Math.max(10, timeoutMs / 10));
+  let timer: NodeJS.Timeout | undefined;
+  let ended = signal?.aborted === true;
+
+  const stopSweeping = () => {
+    if (timer) clearInterval(timer);
+    timer = undefined;
+  };
+  const sweep = () => {
+    ledger.sweep(nowUs());
+    if (ledger.isEmpty()) stopSweeping();
+  };
+  const sweeping = () => {
+    if (timer || ledger.isEmpty()) return;
+    timer = setInterval(sweep, sweepEveryMs);
+    timer.unref();
+  };
+  signal?.addEventListener(
+    'abort',
+    () => {
+      ended = true;
+      stopSweeping();
+      ledger.clear();
+    },
+    { once: true },
+  );
+
+  return {
+    census,
+    sent(key, fanout, sentAtUs) {
+      if (ended) return false;
+      const fresh = ledger.sent(key, fanout, sentAtUs);
+      sweeping();
+      return fresh;
+    },
+    accepted: (key, judge) => ledger.accepted(key, judge),
+    refused: (key) => ledger.refused(key),
+    caused(stream, version, fanout, sentAtUs) {
+      if (ended) return;
+      ledger.caused(stream, version, fanout, sentAtUs);
+      sweeping();
+    },
+    causedNext(stream, fanout, sentAtUs) {
+      if (ended) return;
+      ledger.causedNext(stream, fanout, sentAtUs);
+      sweeping();
+    },
+    arrivedKeyed(key, receiver) {
+      if (!ended) ledger.arrivedKeyed(key, receiver, nowUs());
+    },
+    arrived(stream, version, receiver) {
+      if (ended) return;
+      ledger.arrived(stream, version, receiver, nowUs());
+      sweeping();
+    },
+    sizes: () => ledger.sizes(),
+  };
+}
