@@ -61,6 +61,12 @@ export interface ReferenceServerOptions {
    * again, an expired one cannot resume, and restored rooms are re-checked. Default off.
    */
   recovery?: boolean | { maxDisconnectionDurationMs?: number };
+  /**
+   * Answer only the acks the contract requires (`message:send`, `read:mark`, and joins when
+   * asked), leaving the optional ones (`presence:heartbeat`, leaves) unanswered, as a server
+   * that follows docs/contract.md §5 to the letter may. Default false: every ack asked for is answered.
+   */
+  minimalAcks?: boolean;
   /** Called with the Socket.IO server before it listens (e.g. @socket.io/sticky's setupWorker). */
   attach?: (io: Server) => void;
 }
@@ -224,7 +230,7 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
     );
   });
   options.attach?.(io);
-  const onConnection = createConnectionHandler({ ctx, metrics }, overrides);
+  const onConnection = createConnectionHandler({ ctx, metrics, minimalAcks: options.minimalAcks === true }, overrides);
   io.on('connection', (socket) => {
     onConnection(socket as unknown as BazaarSocket);
     if (socket.recovered) {

@@ -23,7 +23,7 @@ function registerBookingLeave(host: HandlerHost, socket: BazaarSocket): void {
 function registerJoinsAcceptingArrays(domain: 'listings' | 'bookings') {
   return (host: HandlerHost, socket: BazaarSocket): void => {
     if (domain === 'listings') {
-      defineHandler(host, socket, 'listing:watch', 'optional', async (payload) => {
+      defineHandler(host, socket, 'listing:watch', 'when-asked', async (payload) => {
         const listingIds = Array.isArray(payload) ? payload : [payload];
         const [first] = listingIds;
         if (!isId(first)) return fail('bad_request', 'listingId must be a valid id');
@@ -39,7 +39,7 @@ function registerJoinsAcceptingArrays(domain: 'listings' | 'bookings') {
       });
       return;
     }
-    defineHandler(host, socket, 'booking:join', 'optional', async (payload) => {
+    defineHandler(host, socket, 'booking:join', 'when-asked', async (payload) => {
       const bookingIds = Array.isArray(payload) ? payload : [payload];
       const [first] = bookingIds;
       if (!isId(first)) return fail('bad_request', 'bookingId must be a valid id');
@@ -54,7 +54,7 @@ function registerJoinsAcceptingArrays(domain: 'listings' | 'bookings') {
 
 /** booking:join that only checks the booking exists: "booking ids are unguessable anyway". */
 function registerBookingJoinWithoutPartyCheck(host: HandlerHost, socket: BazaarSocket): void {
-  defineHandler(host, socket, 'booking:join', 'optional', async (bookingId) => {
+  defineHandler(host, socket, 'booking:join', 'when-asked', async (bookingId) => {
     if (!isId(bookingId)) return fail('bad_request', 'bookingId must be a valid id');
     const booking = await host.ctx.store.getBooking(bookingId);
     if (!booking) return fail('not_found', `no booking ${bookingId}`);

@@ -9,6 +9,8 @@ export interface EmbeddedServerOptions {
   presenceHeartbeatMs?: number;
   presenceSweepMs?: number;
   defect?: string;
+  /** Answer only the acks the contract requires (`bazaar serve --minimal-acks`). */
+  minimalAcks?: boolean;
 }
 
 export interface EmbeddedServer {
@@ -39,6 +41,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions = {}): 
   if (options.presenceHeartbeatMs) args.push('--presence-heartbeat', `${options.presenceHeartbeatMs}ms`);
   if (options.presenceSweepMs) args.push('--presence-sweep', `${options.presenceSweepMs}ms`);
   if (options.defect) args.push('--defect', options.defect);
+  if (options.minimalAcks) args.push('--minimal-acks');
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     // The secret goes by environment, not argv, so it does not show in `ps`.
