@@ -16,7 +16,7 @@ import { createKeyedSerial, type KeyedSerial } from './serial.ts';
 import type { BazaarSocket } from './sockets/define-handler.ts';
 import { createConnectionHandler } from './sockets/connection.ts';
 import { createMemoryStore } from './store/memory-store.ts';
-import { findDefect, type DefectOverrides } from './defects/index.ts';
+import { findDefect, findVariant, type DefectOverrides } from './defects/index.ts';
 import type { Store } from './store/store.ts';
 import { startOrderedFanout, type OrderedFanout } from './cluster/ordered-fanout.ts';
 import { guardSessionRestore, recheckRecoveredRooms } from './cluster/recovery.ts';
@@ -42,6 +42,11 @@ export interface ReferenceServerOptions {
   logger?: Logger;
   /** Start with a deliberate defect (reference-server/DEFECTS.md) to prove a check can fail. */
   defect?: string;
+  /**
+   * Start as a correct variant (reference-server/DEFECTS.md, "Variants"): behaviour the contract
+   * allows but this server does not choose, to prove the checks raise no false alarm on it.
+   */
+  variant?: string;
   store?: Store;
   presence?: PresenceStore;
   /**
@@ -137,8 +142,11 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
   const sweepMs = options.presenceSweepMs ?? Math.max(50, Math.min(5_000, Math.floor(ttlMs / 4)));
   const log = options.logger ?? pino({ level: 'silent' });
   const defect = options.defect ? findDefect(options.defect) : undefined;
-  const overrides: DefectOverrides = defect?.overrides() ?? {};
+  if (options.defect && options.variant) throw new Error('a defect and a variant replace the same code: give one of them');
+  const variant = options.variant ? findVariant(options.variant) : undefined;
+  const overrides: DefectOverrides = defect?.overrides() ?? variant?.overrides() ?? {};
   if (defect) log.warn({ defect: defect.name }, `DEFECT ON: ${defect.description}`);
+  if (variant) log.info({ variant: variant.name }, `variant: ${variant.description}`);
   const metrics = createServerMetrics();
 
   const redisMode = options.redis ? await startRedisMode(options) : undefined;

@@ -4,6 +4,7 @@ import type { Principal, ServerContext } from '../context.ts';
 import { bookingKey } from '../domain/messages.ts';
 import { fail, isPlainObject, ok } from '../result.ts';
 import { defineHandler, type BazaarSocket, type HandlerHost } from '../sockets/define-handler.ts';
+import { createBookingNotifying } from './booking-notices.ts';
 import type { Defect } from './defect.ts';
 
 /*
@@ -95,6 +96,12 @@ export const authzDefects: Defect[] = [
     group: 'authz',
     description: 'booking:join only checks that the booking exists, not that the caller is its buyer, its seller or an admin',
     overrides: () => ({ registrations: { bookings: registerBookingJoinWithoutPartyCheck } }),
+  },
+  {
+    name: 'booking-notice-to-listing-room',
+    group: 'authz',
+    description: 'POST /api/bookings sends the seller\'s booking:requested notification to the listing\'s room as well, so an open listing page updates live: every watcher of the listing reads the seller\'s user-room event',
+    overrides: () => ({ http: { createBooking: createBookingNotifying((booking) => [rooms.listing(booking.listingId)]) } }),
   },
   {
     name: 'admin-writes-as-party',

@@ -7,6 +7,7 @@ import { presenceDefects } from './presence-defects.ts';
 import { robustnessDefects } from './robustness-defects.ts';
 
 export type { Defect, DefectOverrides } from './defect.ts';
+export { VARIANTS, findVariant, type Variant } from './variants.ts';
 
 /** Every deliberate defect, by name (documented in reference-server/DEFECTS.md). */
 export const DEFECTS: readonly Defect[] = [...authDefects, ...authzDefects, ...messagingDefects, ...stateDefects, ...presenceDefects, ...robustnessDefects];
