@@ -16,7 +16,7 @@ import { createKeyedSerial, type KeyedSerial } from './serial.ts';
 import type { BazaarSocket } from './sockets/define-handler.ts';
 import { createConnectionHandler } from './sockets/connection.ts';
 import { createMemoryStore } from './store/memory-store.ts';
-import { findDefect, type DefectOverrides } from './defects/index.ts';
+import { findDefect, findVariant, type DefectOverrides } from './defects/index.ts';
 import type { Store } from './store/store.ts';
 import { startOrderedFanout, type OrderedFanout } from './cluster/ordered-fanout.ts';
 import { createSessionGuard, guardNamespaces, recheckRecoveredRooms, type SessionGuard } from './cluster/recovery.ts';
@@ -42,6 +42,11 @@ export interface ReferenceServerOptions {
   logger?: Logger;
   /** Start with a deliberate defect (reference-server/DEFECTS.md) to prove a check can fail. */
   defect?: string;
+  /**
+   * Start as a correct variant (reference-server/DEFECTS.md, "Variants"): behaviour the contract
+   * allows but this server does not choose, to prove the checks raise no false alarm on it.
+   */
+  variant?: string;
   store?: Store;
   presence?: PresenceStore;
   /**
@@ -63,6 +68,12 @@ export interface ReferenceServerOptions {
    * adapter. Default off.
    */
   recovery?: boolean | { maxDisconnectionDurationMs?: number };
+  /**
+   * Answer only the acks the contract requires (`message:send`, `read:mark`, and joins when
+   * asked), leaving the optional ones (`presence:heartbeat`, leaves) unanswered, as a server
+   * that follows docs/contract.md §5 to the letter may. Default false: every ack asked for is answered.
+   */
+  minimalAcks?: boolean;
   /** Called with the Socket.IO server before it listens (e.g. @socket.io/sticky's setupWorker). */
   attach?: (io: Server) => void;
 }
@@ -133,8 +144,11 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
   const sweepMs = options.presenceSweepMs ?? Math.max(50, Math.min(5_000, Math.floor(ttlMs / 4)));
   const log = options.logger ?? pino({ level: 'silent' });
   const defect = options.defect ? findDefect(options.defect) : undefined;
-  const overrides: DefectOverrides = defect?.overrides() ?? {};
+  if (options.defect && options.variant) throw new Error('a defect and a variant replace the same code: give one of them');
+  const variant = options.variant ? findVariant(options.variant) : undefined;
+  const overrides: DefectOverrides = defect?.overrides() ?? variant?.overrides() ?? {};
   if (defect) log.warn({ defect: defect.name }, `DEFECT ON: ${defect.description}`);
+  if (variant) log.info({ variant: variant.name }, `variant: ${variant.description}`);
   const metrics = createServerMetrics();
 
   const redisMode = options.redis ? await startRedisMode(options) : undefined;
@@ -233,7 +247,7 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
     );
   });
   options.attach?.(io);
-  const onConnection = createConnectionHandler({ ctx, metrics }, overrides);
+  const onConnection = createConnectionHandler({ ctx, metrics, minimalAcks: options.minimalAcks === true }, overrides);
   io.on('connection', (socket) => {
     // The missed packets first, right after the CONNECT answer, as Socket.IO would have sent them.
     if (socket.recovered) sessionGuard?.replay(socket);

@@ -4,6 +4,7 @@ import type { Principal, ServerContext } from '../context.ts';
 import { bookingKey } from '../domain/messages.ts';
 import { fail, isPlainObject, ok } from '../result.ts';
 import { defineHandler, type BazaarSocket, type HandlerHost } from '../sockets/define-handler.ts';
+import { createBookingNotifying } from './booking-notices.ts';
 import type { Defect } from './defect.ts';
 
 /*
@@ -23,7 +24,7 @@ function registerBookingLeave(host: HandlerHost, socket: BazaarSocket): void {
 function registerJoinsAcceptingArrays(domain: 'listings' | 'bookings') {
   return (host: HandlerHost, socket: BazaarSocket): void => {
     if (domain === 'listings') {
-      defineHandler(host, socket, 'listing:watch', 'optional', async (payload) => {
+      defineHandler(host, socket, 'listing:watch', 'when-asked', async (payload) => {
         const listingIds = Array.isArray(payload) ? payload : [payload];
         const [first] = listingIds;
         if (!isId(first)) return fail('bad_request', 'listingId must be a valid id');
@@ -39,7 +40,7 @@ function registerJoinsAcceptingArrays(domain: 'listings' | 'bookings') {
       });
       return;
     }
-    defineHandler(host, socket, 'booking:join', 'optional', async (payload) => {
+    defineHandler(host, socket, 'booking:join', 'when-asked', async (payload) => {
       const bookingIds = Array.isArray(payload) ? payload : [payload];
       const [first] = bookingIds;
       if (!isId(first)) return fail('bad_request', 'bookingId must be a valid id');
@@ -54,7 +55,7 @@ function registerJoinsAcceptingArrays(domain: 'listings' | 'bookings') {
 
 /** booking:join that only checks the booking exists: "booking ids are unguessable anyway". */
 function registerBookingJoinWithoutPartyCheck(host: HandlerHost, socket: BazaarSocket): void {
-  defineHandler(host, socket, 'booking:join', 'optional', async (bookingId) => {
+  defineHandler(host, socket, 'booking:join', 'when-asked', async (bookingId) => {
     if (!isId(bookingId)) return fail('bad_request', 'bookingId must be a valid id');
     const booking = await host.ctx.store.getBooking(bookingId);
     if (!booking) return fail('not_found', `no booking ${bookingId}`);
@@ -95,6 +96,12 @@ export const authzDefects: Defect[] = [
     group: 'authz',
     description: 'booking:join only checks that the booking exists, not that the caller is its buyer, its seller or an admin',
     overrides: () => ({ registrations: { bookings: registerBookingJoinWithoutPartyCheck } }),
+  },
+  {
+    name: 'booking-notice-to-listing-room',
+    group: 'authz',
+    description: 'POST /api/bookings sends the seller\'s booking:requested notification to the listing\'s room as well, so an open listing page updates live: every watcher of the listing reads the seller\'s user-room event',
+    overrides: () => ({ http: { createBooking: createBookingNotifying((booking) => [rooms.listing(booking.listingId)]) } }),
   },
   {
     name: 'admin-writes-as-party',

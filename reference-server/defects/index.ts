@@ -8,6 +8,7 @@ import { robustnessDefects } from './robustness-defects.ts';
 import { recoveryDefects } from './recovery-defects.ts';
 
 export type { Defect, DefectOverrides } from './defect.ts';
+export { VARIANTS, findVariant, type Variant } from './variants.ts';
 
 /** Every deliberate defect, by name (documented in reference-server/DEFECTS.md). */
 export const DEFECTS: readonly Defect[] = [...authDefects, ...authzDefects, ...messagingDefects, ...stateDefects, ...presenceDefects, ...robustnessDefects, ...recoveryDefects];

@@ -42,7 +42,7 @@ function offlineTimerOnDisconnect(ctx: ServerContext, socket: BazaarSocket): voi
 
 /** presence:* handlers where a heartbeat skips the write when the user is online already. */
 function registerPresenceSkippingRefresh(host: HandlerHost, socket: BazaarSocket): void {
-  defineHandler(host, socket, 'presence:watch', 'optional', async (userId) => {
+  defineHandler(host, socket, 'presence:watch', 'when-asked', async (userId) => {
     const result = await watchPresence(host.ctx, socket.data.user, userId);
     if (!result.ok) return result;
     socket.join(rooms.presence(result.value.userId));

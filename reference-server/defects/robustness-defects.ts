@@ -12,7 +12,7 @@ import type { Defect } from './defect.ts';
 
 /** booking:join as usual; booking:leave written straight on the socket, since leaving needs no lookup. */
 function registerBookingsWithQuickLeave(host: HandlerHost, socket: BazaarSocket): void {
-  defineHandler(host, socket, 'booking:join', 'optional', async (bookingId) => {
+  defineHandler(host, socket, 'booking:join', 'when-asked', async (bookingId) => {
     if (!isId(bookingId)) return fail('bad_request', 'bookingId must be a valid id');
     const access = await authorizeBookingRoom(host.ctx, socket.data.user, bookingId);
     if (!access.ok) return access;

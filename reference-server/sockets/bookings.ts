@@ -4,7 +4,7 @@ import { fail, ok } from '../result.ts';
 import { defineHandler, type BazaarSocket, type HandlerHost } from './define-handler.ts';
 
 export function registerBookingHandlers(host: HandlerHost, socket: BazaarSocket): void {
-  defineHandler(host, socket, 'booking:join', 'optional', async (bookingId) => {
+  defineHandler(host, socket, 'booking:join', 'when-asked', async (bookingId) => {
     if (!isId(bookingId)) return fail('bad_request', 'bookingId must be a valid id');
     const access = await authorizeBookingRoom(host.ctx, socket.data.user, bookingId);
     if (!access.ok) return access;

@@ -16,16 +16,20 @@ type UntrustedEvents = { [event: string]: (...args: any[]) => void };
 export type BazaarSocket = Socket<UntrustedEvents, ServerToClientEvents, UntrustedEvents, SocketData>;
 
 /**
- * `required`: an event sent without an ack is ignored (contract §2.2). `optional`: answered
- * when the client asked. `none`: never answered.
+ * The ack kinds of contract §5. `required`: an event sent without an ack is ignored (§2), and
+ * always answered. `when-asked`: the client may leave the ack out; when it asks, it is answered
+ * (a join: a refusal must reach the client, §4). `optional`: the contract lets a server leave it
+ * unanswered; this one answers when asked, unless started with `minimalAcks`. `none`: never.
  */
-export type AckMode = 'required' | 'optional' | 'none';
+export type AckMode = 'required' | 'when-asked' | 'optional' | 'none';
 
 export type Handler = (payload: unknown, socket: BazaarSocket) => Promise<Result<object> | void>;
 
 export interface HandlerHost {
   ctx: ServerContext;
   metrics: ServerMetrics;
+  /** Leave `optional` acks unanswered: the least the contract allows (`bazaar serve --minimal-acks`). */
+  minimalAcks?: boolean;
 }
 
 function toAck(result: Result<object> | void): Ack<object> {
@@ -44,7 +48,7 @@ export function defineHandler(host: HandlerHost, socket: BazaarSocket, event: st
     const ack = typeof last === 'function' ? (last as (response: Ack<object>) => void) : undefined;
     if (ack) args.pop();
     if (mode === 'required' && !ack) return;
-    const reply = mode === 'none' ? undefined : ack;
+    const reply = mode === 'none' || (mode === 'optional' && host.minimalAcks) ? undefined : ack;
     const stopTimer = host.metrics.eventDuration.startTimer({ event });
     let running: Promise<Result<object> | void>;
     try {

@@ -4,7 +4,7 @@ import { fail, ok } from '../result.ts';
 import { defineHandler, type BazaarSocket, type HandlerHost } from './define-handler.ts';
 
 export function registerListingHandlers(host: HandlerHost, socket: BazaarSocket): void {
-  defineHandler(host, socket, 'listing:watch', 'optional', async (listingId) => {
+  defineHandler(host, socket, 'listing:watch', 'when-asked', async (listingId) => {
     if (!isId(listingId)) return fail('bad_request', 'listingId must be a valid id');
     const access = await authorizeListingRoom(host.ctx, socket.data.user, listingId);
     if (!access.ok) return access;

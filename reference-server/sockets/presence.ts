@@ -4,7 +4,7 @@ import { fail, ok } from '../result.ts';
 import { defineHandler, type BazaarSocket, type HandlerHost } from './define-handler.ts';
 
 export function registerPresenceHandlers(host: HandlerHost, socket: BazaarSocket): void {
-  defineHandler(host, socket, 'presence:watch', 'optional', async (userId) => {
+  defineHandler(host, socket, 'presence:watch', 'when-asked', async (userId) => {
     const result = await watchPresence(host.ctx, socket.data.user, userId);
     if (!result.ok) return result;
     socket.join(rooms.presence(result.value.userId));

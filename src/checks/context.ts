@@ -1,7 +1,9 @@
 import type { Role, SessionPayload } from '../contract/index.ts';
 import type { TokenProvider } from '../client/http.ts';
+import { absenceWindowMs } from './absence-window.ts';
+import { clockSkewFromDateHeader } from './clock-skew.ts';
 import { describeAbort, openProbe, type ProbeClient, type ProbeConnectOptions } from './probe-client.ts';
-import type { CheckContext, HttpResult, PresenceTiming } from './types.ts';
+import type { CheckContext, ClockSkew, HttpResult, PresenceTiming } from './types.ts';
 
 export interface CheckTarget {
   url: string;
@@ -45,6 +47,9 @@ export function createCheckContext(target: CheckTarget, prefix: string, limits: 
   const evidence: string[] = [];
   const counters = new Map<string, number>();
   const signal = limits.signal ?? new AbortController().signal;
+  /** Latencies measured on the target besides the probes' own ack round trips (HTTP calls, timed deliveries). */
+  const latenciesMs: number[] = [];
+  const opened: ProbeClient[] = [];
   let connections = 0;
   let closed = false;
 
@@ -54,6 +59,7 @@ export function createCheckContext(target: CheckTarget, prefix: string, limits: 
       throw stopped(signal);
     }
     probes.push(probe);
+    opened.push(probe);
     return probe;
   };
   const open = (name: string, options: ProbeConnectOptions) => {
@@ -67,6 +73,7 @@ export function createCheckContext(target: CheckTarget, prefix: string, limits: 
     const headers: Record<string, string> = {};
     if (token) headers.authorization = `Bearer ${token}`;
     if (options.body !== undefined) headers['content-type'] = 'application/json';
+    const sentAtMs = Date.now();
     const res = await fetch(target.url + path, {
       method,
       headers,
@@ -74,6 +81,7 @@ export function createCheckContext(target: CheckTarget, prefix: string, limits: 
       signal: timeout(10_000),
     });
     const text = await res.text();
+    latenciesMs.push(Date.now() - sentAtMs);
     let body: any;
     try {
       body = text ? JSON.parse(text) : undefined;
@@ -138,6 +146,25 @@ export function createCheckContext(target: CheckTarget, prefix: string, limits: 
         return { ok: false, detail: `a fresh connection failed: ${(error as Error).message}` };
       }
       return { ok: true, detail: 'healthz 200 and a fresh connection' };
+    },
+    observeLatency(ms) {
+      latenciesMs.push(ms);
+    },
+    absenceWindowMs() {
+      return absenceWindowMs([...latenciesMs, ...opened.flatMap((p) => p.roundTripsMs)]);
+    },
+    async serverClockSkew(): Promise<ClockSkew> {
+      // Several answers: the one with the shortest round trip bounds the skew best.
+      let best: ClockSkew | undefined;
+      for (let i = 0; i < 3; i++) {
+        const sentAtMs = Date.now();
+        const res = await fetch(`${target.url}/healthz`, { signal: timeout(5_000) });
+        await res.arrayBuffer();
+        const skew = clockSkewFromDateHeader(res.headers.get('date'), sentAtMs, Date.now());
+        if (skew && (!best || skew.uncertaintyMs < best.uncertaintyMs)) best = skew;
+      }
+      // No Date header: assume our clock, and say how unsure that is.
+      return best ?? { skewMs: 0, uncertaintyMs: 5_000 };
     },
     close() {
       closed = true;

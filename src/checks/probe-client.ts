@@ -6,6 +6,18 @@ export interface Received {
   atMs: number;
 }
 
+/**
+ * Proof that a socket is still served, built only on what the contract requires: `read:mark`
+ * must be acked (docs/contract.md §5) and a payload without ids is answered `bad_request`
+ * with no effect (§2). The `presence:heartbeat` ack is optional, so it proves nothing.
+ */
+export const LIVENESS_PING = { event: 'read:mark', payload: {}, label: 'read:mark {} (its ack is required)' } as const;
+
+export type Answer = { kind: 'ack'; ack: any } | { kind: 'disconnected'; reason: string } | { kind: 'no answer' };
+
+/** A well-formed ack, whatever it says: the server handled the event and answered. */
+export const isWellFormedAck = (ack: any): boolean => typeof ack === 'object' && ack !== null && typeof ack.ok === 'boolean';
+
 export interface ProbeConnectOptions {
   auth?: Record<string, unknown>;
   query?: Record<string, string>;
@@ -24,6 +36,8 @@ export class ProbeClient {
   readonly name: string;
   readonly socket: Socket;
   readonly received: Received[] = [];
+  /** Every answered ack's round trip on this connection: what the target's latency is, measured. */
+  readonly roundTripsMs: number[] = [];
   disconnectReason: string | undefined;
   /** Set by close(): waits end at once and acks are not sent, so a stopped check leaves no timer behind. */
   #closed = false;
@@ -78,11 +92,43 @@ export class ProbeClient {
   async ack<T = any>(event: string, ...args: unknown[]): Promise<T> {
     // On a closed socket the emit would wait in the send buffer for its whole timeout.
     if (this.#closed) return { ok: false, error: { code: 'probe_closed', message: `${this.name} is closed: ${event} not sent` } } as T;
+    const sentAtMs = Date.now();
     try {
-      return (await this.socket.timeout(5_000).emitWithAck(event, ...args)) as T;
+      const answer = (await this.socket.timeout(5_000).emitWithAck(event, ...args)) as T;
+      this.roundTripsMs.push(Date.now() - sentAtMs);
+      return answer;
     } catch {
       return { ok: false, error: { code: 'ack_timeout', message: `no ack for ${event}` } } as T;
     }
+  }
+
+  /** Emit with an ack and see what comes first: the answer, a disconnect, or nothing within timeoutMs. */
+  emitExpectingAnswer(event: string, payload: unknown, timeoutMs: number): Promise<Answer> {
+    if (!this.connected) return Promise.resolve({ kind: 'disconnected', reason: this.disconnectReason ?? 'not connected' });
+    return new Promise((resolve) => {
+      const onDisconnect = (reason: string) => finish({ kind: 'disconnected', reason });
+      const timer = setTimeout(() => finish({ kind: 'no answer' }), timeoutMs);
+      const finish = (answer: Answer) => {
+        clearTimeout(timer);
+        this.socket.off('disconnect', onDisconnect);
+        resolve(answer);
+      };
+      this.socket.once('disconnect', onDisconnect);
+      const args = payload === undefined ? [] : [payload];
+      const sentAtMs = Date.now();
+      this.socket.emit(event, ...args, (ack: unknown) => {
+        this.roundTripsMs.push(Date.now() - sentAtMs);
+        finish({ kind: 'ack', ack });
+      });
+    });
+  }
+
+  /**
+   * Is this socket still served? Sends LIVENESS_PING; the server takes a socket's events in
+   * order, so its answer also says every event emitted before it was taken.
+   */
+  ping(timeoutMs = 5_000): Promise<Answer> {
+    return this.emitExpectingAnswer(LIVENESS_PING.event, LIVENESS_PING.payload, timeoutMs);
   }
 
   emit(event: string, ...args: unknown[]): void {

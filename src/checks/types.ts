@@ -66,6 +66,25 @@ export interface CheckContext {
   timeoutMs: number;
   /** Is the server still answering? GET /healthz and a fresh connection. */
   serverAlive(): Promise<{ ok: boolean; detail: string }>;
+  /**
+   * Record a latency this check timed on the target, e.g. a trigger to a control's receipt.
+   * Ack round trips of its probes and its HTTP calls are recorded without being asked.
+   */
+  observeLatency(ms: number): void;
+  /**
+   * How long to wait before deciding that nothing (more) arrived: sized from the latency this
+   * check measured on this target (src/checks/absence-window.ts; docs/checks.md).
+   */
+  absenceWindowMs(): number;
+  /** The target's clock minus ours, from the HTTP `Date` header (±1 s: the header has whole seconds). */
+  serverClockSkew(): Promise<ClockSkew>;
+}
+
+export interface ClockSkew {
+  /** Server clock minus local clock, midpoint estimate. */
+  skewMs: number;
+  /** The true skew lies within skewMs ± uncertaintyMs (the header's 1 s resolution and the round trip). */
+  uncertaintyMs: number;
 }
 
 export interface CheckDefinition {

@@ -111,6 +111,7 @@ try {
     adapter: settings.adapter,
     ...(settings.recovery ? { recovery: true } : {}),
     ...(settings.fanout ? { fanout: settings.fanout } : {}),
+    ...(settings.minimalAcks ? { minimalAcks: true } : {}),
     // Sticky: the primary owns the entry port and passes each session's connections here.
     ...(settings.lb === 'sticky' ? { attach: attachSticky } : {}),
   });

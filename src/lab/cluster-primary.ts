@@ -25,6 +25,8 @@ export interface ClusterPrimaryOptions {
   presenceSweepMs?: number;
   recovery?: boolean;
   fanout?: 'ordered' | 'adapter';
+  /** Every node answers only the acks the contract requires. */
+  minimalAcks?: boolean;
   /** A node that exits on its own (crash, or SIGTERM for a rolling restart) is replaced. Default true. */
   replaceExited?: boolean;
   onEvent?(line: string): void;
@@ -79,6 +81,7 @@ export async function runClusterPrimary(options: ClusterPrimaryOptions): Promise
     presenceSweepMs: options.presenceSweepMs,
     recovery: options.recovery,
     fanout: options.fanout,
+    minimalAcks: options.minimalAcks,
   });
 
   const fork = (index: number): Promise<ClusterNodeInfo> => {

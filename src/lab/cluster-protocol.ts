@@ -17,6 +17,7 @@ export interface NodeSettings {
   presenceSweepMs?: number;
   recovery?: boolean;
   fanout?: 'ordered' | 'adapter';
+  minimalAcks?: boolean;
 }
 
 export type NodeMessage =

@@ -11,6 +11,8 @@ export interface EmbeddedServerOptions {
   defect?: string;
   /** Connection state recovery, in memory (`bazaar serve --recovery`). */
   recovery?: boolean;
+  /** Answer only the acks the contract requires (`bazaar serve --minimal-acks`). */
+  minimalAcks?: boolean;
 }
 
 export interface EmbeddedServer {
@@ -42,6 +44,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions = {}): 
   if (options.presenceSweepMs) args.push('--presence-sweep', `${options.presenceSweepMs}ms`);
   if (options.defect) args.push('--defect', options.defect);
   if (options.recovery) args.push('--recovery');
+  if (options.minimalAcks) args.push('--minimal-acks');
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     // The secret goes by environment, not argv, so it does not show in `ps`.

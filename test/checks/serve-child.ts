@@ -17,12 +17,16 @@ export interface ChildServer {
  * `bazaar serve` as a real child process, with the lab's short presence timings. Defects that
  * crash the process crash only it, never the test runner.
  */
-export async function startServeChild(args: string[] = [], jwtSecret = 'check-secret'): Promise<ChildServer> {
+export async function startServeChild(
+  args: string[] = [],
+  jwtSecret = 'check-secret',
+  options: { nodeArgs?: string[]; env?: Record<string, string> } = {},
+): Promise<ChildServer> {
   const child = spawn(
     process.execPath,
-    [BIN, 'serve', '--port', '0', '--metrics-port', '0', '--jwt-secret', jwtSecret, '--presence-ttl', '2s',
+    [...(options.nodeArgs ?? []), BIN, 'serve', '--port', '0', '--metrics-port', '0', '--jwt-secret', jwtSecret, '--presence-ttl', '2s',
       '--presence-heartbeat', '500ms', '--presence-sweep', '200ms', '--log-level', 'silent', ...args],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    { stdio: ['ignore', 'pipe', 'pipe'], ...(options.env ? { env: { ...process.env, ...options.env } } : {}) },
   );
   let stderr = '';
   child.stderr?.on('data', (chunk) => (stderr += chunk));

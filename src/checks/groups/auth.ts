@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { signToken } from '../../contract/index.ts';
-import type { ProbeClient } from '../probe-client.ts';
+import { LIVENESS_PING, type ProbeClient } from '../probe-client.ts';
 import { describeTokenValue, forgedClaimTokens, malformedTokens, shortLivedToken, tamperedTokens, type BadToken } from '../probes/tokens.ts';
 import { CheckFailed, type CheckContext, type CheckDefinition } from '../types.ts';
 
@@ -114,26 +114,38 @@ export const authChecks: CheckDefinition[] = [
     id: 'auth.disconnect-at-expiry',
     title: 'A socket is disconnected by the server when its token expires, and a fresh token connects again',
     guarantee: 'contract §1 Identity: a socket does not outlive its token',
-    timeoutMs: 20_000,
+    timeoutMs: 25_000,
     async run(ctx) {
       if (!ctx.jwtSecret) return { skipped: NEEDS_SECRET };
       const userId = ctx.id('buyer');
-      const { token, expiresAtMs } = shortLivedToken({ secret: ctx.jwtSecret, sub: userId, role: 'buyer', nowMs: Date.now(), minLifetimeMs: 1_500 });
-      const expiry = `exp ${expiresAtMs / 1000} (${new Date(expiresAtMs).toISOString()})`;
+      // exp is judged by the server's clock: mint it on that clock (read from the HTTP Date
+      // header), so a target a few seconds off is neither refused at once nor waited for in vain.
+      const clock = await ctx.serverClockSkew();
+      const { token, expiresAtMs: serverExpiresAtMs } = shortLivedToken({
+        secret: ctx.jwtSecret,
+        sub: userId,
+        role: 'buyer',
+        nowMs: Date.now() + clock.skewMs,
+        minLifetimeMs: 1_500 + clock.uncertaintyMs,
+      });
+      // When exp comes by our clock, as far as the skew is known.
+      const expiresAtMs = serverExpiresAtMs - clock.skewMs;
+      const skewText = `server clock ${clock.skewMs >= 0 ? '+' : ''}${clock.skewMs} ± ${clock.uncertaintyMs} ms against ours, from its Date header`;
+      const expiry = `exp ${serverExpiresAtMs / 1000} (${new Date(serverExpiresAtMs).toISOString()} server time; ${skewText})`;
       let probe: ProbeClient;
       try {
         probe = await ctx.connectRaw(userId, { auth: { token } });
       } catch (error) {
-        throw new CheckFailed(`a token valid until ${expiry} was refused at ${new Date().toISOString()} with "${(error as Error).message}" (is the server's clock ahead?)`);
+        throw new CheckFailed(`a token valid until ${expiry} was refused at ${new Date(Date.now() + clock.skewMs).toISOString()} server time with "${(error as Error).message}"`);
       }
-      // Timers and clocks are not exact; a socket still there this long after exp outlived its token.
-      const marginMs = 2_000;
+      // Timers, the wire and the skew estimate are not exact; a socket still there this long after exp outlived its token.
+      const marginMs = 2_000 + clock.uncertaintyMs + ctx.absenceWindowMs();
       const disconnected = await probe.whenDisconnected(expiresAtMs - Date.now() + marginMs);
       if (!disconnected) {
-        const served = await probe.ack('presence:heartbeat');
+        const served = await probe.ping();
         throw new CheckFailed(
           `${probe.name} connected with a token of ${expiry} was still connected ${Date.now() - expiresAtMs} ms after exp` +
-            ` (presence:heartbeat then answered ${JSON.stringify(served)})`,
+            ` (${LIVENESS_PING.label} then ${served.kind === 'ack' ? `answered ${JSON.stringify(served.ack)}` : served.kind})`,
         );
       }
       if (probe.disconnectReason !== 'io server disconnect') {

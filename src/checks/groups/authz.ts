@@ -1,17 +1,18 @@
 import type { Role } from '../../contract/index.ts';
-import type { ProbeClient, Received } from '../probe-client.ts';
-import { describeValue, smugglingIdValues, withField, type HostileValue } from '../probes/hostile-payloads.ts';
+import { LIVENESS_PING, type ProbeClient, type Received } from '../probe-client.ts';
+import { describeValue, smugglingIdValues, withField } from '../probes/hostile-payloads.ts';
 import { CheckFailed, type CheckContext, type CheckDefinition } from '../types.ts';
 
 /*
  * Authorization (docs/contract.md §4, §6.7), verified by receipt: an ack is never trusted on its
  * own. After the join attempts a legitimate user causes an event in each room; a control socket
- * that may be there proves it happened, and after a grace period a socket that may not be there
- * must not have received it. Writes from non-parties must change nothing anyone can observe.
+ * that may be there proves it happened, and after an absence window sized from the latency this
+ * check measured on the target (ctx.absenceWindowMs) a socket that may not be there must not have
+ * received it. Writes from non-parties must change nothing anyone can observe. Independent acks
+ * and setup calls go out together, so a check costs a few round trips, not one per step, on a
+ * remote target.
  */
 
-/** How long a "not received" judgement waits after the control got the event. */
-const GRACE_MS = 250;
 /** How long an allowed socket or a control may take to receive an event. */
 const WAIT_MS = 3_000;
 
@@ -19,8 +20,14 @@ type RoomKind = 'listing' | 'booking' | 'presence' | 'user';
 
 const ackText = (ack: unknown) => JSON.stringify(ack);
 const isOk = (ack: any) => ack?.ok === true;
+const sameReceipt = (a: Received, b: Received) => a.event === b.event && JSON.stringify(a.payload) === JSON.stringify(b.payload);
 
-/** Does an event received by a socket belong to this room? By the ids the contract puts in each payload. */
+/**
+ * Does an event received by a socket belong to this room? By the ids the contract puts in each
+ * payload. Every kind but `user` is named by its payload alone (listing:*, booking:*, typing:*,
+ * presence:changed go to their own room only). A `notification` names the booking it is about,
+ * not the user room it went to: which room it came through is attributed by `userRoomLeaks`.
+ */
 function belongsTo(kind: RoomKind, id: string, r: Received): boolean {
   const p = r.payload as Record<string, unknown> | null | undefined;
   if (!p || typeof p !== 'object') return false;
@@ -35,6 +42,24 @@ function belongsTo(kind: RoomKind, id: string, r: Received): boolean {
       // `id` here is the booking whose request notified the user.
       return r.event === 'notification' && p.bookingId === id;
   }
+}
+
+/**
+ * Which notifications about a booking reached `probe` through a room it joined rather than its
+ * own user room. A notification goes to `user:{userId}` (contract §5), and a server may notify
+ * any user it likes through that user's own room (the buyer of a booking, say). `twin` is another
+ * connection of the same user that joined nothing: whatever reached both came through their user
+ * room; a receipt on `probe` without its match on `twin` came through a room `probe` joined.
+ */
+function userRoomLeaks(probe: ProbeClient, twin: ProbeClient, bookingId: string): Received[] {
+  const unmatched = twin.received.filter((r) => belongsTo('user', bookingId, r));
+  const viaJoin: Received[] = [];
+  for (const r of probe.received.filter((x) => belongsTo('user', bookingId, x))) {
+    const match = unmatched.findIndex((t) => sameReceipt(t, r));
+    if (match === -1) viaJoin.push(r);
+    else unmatched.splice(match, 1);
+  }
+  return viaJoin;
 }
 
 const describeReceived = (r: Received) => `${r.event} ${describeValue(r.payload)}`;
@@ -62,10 +87,22 @@ async function history(ctx: CheckContext, bookingId: string, as: [string, Role])
   return res.body?.messages ?? [];
 }
 
-/** Wait until a control socket has the event; it proves the event happened. */
-async function control(probe: ProbeClient, what: string, kind: RoomKind, id: string): Promise<void> {
-  const got = await probe.waitFor(what, (p: any) => belongsTo(kind, id, { event: what, payload: p, atMs: 0 }), WAIT_MS);
+/**
+ * Wait until a control socket has the event; it proves the event happened. With `sinceMs` (when
+ * the action that causes it was started), the delivery is timed: the absence window grows with it.
+ */
+async function control(ctx: CheckContext, probe: ProbeClient, what: string, kind: RoomKind, id: string, sinceMs?: number): Promise<void> {
+  const matches = (p: any) => belongsTo(kind, id, { event: what, payload: p, atMs: 0 });
+  const got = await probe.waitFor(what, matches, WAIT_MS);
   if (!got) throw new CheckFailed(`control ${probe.name} did not receive ${what} in ${kind} ${id} within ${WAIT_MS} ms, so absence elsewhere proves nothing`);
+  const receipt = probe.received.find((r) => r.event === what && matches(r.payload));
+  if (sinceMs !== undefined && receipt) ctx.observeLatency(receipt.atMs - sinceMs);
+}
+
+/** Start an action and note when it started: the deliveries it causes are timed from then. */
+function timed<T>(run: () => Promise<T>): { startedAtMs: number; done: Promise<T> } {
+  const startedAtMs = Date.now();
+  return { startedAtMs, done: run() };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -88,6 +125,8 @@ interface Row {
   eventKey: string;
   /** The event the legitimate action causes. */
   expected: string;
+  /** When that action started, for rows whose action is one HTTP call: its deliveries are timed. */
+  triggeredAtMs?: number;
   allowed: Attempt[];
   refused: Attempt[];
 }
@@ -103,20 +142,37 @@ async function joinMatrix(ctx: CheckContext): Promise<void> {
   const booker = ctx.id('booker');
 
   // Records, all through HTTP: the watched users are known to the server but not online.
-  const publicListing = await ctx.listing(owner);
-  const privateListing = await ctx.listing(owner, { private: true });
-  const booking = await ctx.booking(party, privateListing.id);
-  await ctx.listing(watchedSeller);
-  await ctx.booking(watchedBuyer, (await ctx.listing(owner)).id);
-  const toBeBooked = await ctx.listing(owner);
+  const [publicListing, privateListing, , watchedBuyersListing, toBeBooked] = await Promise.all([
+    ctx.listing(owner),
+    ctx.listing(owner, { private: true }),
+    ctx.listing(watchedSeller),
+    ctx.listing(owner),
+    ctx.listing(owner),
+  ]);
+  const [booking] = await Promise.all([ctx.booking(party, privateListing.id), ctx.booking(watchedBuyer, watchedBuyersListing.id)]);
 
-  const ownerTab1 = await connected(ctx, owner, 'seller');
-  const ownerTab2 = await connected(ctx, owner, 'seller');
-  const partyP = await connected(ctx, party, 'buyer');
-  const strangerP = await connected(ctx, stranger, 'buyer');
-  const otherSellerP = await connected(ctx, otherSeller, 'seller');
-  const adminP = await connected(ctx, admin, 'admin');
-  const bookerP = await connected(ctx, booker, 'buyer');
+  const [ownerTab1, ownerTab2, partyP, strangerP, otherSellerP, adminP, bookerP] = await Promise.all([
+    connected(ctx, owner, 'seller'),
+    connected(ctx, owner, 'seller'),
+    connected(ctx, party, 'buyer'),
+    connected(ctx, stranger, 'buyer'),
+    connected(ctx, otherSeller, 'seller'),
+    connected(ctx, admin, 'admin'),
+    connected(ctx, booker, 'buyer'),
+  ]);
+  // Another tab of each user tried on the owner's user room, joining nothing: it tells what
+  // reached that user through its own user room (see userRoomLeaks).
+  const userRoomRefused: [string, string, ProbeClient][] = [
+    ['buyer whose booking notified it', booker, bookerP],
+    ['buyer with a booking with the user', party, partyP],
+    ['stranger buyer', stranger, strangerP],
+    ['other seller', otherSeller, otherSellerP],
+    ['admin', admin, adminP],
+  ];
+  const roleOf = (p: ProbeClient): Role => (p === otherSellerP ? 'seller' : p === adminP ? 'admin' : 'buyer');
+  const twins = new Map<ProbeClient, ProbeClient>(
+    await Promise.all(userRoomRefused.map(async ([, userId, probe]) => [probe, await connected(ctx, userId, roleOf(probe))] as const)),
+  );
 
   const attempt = (relation: string, probe: ProbeClient, event?: string, id?: string): Attempt =>
     event && id ? { relation, probe, join: { event, id } } : { relation, probe };
@@ -126,6 +182,7 @@ async function joinMatrix(ctx: CheckContext): Promise<void> {
 
   const pub = watchListing(publicListing.id);
   const priv = watchListing(privateListing.id);
+  const booked = watchListing(toBeBooked.id);
   const sellerPresence = watchPresence(watchedSeller);
   const buyerPresence = watchPresence(watchedBuyer);
   const rows: Row[] = [
@@ -144,6 +201,16 @@ async function joinMatrix(ctx: CheckContext): Promise<void> {
       expected: 'listing:priceChanged',
       allowed: [priv('owner', ownerTab1), priv('buyer with a booking on it', partyP), priv('admin', adminP)],
       refused: [priv('stranger buyer', strangerP), priv('other seller', otherSellerP)],
+    },
+    {
+      // Watched by the buyer about to book it, as a listing page is: the owner's notification of
+      // that booking must not reach them through this room.
+      room: `public listing ${toBeBooked.id}, about to be booked`,
+      kind: 'listing',
+      eventKey: toBeBooked.id,
+      expected: 'listing:availabilityChanged',
+      allowed: [booked('buyer about to book it', bookerP), booked('stranger buyer', strangerP), booked('admin', adminP)],
+      refused: [],
     },
     {
       room: `booking ${booking.id}`,
@@ -171,9 +238,10 @@ async function joinMatrix(ctx: CheckContext): Promise<void> {
     },
   ];
 
-  // Joins first, each acked before anything happens in the rooms.
+  // Joins first, each acked before anything happens in the rooms (all at once: a socket's
+  // events are taken in order, and no join depends on another).
+  await Promise.all(rows.flatMap((row) => [...row.allowed, ...row.refused].map(async (a) => (a.ack = await a.probe.ack(a.join!.event, a.join!.id)))));
   for (const row of rows) {
-    for (const a of [...row.allowed, ...row.refused]) a.ack = await a.probe.ack(a.join!.event, a.join!.id);
     for (const a of row.allowed) {
       if (!isOk(a.ack)) ctx.fail(`${a.probe.name} (${a.relation}) may join ${row.room} but ${a.join!.event} ${a.join!.id} answered ${ackText(a.ack)}`);
     }
@@ -182,51 +250,70 @@ async function joinMatrix(ctx: CheckContext): Promise<void> {
     }
   }
   // There is no event to join a user room; room-shaped ids are tried anyway (judged by receipt).
-  const userRoomTries = [partyP, strangerP, otherSellerP, adminP, bookerP];
-  for (const probe of userRoomTries) {
-    for (const event of ['listing:watch', 'booking:join', 'presence:watch']) await probe.ack(event, `user:${owner}`);
-  }
+  await Promise.all(
+    userRoomRefused.flatMap(([, , probe]) => ['listing:watch', 'booking:join', 'presence:watch'].map((event) => probe.ack(event, `user:${owner}`))),
+  );
 
-  // Legitimate events in every room.
-  await patchPrice(ctx, owner, publicListing.id, publicListing.price + 1);
-  await patchPrice(ctx, owner, privateListing.id, privateListing.price + 1);
-  await accept(ctx, owner, booking.id);
-  await connected(ctx, watchedSeller, 'seller');
-  await connected(ctx, watchedBuyer, 'buyer');
-  const bookedRes = await ctx.http('POST', '/api/bookings', { as: [booker, 'buyer'], body: { listingId: toBeBooked.id } });
+  // Legitimate events in every room, all at once; the HTTP-caused deliveries are timed.
+  const triggers = {
+    publicPrice: timed(() => patchPrice(ctx, owner, publicListing.id, publicListing.price + 1)),
+    privatePrice: timed(() => patchPrice(ctx, owner, privateListing.id, privateListing.price + 1)),
+    accepted: timed(() => accept(ctx, owner, booking.id)),
+    sellerOnline: timed(() => connected(ctx, watchedSeller, 'seller')),
+    buyerOnline: timed(() => connected(ctx, watchedBuyer, 'buyer')),
+    booked: timed(() => ctx.http('POST', '/api/bookings', { as: [booker, 'buyer'], body: { listingId: toBeBooked.id } })),
+  };
+  await Promise.all(Object.values(triggers).map((t) => t.done));
+  const bookedRes = await triggers.booked.done;
   if (bookedRes.status !== 201) throw new Error(`setup: POST /api/bookings as ${booker} answered ${bookedRes.status} ${JSON.stringify(bookedRes.body)}`);
   const notifying = bookedRes.body.id as string;
-  rows.push({
+  rows[0]!.triggeredAtMs = triggers.publicPrice.startedAtMs;
+  rows[1]!.triggeredAtMs = triggers.privatePrice.startedAtMs;
+  rows[2]!.triggeredAtMs = triggers.booked.startedAtMs;
+  rows[3]!.triggeredAtMs = triggers.accepted.startedAtMs;
+  const userRow: Row = {
     room: `user room of ${owner}`,
     kind: 'user',
     eventKey: notifying,
     expected: 'notification',
+    triggeredAtMs: triggers.booked.startedAtMs,
     allowed: [attempt('the user, first tab', ownerTab1), attempt('the user, second tab', ownerTab2)],
-    refused: [
-      attempt('buyer whose booking notified it', bookerP),
-      attempt('buyer with a booking with the user', partyP),
-      attempt('stranger buyer', strangerP),
-      attempt('other seller', otherSellerP),
-      attempt('admin', adminP),
-    ],
-  });
+    refused: userRoomRefused.map(([relation, , probe]) => attempt(relation, probe)),
+  };
+  rows.push(userRow);
 
   // Every allowed socket receives its room's event (the admin doubles as the control).
   await Promise.all(
     rows.flatMap((row) =>
       row.allowed.map(async (a) => {
-        const got = await a.probe.waitFor(row.expected, (p: any) => belongsTo(row.kind, row.eventKey, { event: row.expected, payload: p, atMs: 0 }), WAIT_MS);
-        if (!got) ctx.fail(`${a.probe.name} (${a.relation}) is in ${row.room}${a.ack !== undefined ? ` (join answered ${ackText(a.ack)})` : ''} but did not receive ${row.expected} within ${WAIT_MS} ms`);
+        const matches = (r: Received) => r.event === row.expected && belongsTo(row.kind, row.eventKey, r);
+        const got = await a.probe.waitFor(row.expected, (p: any) => matches({ event: row.expected, payload: p, atMs: 0 }), WAIT_MS);
+        if (!got) {
+          ctx.fail(`${a.probe.name} (${a.relation}) is in ${row.room}${a.ack !== undefined ? ` (join answered ${ackText(a.ack)})` : ''} but did not receive ${row.expected} within ${WAIT_MS} ms`);
+          return;
+        }
+        const receipt = a.probe.received.find(matches);
+        if (receipt && row.triggeredAtMs !== undefined) ctx.observeLatency(receipt.atMs - row.triggeredAtMs);
       }),
     ),
   );
-  await ctx.sleep(GRACE_MS);
+  await ctx.sleep(ctx.absenceWindowMs());
 
   for (const row of rows) {
     for (const a of row.refused) {
-      for (const leak of a.probe.received.filter((r) => belongsTo(row.kind, row.eventKey, r))) {
-        const how = a.join ? `its ${a.join.event} ${a.join.id} was answered ${ackText(a.ack)}` : 'it never joined';
-        ctx.fail(`${a.probe.name} (${a.relation}) received ${describeReceived(leak)} of ${row.room}, which it may not join; ${how}`);
+      const how = a.join ? `its ${a.join.event} ${a.join.id} was answered ${ackText(a.ack)}` : 'it never joined';
+      if (row.kind !== 'user') {
+        for (const leak of a.probe.received.filter((r) => belongsTo(row.kind, row.eventKey, r))) {
+          ctx.fail(`${a.probe.name} (${a.relation}) received ${describeReceived(leak)} of ${row.room}, which it may not join; ${how}`);
+        }
+        continue;
+      }
+      const twin = twins.get(a.probe)!;
+      for (const leak of userRoomLeaks(a.probe, twin, row.eventKey)) {
+        ctx.fail(
+          `${a.probe.name} (${a.relation}) received ${describeReceived(leak)} of ${row.room}, which it may not join; ${twin.name}, ` +
+            `another connection of the same user that joined nothing, did not get it, so it came through a room ${a.probe.name} joined`,
+        );
       }
     }
   }
@@ -247,16 +334,22 @@ async function hostileJoins(ctx: CheckContext): Promise<void> {
   const watchedBuyer = ctx.id('watchedbuyer');
   const admin = ctx.id('admin');
 
-  const allowedListing = await ctx.listing(pubSeller);
-  const forbiddenListing = await ctx.listing(privSeller, { private: true });
-  const allowedBooking = await ctx.booking(hostile, (await ctx.listing(ownSeller)).id);
-  const forbiddenBooking = await ctx.booking(otherBuyer, (await ctx.listing(otherSeller)).id);
-  await ctx.listing(knownSeller);
-  await ctx.booking(watchedBuyer, (await ctx.listing(otherSeller)).id);
-  const victimListing = await ctx.listing(privSeller);
+  const [allowedListing, forbiddenListing, ownListing, otherListing, , watchedBuyersListing, victimListing] = await Promise.all([
+    ctx.listing(pubSeller),
+    ctx.listing(privSeller, { private: true }),
+    ctx.listing(ownSeller),
+    ctx.listing(otherSeller),
+    ctx.listing(knownSeller),
+    ctx.listing(otherSeller),
+    ctx.listing(privSeller),
+  ]);
+  const [allowedBooking, forbiddenBooking] = await Promise.all([
+    ctx.booking(hostile, ownListing.id),
+    ctx.booking(otherBuyer, otherListing.id),
+    ctx.booking(watchedBuyer, watchedBuyersListing.id),
+  ]);
 
-  const adminP = await connected(ctx, admin, 'admin');
-  const victimP = await connected(ctx, privSeller, 'seller');
+  const [adminP, victimP] = await Promise.all([connected(ctx, admin, 'admin'), connected(ctx, privSeller, 'seller')]);
   const rooms: { kind: RoomKind; id: string; event: string }[] = [
     { kind: 'listing', id: allowedListing.id, event: 'listing:watch' },
     { kind: 'listing', id: forbiddenListing.id, event: 'listing:watch' },
@@ -265,9 +358,9 @@ async function hostileJoins(ctx: CheckContext): Promise<void> {
     { kind: 'presence', id: knownSeller, event: 'presence:watch' },
     { kind: 'presence', id: watchedBuyer, event: 'presence:watch' },
   ];
-  for (const room of rooms) {
-    const ack = await adminP.ack(room.event, room.id);
-    if (!isOk(ack)) throw new CheckFailed(`control ${adminP.name} (admin) could not ${room.event} ${room.id}: ${ackText(ack)}`);
+  const controlAcks = await Promise.all(rooms.map((room) => adminP.ack(room.event, room.id)));
+  for (const [i, room] of rooms.entries()) {
+    if (!isOk(controlAcks[i])) throw new CheckFailed(`control ${adminP.name} (admin) could not ${room.event} ${room.id}: ${ackText(controlAcks[i])}`);
   }
 
   const cases: { event: string; roomPrefix: string; allowed: string; forbidden: string }[] = [
@@ -275,35 +368,44 @@ async function hostileJoins(ctx: CheckContext): Promise<void> {
     { event: 'booking:join', roomPrefix: 'booking', allowed: allowedBooking.id, forbidden: forbiddenBooking.id },
     { event: 'presence:watch', roomPrefix: 'presence', allowed: knownSeller, forbidden: watchedBuyer },
   ];
-  // One hostile socket per event, so a leak names the event that caused it.
-  const sent: { event: string; probe: ProbeClient; answers: { shape: HostileValue; ack: unknown }[] }[] = [];
-  for (const c of cases) {
-    const probe = await connected(ctx, hostile, 'buyer');
-    const answers: { shape: HostileValue; ack: unknown }[] = [];
-    for (const shape of smugglingIdValues({ ...c, victimUserId: privSeller })) {
-      const ack = shape.value === undefined ? await probe.ack(c.event) : await probe.ack(c.event, shape.value);
-      answers.push({ shape, ack });
-    }
-    sent.push({ event: c.event, probe, answers });
-  }
+  // One hostile socket per event, so a leak names the event that caused it; its payloads all go
+  // out at once (a socket's events are taken in order; well under the rate limit's burst).
+  const sent = await Promise.all(
+    cases.map(async (c) => {
+      const probe = await connected(ctx, hostile, 'buyer');
+      const answers = await Promise.all(
+        smugglingIdValues({ ...c, victimUserId: privSeller }).map(async (shape) => ({
+          shape,
+          ack: (shape.value === undefined ? await probe.ack(c.event) : await probe.ack(c.event, shape.value)) as unknown,
+        })),
+      );
+      return { event: c.event, probe, answers };
+    }),
+  );
 
-  // Legitimate events in every room any payload named.
-  await patchPrice(ctx, pubSeller, allowedListing.id, allowedListing.price + 1);
-  await patchPrice(ctx, privSeller, forbiddenListing.id, forbiddenListing.price + 1);
-  await accept(ctx, ownSeller, allowedBooking.id);
-  await accept(ctx, otherSeller, forbiddenBooking.id);
-  await connected(ctx, knownSeller, 'seller');
-  await connected(ctx, watchedBuyer, 'buyer');
-  const notifying = await ctx.booking(ctx.id('booker'), victimListing.id);
+  // Legitimate events in every room any payload named, all at once; the HTTP-caused deliveries are timed.
+  const triggers = {
+    allowedPrice: timed(() => patchPrice(ctx, pubSeller, allowedListing.id, allowedListing.price + 1)),
+    forbiddenPrice: timed(() => patchPrice(ctx, privSeller, forbiddenListing.id, forbiddenListing.price + 1)),
+    allowedAccept: timed(() => accept(ctx, ownSeller, allowedBooking.id)),
+    forbiddenAccept: timed(() => accept(ctx, otherSeller, forbiddenBooking.id)),
+    sellerOnline: timed(() => connected(ctx, knownSeller, 'seller')),
+    buyerOnline: timed(() => connected(ctx, watchedBuyer, 'buyer')),
+    booked: timed(() => ctx.booking(ctx.id('booker'), victimListing.id)),
+  };
+  await Promise.all(Object.values(triggers).map((t) => t.done));
+  const notifying = await triggers.booked.done;
 
-  await control(adminP, 'listing:priceChanged', 'listing', allowedListing.id);
-  await control(adminP, 'listing:priceChanged', 'listing', forbiddenListing.id);
-  await control(adminP, 'booking:statusChanged', 'booking', allowedBooking.id);
-  await control(adminP, 'booking:statusChanged', 'booking', forbiddenBooking.id);
-  await control(adminP, 'presence:changed', 'presence', knownSeller);
-  await control(adminP, 'presence:changed', 'presence', watchedBuyer);
-  await control(victimP, 'notification', 'user', notifying.id);
-  await ctx.sleep(GRACE_MS);
+  await Promise.all([
+    control(ctx, adminP, 'listing:priceChanged', 'listing', allowedListing.id, triggers.allowedPrice.startedAtMs),
+    control(ctx, adminP, 'listing:priceChanged', 'listing', forbiddenListing.id, triggers.forbiddenPrice.startedAtMs),
+    control(ctx, adminP, 'booking:statusChanged', 'booking', allowedBooking.id, triggers.allowedAccept.startedAtMs),
+    control(ctx, adminP, 'booking:statusChanged', 'booking', forbiddenBooking.id, triggers.forbiddenAccept.startedAtMs),
+    control(ctx, adminP, 'presence:changed', 'presence', knownSeller),
+    control(ctx, adminP, 'presence:changed', 'presence', watchedBuyer),
+    control(ctx, victimP, 'notification', 'user', notifying.id, triggers.booked.startedAtMs),
+  ]);
+  await ctx.sleep(ctx.absenceWindowMs());
 
   const named = [...rooms.map((r) => ({ kind: r.kind, id: r.id, label: `${r.kind} ${r.id}` })), { kind: 'user' as RoomKind, id: notifying.id, label: `user room of ${privSeller}` }];
   for (const { event, probe, answers } of sent) {
@@ -333,25 +435,33 @@ async function nonPartyWrites(ctx: CheckContext): Promise<void> {
   const otherSeller = ctx.id('otherseller');
   const admin = ctx.id('admin');
 
-  const victim = await ctx.booking(buyer, (await ctx.listing(seller)).id);
   // The stranger buyer and the other seller are parties of a booking of their own.
-  const own = await ctx.booking(strangerBuyer, (await ctx.listing(otherSeller)).id);
+  const [victim, own] = await Promise.all([
+    ctx.listing(seller).then((l) => ctx.booking(buyer, l.id)),
+    ctx.listing(otherSeller).then((l) => ctx.booking(strangerBuyer, l.id)),
+  ]);
 
-  const buyerP = await connected(ctx, buyer, 'buyer');
-  const sellerP = await connected(ctx, seller, 'seller');
-  const adminP = await connected(ctx, admin, 'admin');
-  for (const probe of [buyerP, sellerP, adminP]) {
-    const ack = await probe.ack('booking:join', victim.id);
-    if (!isOk(ack)) throw new CheckFailed(`setup: ${probe.name} could not join booking ${victim.id}: ${ackText(ack)}`);
-  }
+  const [buyerP, sellerP, adminP, strangerP, otherSellerP] = await Promise.all([
+    connected(ctx, buyer, 'buyer'),
+    connected(ctx, seller, 'seller'),
+    connected(ctx, admin, 'admin'),
+    connected(ctx, strangerBuyer, 'buyer'),
+    connected(ctx, otherSeller, 'seller'),
+  ]);
+  await Promise.all(
+    [buyerP, sellerP, adminP].map(async (probe) => {
+      const ack = await probe.ack('booking:join', victim.id);
+      if (!isOk(ack)) throw new CheckFailed(`setup: ${probe.name} could not join booking ${victim.id}: ${ackText(ack)}`);
+    }),
+  );
   const first = await sellerP.ack('message:send', { bookingId: victim.id, body: 'from the seller', clientMsgId: ctx.id('msg') });
   if (!isOk(first)) throw new CheckFailed(`setup: ${sellerP.name} could not send in its booking ${victim.id}: ${ackText(first)}`);
   const firstId = first.message.id as string;
   await buyerP.waitFor('message:new', (m: any) => m.id === firstId, WAIT_MS);
 
   const actors = [
-    { relation: 'stranger buyer', userId: strangerBuyer, probe: await connected(ctx, strangerBuyer, 'buyer') },
-    { relation: 'other seller', userId: otherSeller, probe: await connected(ctx, otherSeller, 'seller') },
+    { relation: 'stranger buyer', userId: strangerBuyer, probe: strangerP },
+    { relation: 'other seller', userId: otherSeller, probe: otherSellerP },
     { relation: 'admin (may watch, is not a party)', userId: admin, probe: adminP },
   ];
   const okWrites: string[] = [];
@@ -366,12 +476,14 @@ async function nonPartyWrites(ctx: CheckContext): Promise<void> {
   };
 
   // Plain writes into the victim's booking from every kind of non-party.
-  for (const { relation, probe } of actors) {
-    await write(probe, relation, 'message:send', { bookingId: victim.id, body: 'intruding', clientMsgId: ctx.id('msg') }, 'into the booking');
-    await write(probe, relation, 'read:mark', { bookingId: victim.id, messageId: firstId }, 'of the seller\'s message');
-    await write(probe, relation, 'typing:start', { bookingId: victim.id }, 'in the booking');
-    await write(probe, relation, 'typing:stop', { bookingId: victim.id }, 'in the booking');
-  }
+  await Promise.all(
+    actors.flatMap(({ relation, probe }) => [
+      write(probe, relation, 'message:send', { bookingId: victim.id, body: 'intruding', clientMsgId: ctx.id('msg') }, 'into the booking'),
+      write(probe, relation, 'read:mark', { bookingId: victim.id, messageId: firstId }, 'of the seller\'s message'),
+      write(probe, relation, 'typing:start', { bookingId: victim.id }, 'in the booking'),
+      write(probe, relation, 'typing:stop', { bookingId: victim.id }, 'in the booking'),
+    ]),
+  );
 
   // Hostile shapes from the stranger buyer: its own booking is the allowed id, the victim's the forbidden one.
   const stranger = actors[0]!;
@@ -389,31 +501,44 @@ async function nonPartyWrites(ctx: CheckContext): Promise<void> {
   hostileWrites.push(['read:mark', 'naming its own booking and the victim\'s message', { bookingId: own.id, messageId: firstId }]);
   hostileWrites.push(['read:mark', 'with messageId an array', { bookingId: victim.id, messageId: [firstId] }]);
   hostileWrites.push(['read:mark', 'with messageId an object', { bookingId: victim.id, messageId: { id: firstId } }]);
-  // A socket per event keeps each far below the rate limit.
-  const sockets = new Map<string, ProbeClient>();
-  for (const [event, name, payload] of hostileWrites) {
-    let probe = sockets.get(event);
-    if (!probe) sockets.set(event, (probe = await connected(ctx, strangerBuyer, 'buyer')));
-    await write(probe, stranger.relation, event, payload, name);
-  }
-  // Flush: every socket's earlier events were taken before this answer.
-  for (const probe of [...actors.map((a) => a.probe), ...sockets.values()]) await probe.ack('presence:heartbeat');
+  // A socket per event keeps each far below the rate limit; each socket's writes go out at once.
+  const byEvent = new Map<string, [string, unknown][]>();
+  for (const [event, name, payload] of hostileWrites) byEvent.set(event, [...(byEvent.get(event) ?? []), [name, payload]]);
+  const sockets = await Promise.all(
+    [...byEvent].map(async ([event, writes]) => {
+      const probe = await connected(ctx, strangerBuyer, 'buyer');
+      await Promise.all(writes.map(([name, payload]) => write(probe, stranger.relation, event, payload, name)));
+      return probe;
+    }),
+  );
+  // Flush: every socket's earlier events were taken before this answer (a required ack, never an optional one).
+  await Promise.all(
+    [...actors.map((a) => a.probe), ...sockets].map(async (probe) => {
+      const answer = await probe.ping(WAIT_MS);
+      if (answer.kind !== 'ack') throw new CheckFailed(`${probe.name} (a non-party) sent ${LIVENESS_PING.label} after its writes and it ${answer.kind === 'disconnected' ? `was disconnected (${answer.reason})` : `got no answer within ${WAIT_MS} ms`}`);
+    }),
+  );
 
   // Controls: the parties' own writes still work and are seen.
+  const sentAtMs = Date.now();
   buyerP.emit('typing:start', { bookingId: victim.id });
   const second = await buyerP.ack('message:send', { bookingId: victim.id, body: 'from the buyer', clientMsgId: ctx.id('msg') });
   if (!isOk(second)) throw new CheckFailed(`control: ${buyerP.name} could not send in its booking ${victim.id}: ${ackText(second)}`);
   const secondId = second.message.id as string;
   // Not the sending socket: whether a sender's own socket gets its message is delivery's question.
-  for (const probe of [sellerP, adminP]) {
-    if (!(await probe.waitFor('message:new', (m: any) => m.id === secondId, WAIT_MS))) {
-      throw new CheckFailed(`control ${probe.name} did not receive the party's message ${secondId} in booking ${victim.id} within ${WAIT_MS} ms`);
-    }
-  }
+  await Promise.all(
+    [sellerP, adminP].map(async (probe) => {
+      if (!(await probe.waitFor('message:new', (m: any) => m.id === secondId, WAIT_MS))) {
+        throw new CheckFailed(`control ${probe.name} did not receive the party's message ${secondId} in booking ${victim.id} within ${WAIT_MS} ms`);
+      }
+      const receipt = probe.received.find((r) => r.event === 'message:new' && r.payload?.id === secondId);
+      if (receipt) ctx.observeLatency(receipt.atMs - sentAtMs);
+    }),
+  );
   if (!(await sellerP.waitFor('typing:start', (p: any) => p.userId === buyer && p.bookingId === victim.id, WAIT_MS))) {
     throw new CheckFailed(`control ${sellerP.name} did not receive typing:start from ${buyer} in booking ${victim.id} within ${WAIT_MS} ms`);
   }
-  await ctx.sleep(GRACE_MS);
+  await ctx.sleep(ctx.absenceWindowMs());
 
   for (const line of okWrites) ctx.fail(`a write from a non-party was accepted: ${line}`);
   const nonParties = new Set([strangerBuyer, otherSeller, admin]);

@@ -8,7 +8,7 @@
 import type { Role } from '../../contract/index.ts';
 import { clockTime, createPresenceFlickerChecker } from '../checkers/presence-flicker.ts';
 import { judgeOfflineAnnouncements } from '../checkers/presence-lapse.ts';
-import type { ProbeClient } from '../probe-client.ts';
+import { isWellFormedAck, LIVENESS_PING, type ProbeClient } from '../probe-client.ts';
 import { CheckFailed, type CheckContext, type CheckDefinition, type PresenceTiming } from '../types.ts';
 
 /** The contract's default timing (§6.4, sweep as assumed when a server does not say): timeouts are sized for it. */
@@ -127,13 +127,25 @@ async function freshWatch(ctx: CheckContext, userId: string): Promise<{ name: st
   return { name: fresh.name, ack: await fresh.ack('presence:watch', userId) };
 }
 
-/** A seller connects, heartbeats once (acked) and goes away for good; returns when the heartbeat was sent. */
+/**
+ * Heartbeat, then wait until the server has taken it. Its ack is optional (contract §5), so the
+ * proof is the answer to a required-ack event sent after it on the same socket.
+ */
+async function heartbeatTaken(socket: ProbeClient): Promise<void> {
+  socket.emit('presence:heartbeat');
+  const answer = await socket.ping();
+  if (answer.kind !== 'ack' || !isWellFormedAck(answer.ack)) {
+    const what = answer.kind === 'ack' ? `answered ${JSON.stringify(answer.ack)}` : answer.kind === 'disconnected' ? `was cut by a disconnect (${answer.reason})` : 'got no answer';
+    throw new CheckFailed(`${socket.name} sent presence:heartbeat, then ${LIVENESS_PING.label}, which ${what}: the socket is not served`);
+  }
+}
+
+/** A seller connects, heartbeats once and goes away for good; returns when the heartbeat was sent. */
 async function connectThenLeave(ctx: CheckContext, seller: string, watchers: ProbeClient[]): Promise<number> {
   const sellerSocket = await ctx.connect(seller, 'seller');
   await expectOnline(watchers, sellerSocket, seller);
   const lastTouchMs = Date.now();
-  const ack = await sellerSocket.ack('presence:heartbeat');
-  if (!ack?.ok) throw new CheckFailed(`${sellerSocket.name} sent presence:heartbeat and got ${JSON.stringify(ack)}; expected {ok:true}`);
+  await heartbeatTaken(sellerSocket);
   sellerSocket.close();
   return lastTouchMs;
 }
@@ -156,7 +168,7 @@ const noFlicker: CheckDefinition = {
     try {
       await expectOnline(watchers, current, seller);
       for (let i = 0; i < RECONNECTS; i++) {
-        await current.ack('presence:heartbeat');
+        await heartbeatTaken(current);
         const droppedAtMs = Date.now();
         current.close();
         await ctx.sleep(waits.gapMs);

@@ -10,8 +10,6 @@ import { CheckFailed, type CheckContext, type CheckDefinition } from '../types.t
 
 /** How long a read:updated may take to arrive. */
 const RECEIPT_WAIT_MS = 3_000;
-/** After the control receipt: anything still in flight has arrived. */
-const SETTLE_MS = 250;
 
 async function bookingWithParties(ctx: CheckContext): Promise<{ seller: string; buyer: string; booking: Booking }> {
   const seller = ctx.id('seller');
@@ -113,7 +111,7 @@ const repeatIsNoop: CheckDefinition = {
     // Control: a fresh mark after the repeats; once its receipt is in, any receipt of the repeats would be too.
     await mark(reader, booking.id, control.id);
     const controlReceipt = await sellerSocket.waitFor('read:updated', (p: any) => p?.messageId === control.id, RECEIPT_WAIT_MS);
-    await ctx.sleep(SETTLE_MS);
+    await ctx.sleep(ctx.absenceWindowMs());
     const receipts = receiptsOf(sellerSocket, message.id);
     if (receipts.length !== 1) {
       ctx.fail(
@@ -167,7 +165,7 @@ const onlyRecipient: CheckDefinition = {
     // Control: the recipient's mark; once its receipt is in, one caused by the sender would be too.
     const readAt = await mark(reader, booking.id, message.id);
     await sellerSocket.waitFor('read:updated', (p: any) => p?.messageId === message.id && p?.readerId === buyer, RECEIPT_WAIT_MS);
-    await ctx.sleep(SETTLE_MS);
+    await ctx.sleep(ctx.absenceWindowMs());
     const bySender = receiptsOf(sellerSocket, message.id).filter((p: any) => p?.readerId !== buyer);
     if (bySender.length) ctx.fail(`${sellerSocket.name} got read:updated for its own mark: ${JSON.stringify(bySender)}`);
     const after = await readAtInHistory(ctx, booking.id, message.id, [buyer, 'buyer']);

@@ -1,5 +1,5 @@
 import { CLIENT_EVENTS, type Role } from '../../contract/index.ts';
-import type { ProbeClient } from '../probe-client.ts';
+import { isWellFormedAck, LIVENESS_PING, type Answer, type ProbeClient } from '../probe-client.ts';
 import { behindProtoKey, describeValue, eventNameLabel, malformedIdValues, ODD_EVENT_NAMES, RAW_FRAMES, withField } from '../probes/hostile-payloads.ts';
 import { CheckFailed, type CheckContext, type CheckDefinition } from '../types.ts';
 
@@ -7,7 +7,8 @@ import { CheckFailed, type CheckContext, type CheckDefinition } from '../types.t
  * Robustness (docs/contract.md §2, §6.8): after every hostile payload, odd event name, malformed
  * frame or oversize frame the server still answers (healthz and a fresh connection), and the
  * offending socket got bad_request or was disconnected. Payloads are sent one at a time, so the
- * one that brought the server down is named.
+ * one that brought the server down is named. That the same socket is still served is proven with
+ * an event whose ack the contract requires (LIVENESS_PING), never with an optional ack.
  */
 
 const ANSWER_MS = 3_000;
@@ -15,10 +16,12 @@ const ANSWER_MS = 3_000;
 /**
  * - `bad_request`: the ack is exactly a bad_request refusal.
  * - `refused`: an id-shaped value naming nothing: any refusal (not_found, forbidden, bad_request).
- * - `answered`: any well-formed ack; a refusal must be bad_request (a leave, a heartbeat).
+ * - `answered`: any well-formed ack; a refusal must be bad_request.
+ * - `optional`, `optional-bad_request`: the contract's ack is optional (a leave, a heartbeat):
+ *   no answer is fine; an answer, whenever it comes, is judged as `answered` or `bad_request`.
  * - `silent`: no ack in the contract (typing); the socket must still be served afterwards.
  */
-type Expectation = 'bad_request' | 'refused' | 'answered' | 'silent';
+type Expectation = 'bad_request' | 'refused' | 'answered' | 'optional' | 'optional-bad_request' | 'silent';
 
 interface Case {
   event: string;
@@ -27,33 +30,18 @@ interface Case {
   expect: Expectation;
 }
 
-type Outcome = { kind: 'ack'; ack: any } | { kind: 'disconnected'; reason: string } | { kind: 'no answer' };
-
-/** Emit with an ack and see what comes first: the answer, a disconnect, or nothing. */
-function emitExpectingAnswer(probe: ProbeClient, event: string, payload: unknown, timeoutMs = ANSWER_MS): Promise<Outcome> {
-  if (!probe.connected) return Promise.resolve({ kind: 'disconnected', reason: probe.disconnectReason ?? 'not connected' });
-  return new Promise((resolve) => {
-    const onDisconnect = (reason: string) => finish({ kind: 'disconnected', reason });
-    const timer = setTimeout(() => finish({ kind: 'no answer' }), timeoutMs);
-    function finish(outcome: Outcome) {
-      clearTimeout(timer);
-      probe.socket.off('disconnect', onDisconnect);
-      resolve(outcome);
-    }
-    probe.socket.once('disconnect', onDisconnect);
-    const args = payload === undefined ? [] : [payload];
-    probe.socket.emit(event, ...args, (ack: unknown) => finish({ kind: 'ack', ack }));
-  });
-}
+const emitExpectingAnswer = (probe: ProbeClient, event: string, payload: unknown): Promise<Answer> => probe.emitExpectingAnswer(event, payload, ANSWER_MS);
 
 function judgeAck(expectation: Expectation, ack: any): string | undefined {
   const code = ack?.ok === false ? ack?.error?.code : undefined;
   switch (expectation) {
     case 'bad_request':
+    case 'optional-bad_request':
       return code === 'bad_request' ? undefined : 'expected {ok:false, error:{code:"bad_request"}}';
     case 'refused':
       return ack?.ok === false && typeof code === 'string' ? undefined : 'expected a refusal {ok:false, error:{code}}';
     case 'answered':
+    case 'optional':
       if (ack?.ok === true) return undefined;
       return code === 'bad_request' ? undefined : 'expected {ok:true} or a bad_request refusal';
     case 'silent':
@@ -90,11 +78,11 @@ function createSender(ctx: CheckContext, userId: string, role: Role) {
    */
   const followUp = async (probe: ProbeClient, what: string) => {
     for (let round = 0; round < 2; round++) {
-      const after = await emitExpectingAnswer(probe, 'presence:heartbeat', undefined);
+      const after = await probe.ping(ANSWER_MS);
       if (after.kind === 'disconnected') return stopIfDown(`${what} (after which the socket was disconnected: ${after.reason})`);
-      if (after.kind === 'no answer' || after.ack?.ok !== true) {
+      if (after.kind === 'no answer' || !isWellFormedAck(after.ack)) {
         await stopIfDown(what);
-        ctx.fail(`after ${what} the same socket was neither disconnected nor served: presence:heartbeat ${after.kind === 'ack' ? `answered ${JSON.stringify(after.ack)}` : `got no answer within ${ANSWER_MS} ms`}`);
+        ctx.fail(`after ${what} the same socket was neither disconnected nor served: ${LIVENESS_PING.label} ${after.kind === 'ack' ? `answered ${JSON.stringify(after.ack)}` : `got no answer within ${ANSWER_MS} ms`}`);
         return;
       }
     }
@@ -109,6 +97,13 @@ function createSender(ctx: CheckContext, userId: string, role: Role) {
       if (c.expect === 'silent') {
         if (c.payload === undefined) probe.emit(c.event);
         else probe.emit(c.event, c.payload);
+      } else if (c.expect === 'optional' || c.expect === 'optional-bad_request') {
+        // Not waited for: a server may never answer. An answer that does come is judged when it comes.
+        const args = c.payload === undefined ? [] : [c.payload];
+        probe.socket.emit(c.event, ...args, (ack: unknown) => {
+          const wrong = judgeAck(c.expect, ack);
+          if (wrong) ctx.fail(`${what} answered ${JSON.stringify(ack)}; ${wrong}`);
+        });
       } else {
         const outcome = await emitExpectingAnswer(probe, c.event, c.payload);
         if (outcome.kind === 'disconnected') return stopIfDown(`${what} (which disconnected the socket: ${outcome.reason})`);
@@ -134,10 +129,11 @@ const TYPING_EVENTS = new Set(['typing:start', 'typing:stop']);
 
 function wholePayloadExpectation(event: string, idShaped: boolean): Expectation {
   if (TYPING_EVENTS.has(event)) return 'silent';
-  if (event === 'presence:heartbeat') return 'answered';
+  // Their acks are optional (contract §5): a server may leave every one of them unanswered.
+  if (event === 'presence:heartbeat') return 'optional';
+  if (LEAVE_EVENTS.has(event)) return idShaped ? 'optional' : 'optional-bad_request';
   if (OBJECT_EVENTS.has(event)) return 'bad_request';
   if (JOIN_EVENTS.has(event)) return idShaped ? 'refused' : 'bad_request';
-  if (LEAVE_EVENTS.has(event)) return idShaped ? 'answered' : 'bad_request';
   return 'answered';
 }
 

@@ -14,8 +14,6 @@ const BURST_STARTS = 20;
 const BURST_SPACING_MS = 75;
 /** How long a relay may take to arrive. */
 const RELAY_WAIT_MS = 3_000;
-/** After the last control receipt: anything still in flight has arrived. */
-const SETTLE_MS = 250;
 
 /** A fresh booking between a fresh seller and buyer. */
 async function bookingWithParties(ctx: CheckContext): Promise<{ seller: string; buyer: string; booking: Booking }> {
@@ -56,7 +54,7 @@ const startLimited: CheckDefinition = {
     // typing:stop after the burst: once it is in, the starts before it have been handled.
     sender.emit('typing:stop', { bookingId: booking.id });
     await Promise.all(receivers.map((r) => r.waitFor('typing:stop', from(buyer, booking.id), RELAY_WAIT_MS)));
-    await ctx.sleep(SETTLE_MS);
+    await ctx.sleep(ctx.absenceWindowMs());
 
     const limit = createTypingLimitChecker({ intervalMs: TYPING_INTERVAL_MS, originMs: firstSentMs });
     for (const receiver of receivers) {
@@ -100,7 +98,7 @@ const relay: CheckDefinition = {
         }
       }
     }
-    await ctx.sleep(SETTLE_MS);
+    await ctx.sleep(ctx.absenceWindowMs());
     for (const [sender, senderId] of rounds) {
       const echoes = sender.received.filter((r) => (r.event === 'typing:start' || r.event === 'typing:stop') && r.payload?.userId === senderId);
       if (echoes.length) {

@@ -28,6 +28,7 @@ interface ServeOptions {
   prefix: string;
   recovery?: boolean;
   fanout: 'ordered' | 'adapter';
+  minimalAcks?: boolean;
 }
 
 function fanoutArg(value: string): 'ordered' | 'adapter' {
@@ -63,6 +64,7 @@ export function registerServe(program: Command, io: CliIo): void {
     .option('--prefix <prefix>', 'prefix of every Redis key and channel', 'bazaar')
     .option('--recovery', 'connection state recovery, re-authorized (in memory on one node; on Redis needs --adapter streams)')
     .option('--fanout <mode>', 'ordered (default: seq and versions in order across nodes) or adapter (stock io.to().emit, reproduces cross-node misordering)', fanoutArg, 'ordered')
+    .option('--minimal-acks', 'answer only the acks docs/contract.md requires: presence:heartbeat and the leaves go unanswered, as another server may leave them')
     .action(async (options: ServeOptions) => {
       // An empty JWT_SECRET counts as none.
       const secretFromUser = options.jwtSecret || io.env.JWT_SECRET || undefined;
@@ -89,6 +91,7 @@ async function serveOneNode(io: CliIo, options: ServeOptions, secretFromUser: st
     logger: io.logger(options.logLevel),
     ...(options.defect ? { defect: options.defect } : {}),
     ...(options.recovery ? { recovery: true } : {}),
+    ...(options.minimalAcks ? { minimalAcks: true } : {}),
     ...(options.redis ? { redis: { url: options.redis, prefix: options.prefix }, adapter: options.adapter, fanout: options.fanout } : {}),
   }).catch((error: unknown) => {
     throw new BazaarError('BAZAAR_SERVE_FAILED', `cannot start the reference server: ${(error as Error).message}`,
@@ -101,6 +104,7 @@ async function serveOneNode(io: CliIo, options: ServeOptions, secretFromUser: st
     io.out(`  redis        ${redactUrl(options.redis)}  prefix ${options.prefix}  adapter ${options.adapter}  ${options.fanout} fan-out`);
   }
   if (options.recovery) io.out('  recovery     connection state recovery, re-authorized');
+  if (options.minimalAcks) io.out('  acks         minimal: only the acks the contract requires are answered');
   if (options.defect) io.out(`  DEFECT       ${options.defect} (deliberately broken: see reference-server/DEFECTS.md)`);
   io.out(`  jwt secret   ${server.jwtSecret}${secretFromUser ? '' : '  (generated: pass --jwt-secret or set JWT_SECRET to keep one)'}`);
   io.out(`  get a token  npx bazaar token --jwt-secret ${server.jwtSecret} --sub u1 --role buyer`);
@@ -138,6 +142,7 @@ async function serveCluster(io: CliIo, options: ServeOptions, secretFromUser: st
       presenceSweepMs: options.presenceSweep,
       recovery: options.recovery,
       fanout: options.fanout,
+      minimalAcks: options.minimalAcks,
       onEvent: (line) => io.out(`  ${line}`),
     });
   } catch (error) {
