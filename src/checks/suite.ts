@@ -24,11 +24,12 @@ export const ALL_CHECKS: readonly CheckDefinition[] = [
   ...presenceChecks,
   ...typingChecks,
   ...readsChecks,
-  ...robustnessChecks,
   ...recoveryChecks,
+  // Last: hostile payloads may crash a defective server, and nothing after them could run.
+  ...robustnessChecks,
 ];
 
-export const CHECK_GROUPS = ['auth', 'authz', 'order', 'delivery', 'idempotency', 'versions', 'race', 'presence', 'typing', 'reads', 'robustness', 'recovery'] as const;
+export const CHECK_GROUPS = ['auth', 'authz', 'order', 'delivery', 'idempotency', 'versions', 'race', 'presence', 'typing', 'reads', 'recovery', 'robustness'] as const;
 
 /** `--only` patterns: 'authz.*', 'order.concurrent-senders', several comma-separated, '*' wildcards. */
 export function selectChecks(pattern: string | undefined, checks: readonly CheckDefinition[] = ALL_CHECKS): CheckDefinition[] {
