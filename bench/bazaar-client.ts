@@ -5,6 +5,7 @@
  * `listing:watch` recorded as ack{event:listing:watch}. */
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
+import { IterationClock } from '../src/client/clock.ts';
 import { createRoomCensus } from '../src/client/room-census.ts';
 import { createSendTimes } from '../src/client/send-times.ts';
 import { createSecretTokenProvider } from '../src/client/tokens.ts';
@@ -21,8 +22,6 @@ export function createBazaarClient(url: string, listingId: string): BenchClient 
   const token = createSecretTokenProvider(randomBytes(32).toString('hex'));
   const sendTimes = createSendTimes();
   const census = createRoomCensus();
-  // Closed model (every user loops: ack, think, ack): no intended start, as in constant-vus.
-  const timing = { lagUs: undefined };
   const version = (createRequire(import.meta.url)('socket.io-client/package.json') as { version: string }).version;
 
   return {
@@ -38,7 +37,8 @@ export function createBazaarClient(url: string, listingId: string): BenchClient 
         metrics: registry,
         sendTimes,
         census,
-        timing,
+        // Each user its own iteration clock, as each VU of a scenario has (src/client/clock.ts).
+        timing: new IterationClock(),
         ackTimeoutMs: ACK_TIMEOUT_MS,
         connectTimeoutMs: CONNECT_TIMEOUT_MS,
         httpTimeoutMs: ACK_TIMEOUT_MS,

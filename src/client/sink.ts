@@ -17,6 +17,7 @@ export const METRIC_NAMES = [
   'delivery',
   'http',
   'iteration',
+  'schedule_lag',
   'iterations',
   'dropped_iterations',
   'errors',

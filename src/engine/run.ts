@@ -6,7 +6,7 @@ import { METRIC_NAMES } from '../client/sink.ts';
 import { createSecretTokenProvider, loadTokenModule } from '../client/tokens.ts';
 import type { TokenProvider } from '../client/http.ts';
 import type { Transport } from '../client/virtual-user.ts';
-import { nowUs } from '../client/clock.ts';
+import { DEFAULT_STALL_THRESHOLD_MS, nowUs } from '../client/clock.ts';
 import { BazaarError } from '../errors.ts';
 import { startEmbeddedServer } from '../lab/embedded-server.ts';
 import { startReferenceCluster } from '../lab/cluster.ts';
@@ -31,6 +31,7 @@ import { parseDurationMs } from '../util/duration.ts';
 import { connectionWarning, openFilesLimit } from './preflight.ts';
 import { judgeGeneratorHealth, startHealthSampler, type GeneratorHealth } from './generator-health.ts';
 import { runGroup, type GroupRun } from './run-group.ts';
+import { snapshotYielding } from './snapshot-yielding.ts';
 import { seedWorld, type SeedProgress } from './seed-world.ts';
 import { createUserFactory, sleep } from './vu.ts';
 
@@ -118,7 +119,7 @@ function resolverFor(registry: MetricsRegistry, elapsedMs: () => number): Metric
     const known = (METRIC_NAMES as readonly string[]).includes(selector.metric);
     if (count === undefined && !known) return undefined;
     const value = count ?? 0;
-    if (count === undefined && ['connect', 'reconnect', 'ack', 'delivery', 'http', 'iteration'].includes(selector.metric)) {
+    if (count === undefined && ['connect', 'reconnect', 'ack', 'delivery', 'http', 'iteration', 'schedule_lag'].includes(selector.metric)) {
       return { kind: 'trend', count: 0, minUs: 0, maxUs: 0, meanUs: 0, percentileUs: () => 0 };
     }
     return { kind: 'counter', count: value, ratePerSec: value / Math.max(0.001, elapsedMs() / 1000) };
@@ -166,6 +167,7 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
   const ackTimeoutMs = parseDurationMs(scenarioOptions.ackTimeout ?? '10s', 'options.ackTimeout');
   const connectTimeoutMs = parseDurationMs(scenarioOptions.connectTimeout ?? '10s', 'options.connectTimeout');
   const gracefulStopMs = parseDurationMs(scenarioOptions.gracefulStop ?? '10s', 'options.gracefulStop');
+  const stallThresholdMs = parseDurationMs(scenarioOptions.stallThreshold ?? `${DEFAULT_STALL_THRESHOLD_MS}ms`, 'options.stallThreshold');
   const startDelays = new Map<string, number>();
   for (const group of Object.keys(scenario.groups)) startDelays.set(group, Math.round(startTimeMs(group) * durationFactor));
   const totalMs = Math.max(...[...plans].map(([group, plan]) => plan.durationMs + (startDelays.get(group) ?? 0)));
@@ -194,12 +196,17 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
       : await startEmbeddedServer();
   const target = (options.target ?? server?.url ?? '').replace(/\/$/, '');
   const registry = createMetricsRegistry();
-  const health = startHealthSampler();
+  const health = startHealthSampler(() => {
+    const lag = registry.queryLatency('schedule_lag');
+    return lag && { count: lag.count, p99Us: lag.percentileUs(99) };
+  });
   const stop = new AbortController();
   const abort = new AbortController();
   const onOuterAbort = () => stop.abort(options.signal?.reason ?? 'interrupted');
   options.signal?.addEventListener('abort', onOuterAbort, { once: true });
   let writer: ReportWriter | undefined;
+  /** Set once the final report is (being) written: a partial still in flight must not replace it. */
+  let finalWritten = false;
   let status: RunStatus = 'passed';
   let reason: string | undefined;
   let world = { sellers: [] as string[], buyers: [] as string[], admins: [] as string[], listings: [] as unknown[], bookings: [] as unknown[] };
@@ -209,7 +216,12 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
   const elapsedMs = () => (nowUs() - runStartUs) / 1000;
   const resolve = resolverFor(registry, elapsedMs);
 
-  const build = (partial: boolean, generator: GeneratorHealth, evaluated: ThresholdResult[]): RunResult => ({
+  const build = (
+    partial: boolean,
+    generator: GeneratorHealth,
+    evaluated: ThresholdResult[],
+    metrics: MetricsSnapshot = registry.snapshot(),
+  ): RunResult => ({
     scenario: name,
     target,
     embedded,
@@ -229,7 +241,7 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
     generator,
     thresholds: evaluated,
     thresholdsPassed: evaluated.every((t) => t.passed),
-    metrics: registry.snapshot(),
+    metrics,
     reportDir: writer?.dir,
   });
 
@@ -261,6 +273,7 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
     const groups: GroupRun[] = [];
     let slotOffset = 0;
     runStartUs = nowUs();
+    health.restart();
     for (const [group, spec] of Object.entries(scenario.groups)) {
       const plan = plans.get(group) as SchedulePlan;
       groups.push(
@@ -275,6 +288,7 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
           stopSignal: stop.signal,
           abortSignal: abort.signal,
           slotOffset,
+          stallThresholdMs,
           onIterationError(error, groupName) {
             registry.counter('errors', { code: 'iteration_exception', source: groupName }).add();
             if (loggedErrors++ < MAX_LOGGED_ITERATION_ERRORS) {
@@ -287,6 +301,20 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
       slotOffset += plan.maxVUs;
     }
 
+    // result.json while the run goes, so Ctrl-C or a crash leaves a report: the snapshot is built a
+    // series per loop turn, and a partial that finishes after the final report is thrown away.
+    let writingPartial = false;
+    const writePartial = async (to: ReportWriter) => {
+      writingPartial = true;
+      try {
+        const metrics = await snapshotYielding(registry);
+        if (!finalWritten) to.writeSnapshot(build(true, health.current(), evaluateThresholds(thresholds, resolve), metrics));
+      } catch (error) {
+        log.warn({ err: error }, 'could not write the partial report');
+      } finally {
+        writingPartial = false;
+      }
+    };
     // Once a second: generator health, progress, abortOnFail thresholds; every few: result.json.
     let lastIterations = 0;
     let lastSnapshotMs = 0;
@@ -314,9 +342,9 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
           notice(reason);
           stop.abort(reason);
         }
-        if (writer && elapsedMs() - lastSnapshotMs >= snapshotEveryMs) {
+        if (writer && !writingPartial && elapsedMs() - lastSnapshotMs >= snapshotEveryMs) {
           lastSnapshotMs = elapsedMs();
-          writer.writeSnapshot(build(true, health.current(), evaluateThresholds(thresholds, resolve)));
+          void writePartial(writer);
         }
       }, 1_000),
     );
@@ -336,6 +364,7 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
       reason = String(stop.signal.reason ?? 'interrupted');
     }
   } catch (error) {
+    finalWritten = true;
     status = 'error';
     reason = error instanceof Error ? error.message : String(error);
     if (writer) writeSafely(writer, build(true, health.stop(), evaluateThresholds(thresholds, resolve)), log);
@@ -353,6 +382,7 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
   if (status === 'passed' && !evaluated.every((t) => t.passed)) status = 'thresholds_failed';
   const partial = (status as RunStatus) === 'interrupted' || (status as RunStatus) === 'aborted';
   const result = build(partial, generator, evaluated);
+  finalWritten = true;
   writer?.writeFinal(result);
   return result;
 }

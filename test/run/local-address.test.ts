@@ -32,7 +32,6 @@ it('connects each user from the source address it was given', async () => {
     metrics: createMetricsRegistry(),
     sendTimes: createSendTimes(),
     census: createRoomCensus(),
-    timing: { lagUs: undefined },
     ackTimeoutMs: 2_000,
     connectTimeoutMs: 2_000,
     httpTimeoutMs: 2_000,
