@@ -34,6 +34,8 @@ export interface GroupRunOptions {
   slotOffset: number;
   /** Latency beyond which a step holds up the rest of its iteration (IterationClock). */
   stallThresholdMs?: number;
+  /** Every arrival's schedule lag (µs), also recorded as schedule_lag{group}: for the run-wide health verdict. */
+  onScheduleLag?(lagUs: number): void;
   onIterationError(error: unknown, group: string): void;
 }
 
@@ -120,6 +122,7 @@ export function runGroup(options: GroupRunOptions): GroupRun {
         if (stopSignal.aborted) break;
         const dispatchedUs = nowUs();
         scheduleLag.recordValueUs(dispatchedUs - dueUs);
+        options.onScheduleLag?.(dispatchedUs - dueUs);
         const vu = idle.pop() ?? (vus.length < plan.maxVUs ? newVu() : undefined);
         if (vu) start(vu, 0);
         else if (plan.whenVUsBusy === 'queue') queued.push(dispatchedUs);

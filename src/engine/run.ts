@@ -11,7 +11,13 @@ import { BazaarError } from '../errors.ts';
 import { startEmbeddedServer } from '../lab/embedded-server.ts';
 import { startReferenceCluster } from '../lab/cluster.ts';
 import type { AdapterName } from '../../reference-server/index.ts';
-import { createMetricsRegistry, type MetricsRegistry, type MetricsSnapshot } from '../metrics/index.ts';
+import {
+  createLatencyHistogram,
+  createMetricsRegistry,
+  toRecordableUs,
+  type MetricsRegistry,
+  type MetricsSnapshot,
+} from '../metrics/index.ts';
 import { createReportWriter, defaultReportDir, type ReportWriter } from '../report/write-report.ts';
 import type { RunStatus } from '../report/summary.ts';
 import { loadScenario } from '../scenario/load-scenario.ts';
@@ -196,10 +202,11 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
       : await startEmbeddedServer();
   const target = (options.target ?? server?.url ?? '').replace(/\/$/, '');
   const registry = createMetricsRegistry();
-  const health = startHealthSampler(() => {
-    const lag = registry.queryLatency('schedule_lag');
-    return lag && { count: lag.count, p99Us: lag.percentileUs(99) };
-  });
+  // Every group's schedule lag in one histogram, so the verdict (taken for every partial report)
+  // reads one p99 rather than merging a histogram per group each time.
+  const scheduleLag = createLatencyHistogram();
+  const health = startHealthSampler(() =>
+    scheduleLag.totalCount === 0 ? undefined : { count: scheduleLag.totalCount, p99Us: scheduleLag.getValueAtPercentile(99) });
   const stop = new AbortController();
   const abort = new AbortController();
   const onOuterAbort = () => stop.abort(options.signal?.reason ?? 'interrupted');
@@ -289,6 +296,7 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
           abortSignal: abort.signal,
           slotOffset,
           stallThresholdMs,
+          onScheduleLag: (lagUs) => scheduleLag.recordValue(toRecordableUs(lagUs, 'schedule_lag')),
           onIterationError(error, groupName) {
             registry.counter('errors', { code: 'iteration_exception', source: groupName }).add();
             if (loggedErrors++ < MAX_LOGGED_ITERATION_ERRORS) {

@@ -1,0 +1,121 @@
+/* The generator watching itself at light load, in its own process. Started by bench/run.ts:
+ *
+ *   node bench/generator-health.ts --duration 20s --groups 24 --rate 2 [--core 0 --server-core 1]
+ *
+ * Runs a real `startRun` against the bundled reference server (its own process; moved to
+ * --server-core when given, so it does not share this process's core): `--groups` actor groups,
+ * each a constant arrival rate of `--rate`/s doing one acked round trip and one HTTP call, so the
+ * run has more than 2 × groups latency series, and result.json is rewritten every 2 s as in any
+ * run. Prints one JSON line (a HealthResult): the generator's own verdict figures, that is the
+ * event-loop delay p99 of its worst one-second window and the p99 of how late arrivals started
+ * (schedule_lag), the figures issue 12 set targets on. Progress goes to stderr. */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startRun } from '../src/engine/run.ts';
+import { startEmbeddedServer } from '../src/lab/embedded-server.ts';
+import type { ActorGroup } from '../src/scenario/types.ts';
+import { defineScenario } from '../src/scenario/define-scenario.ts';
+import { parseDurationMs } from '../src/util/duration.ts';
+import { coreBusyMs } from './workload.ts';
+
+export interface HealthResult {
+  groups: number;
+  ratePerSecPerGroup: number;
+  durationMs: number;
+  latencySeries: number;
+  iterations: number;
+  /** The generator-health verdict's figures (src/engine/generator-health.ts). */
+  loopDelayP99Ms: number;
+  loopDelayMaxMs: number;
+  /** undefined: the code under test does not record schedule_lag. */
+  scheduleLagP99Ms: number | undefined;
+  cpuPercent: number;
+  /** CPU % of this process's core used by other processes over the run (--core); on a shared machine the figure to read first. */
+  foreignCpuPercent: number | undefined;
+  saturated: boolean;
+  serverPinned: boolean;
+}
+
+const { values } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '20s' },
+    groups: { type: 'string', default: '24' },
+    rate: { type: 'string', default: '2' },
+    core: { type: 'string' },
+    'server-core': { type: 'string' },
+  },
+});
+
+async function main(): Promise<void> {
+  const durationMs = parseDurationMs(values.duration, '--duration');
+  const groups = Number(values.groups);
+  const rate = Number(values.rate);
+  if (!Number.isInteger(groups) || groups < 1) throw new Error(`--groups must be a whole number ≥ 1, not ${values.groups}`);
+  if (!(rate > 0)) throw new Error(`--rate must be a number above 0, not ${values.rate}`);
+
+  const server = await startEmbeddedServer();
+  const serverPinned = values['server-core'] !== undefined
+    && spawnSync('taskset', ['-a', '-p', '-c', values['server-core'], String(server.pid)], { stdio: 'ignore' }).status === 0;
+  const reportDir = mkdtempSync(join(tmpdir(), 'bazaar-bench-health-'));
+  try {
+    const actors: Record<string, ActorGroup> = {};
+    for (let g = 1; g <= groups; g++) {
+      actors[`g${String(g).padStart(2, '0')}`] = {
+        executor: { type: 'constant-arrival-rate', rate, duration: `${durationMs}ms` },
+        async iteration({ buyer, listing, booking }) {
+          await buyer.watch(listing!);
+          await buyer.history(booking!);
+        },
+      };
+    }
+    const scenario = defineScenario({ name: 'bench-health', world: { sellers: 8, listingsPerSeller: 2, bookings: 16 }, actors });
+    process.stderr.write(`  generator health: ${groups} groups × ${rate}/s for ${durationMs / 1000}s\n`);
+    const core = values.core === undefined ? undefined : Number(values.core);
+    let before: { coreMs: number | undefined; cpu: NodeJS.CpuUsage; at: number } | undefined;
+    const result = await startRun({
+      scenario,
+      target: server.url,
+      jwtSecret: server.jwtSecret,
+      reportDir,
+      // The first progress report comes a second into the schedule: seeding is over.
+      onProgress() {
+        before ??= { coreMs: coreBusyMs(core), cpu: process.cpuUsage(), at: performance.now() };
+      },
+    });
+    const coreMs = coreBusyMs(core);
+    const ownMs = before ? (() => {
+      const cpu = process.cpuUsage(before.cpu);
+      return (cpu.user + cpu.system) / 1000;
+    })() : 0;
+    const foreignCpuPercent = before?.coreMs === undefined || coreMs === undefined
+      ? undefined
+      : Math.max(0, Math.round(((coreMs - before.coreMs - ownMs) / (performance.now() - before.at)) * 1000) / 10);
+    const iterations = result.metrics.counters.filter((c) => c.name === 'iterations').reduce((sum, c) => sum + c.value, 0);
+    const health: HealthResult = {
+      groups,
+      ratePerSecPerGroup: rate,
+      durationMs,
+      latencySeries: result.metrics.latencies.length,
+      iterations,
+      loopDelayP99Ms: result.generator.loopDelayP99Ms,
+      loopDelayMaxMs: result.generator.loopDelayMaxMs,
+      scheduleLagP99Ms: result.generator.scheduleLagP99Ms,
+      cpuPercent: result.generator.cpuPercent,
+      foreignCpuPercent,
+      saturated: result.generator.saturated,
+      serverPinned,
+    };
+    process.stdout.write(`${JSON.stringify(health)}\n`);
+  } finally {
+    rmSync(reportDir, { recursive: true, force: true });
+    await server.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`generator health failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});
