@@ -324,9 +324,10 @@ function renderHealth(health: HealthResult): string {
       headers: ['figure', 'measured', 'target', ''],
       align: ['left', 'right', 'right', 'left'],
       rows: [
-        ['event-loop delay p99, worst one-second window', ms(health.loopDelayP99Ms), `< ${LOOP_DELAY_P99_TARGET_MS} ms`,
-          verdict(health.loopDelayP99Ms, LOOP_DELAY_P99_TARGET_MS)],
-        ['event-loop delay max', ms(health.loopDelayMaxMs), '', ''],
+        ['event-loop delay p99 over the run', ms(health.loopDelayP99OverRunMs), `< ${LOOP_DELAY_P99_TARGET_MS} ms`,
+          verdict(health.loopDelayP99OverRunMs, LOOP_DELAY_P99_TARGET_MS)],
+        ['event-loop delay p99, worst one-second window', ms(health.loopDelayP99Ms), '', ''],
+        ['event-loop delay max, worst window', ms(health.loopDelayMaxMs), '', ''],
         ['schedule lag p99 (how late arrivals started)', ms(health.scheduleLagP99Ms), `< ${SCHEDULE_LAG_P99_TARGET_MS} ms`,
           verdict(health.scheduleLagP99Ms, SCHEDULE_LAG_P99_TARGET_MS)],
         ['generator CPU % of a core', `${health.cpuPercent.toFixed(1)} %`, '', ''],

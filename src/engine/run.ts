@@ -37,7 +37,7 @@ import { parseDurationMs } from '../util/duration.ts';
 import { connectionWarning, openFilesLimit } from './preflight.ts';
 import { judgeGeneratorHealth, startHealthSampler, type GeneratorHealth } from './generator-health.ts';
 import { runGroup, type GroupRun } from './run-group.ts';
-import { snapshotYielding } from './snapshot-yielding.ts';
+import { primeSnapshots, snapshotYielding } from './snapshot-yielding.ts';
 import { seedWorld, type SeedProgress } from './seed-world.ts';
 import { createUserFactory, sleep } from './vu.ts';
 
@@ -276,6 +276,7 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
       },
       options.localAddresses,
     );
+    if (writer) primeSnapshots();
     let loggedErrors = 0;
     const groups: GroupRun[] = [];
     let slotOffset = 0;
