@@ -13,9 +13,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { startRun } from '../src/engine/run.ts';
 import { startEmbeddedServer } from '../src/lab/embedded-server.ts';
+import { createMetricsRegistry } from '../src/metrics/index.ts';
 import type { ActorGroup } from '../src/scenario/types.ts';
 import { defineScenario } from '../src/scenario/define-scenario.ts';
 import { parseDurationMs } from '../src/util/duration.ts';
@@ -32,9 +35,18 @@ export interface HealthResult {
   /** ...and the worst one-second window's p99, which saturation is judged on. */
   loopDelayP99Ms: number;
   loopDelayMaxMs: number;
+  /**
+   * The same p99 as the bench itself measures it (its own monitor, from the first progress report
+   * to the last, beyond the 10 ms sampling interval): comparable across versions of bazaar.
+   */
+  benchLoopDelayP99Ms: number | undefined;
   /** undefined: the code under test does not record schedule_lag. */
   scheduleLagP99Ms: number | undefined;
   cpuPercent: number;
+  /** The same lateness for a bare timer loop in this process (nothing else running): the platform's floor. */
+  timerFloorLagP99Ms: number;
+  /** A report snapshot of 20 series × 20k samples, every series changed since the last one. */
+  snapshot: { series: number; samplesPerSeries: number; wholeMs: number; longestStepMs: number | undefined };
   /** CPU % of this process's core used by other processes over the run (--core); on a shared machine the figure to read first. */
   foreignCpuPercent: number | undefined;
   saturated: boolean;
@@ -81,6 +93,8 @@ async function main(): Promise<void> {
     process.stderr.write(`  generator health: ${groups} groups × ${rate}/s for ${durationMs / 1000}s\n`);
     const core = values.core === undefined ? undefined : Number(values.core);
     let before: { coreMs: number | undefined; cpu: NodeJS.CpuUsage; at: number } | undefined;
+    const loop = monitorEventLoopDelay({ resolution: 10 });
+    let benchLoopDelayP99Ms: number | undefined;
     const result = await startRun({
       scenario,
       target: server.url,
@@ -88,9 +102,15 @@ async function main(): Promise<void> {
       reportDir,
       // The first progress report comes a second into the schedule: seeding is over.
       onProgress() {
-        before ??= { coreMs: coreBusyMs(core), cpu: process.cpuUsage(), at: performance.now() };
+        if (before) {
+          benchLoopDelayP99Ms = Math.round(Math.max(0, loop.percentile(99) / 1e6 - 10) * 10) / 10;
+          return;
+        }
+        before = { coreMs: coreBusyMs(core), cpu: process.cpuUsage(), at: performance.now() };
+        loop.enable();
       },
     });
+    loop.disable();
     const coreMs = coreBusyMs(core);
     const ownMs = before ? (() => {
       const cpu = process.cpuUsage(before.cpu);
@@ -100,6 +120,8 @@ async function main(): Promise<void> {
       ? undefined
       : Math.max(0, Math.round(((coreMs - before.coreMs - ownMs) / (performance.now() - before.at)) * 1000) / 10);
     const iterations = result.metrics.counters.filter((c) => c.name === 'iterations').reduce((sum, c) => sum + c.value, 0);
+    const snapshot = measureSnapshot(20, 20_000);
+    const timerFloorLagP99Ms = await measureTimerFloor(rate * groups, 300);
     const health: HealthResult = {
       groups,
       ratePerSecPerGroup: rate,
@@ -107,10 +129,13 @@ async function main(): Promise<void> {
       latencySeries: result.metrics.latencies.length,
       iterations,
       loopDelayP99OverRunMs: result.generator.loopDelayP99OverRunMs,
+      benchLoopDelayP99Ms,
       loopDelayP99Ms: result.generator.loopDelayP99Ms,
       loopDelayMaxMs: result.generator.loopDelayMaxMs,
       scheduleLagP99Ms: result.generator.scheduleLagP99Ms,
       cpuPercent: result.generator.cpuPercent,
+      snapshot,
+      timerFloorLagP99Ms,
       foreignCpuPercent,
       saturated: result.generator.saturated,
       serverPinned,
@@ -120,6 +145,74 @@ async function main(): Promise<void> {
     rmSync(reportDir, { recursive: true, force: true });
     await server.close();
   }
+}
+
+/**
+ * The micro-measure behind issue 12's item 2: `series` latency series of `samples` samples each,
+ * every one recorded in since the last snapshot (as under load), then a whole snapshot
+ * (`snapshot()`, what the final report takes) and one taken in steps (`snapshotInSteps()`, what
+ * the partial reports take, a loop turn per step): how long the longest step holds the loop.
+ * Medians of 5 rounds, after 2 unmeasured ones.
+ */
+function measureSnapshot(series: number, samples: number): HealthResult['snapshot'] {
+  const metrics = createMetricsRegistry();
+  const all = Array.from({ length: series }, (_, i) => metrics.latency('ack', { event: `e${i}` }));
+  let seed = 1;
+  const random = () => ((seed = (seed * 16_807) % 2_147_483_647) / 2_147_483_647);
+  const fill = (n: number) => {
+    for (const one of all) {
+      for (let i = 0; i < n; i++) {
+        const latencyUs = 200 + random() * 5_000 * (random() < 0.01 ? 100 : 1);
+        one.record(0, latencyUs, -random() * 1_000);
+      }
+    }
+  };
+  fill(samples);
+  const stepwise = (metrics as { snapshotInSteps?: () => Generator<void, unknown> }).snapshotInSteps?.bind(metrics);
+  const wholes: number[] = [];
+  const longest: number[] = [];
+  for (let round = 0; round < 7; round++) {
+    fill(10);
+    const t0 = performance.now();
+    metrics.snapshot();
+    const wholeMs = performance.now() - t0;
+    fill(10);
+    let worstMs = 0;
+    if (stepwise) {
+      const steps = stepwise();
+      for (let done = false; !done; ) {
+        const t = performance.now();
+        done = steps.next().done === true;
+        worstMs = Math.max(worstMs, performance.now() - t);
+      }
+    }
+    if (round >= 2) {
+      wholes.push(wholeMs);
+      longest.push(worstMs);
+    }
+  }
+  const median = (values: number[]) => Math.round([...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]! * 100) / 100;
+  return { series, samplesPerSeries: samples, wholeMs: median(wholes), longestStepMs: stepwise ? median(longest) : undefined };
+}
+
+/**
+ * How late a bare Node timer loop starts `count` arrivals at `ratePerSec`, each timer armed for
+ * its due time as run-group.ts arms them (whole milliseconds, re-armed until due), with nothing
+ * else running: what the platform and the machine allow, below which schedule lag cannot go.
+ */
+async function measureTimerFloor(ratePerSec: number, count: number): Promise<number> {
+  const nowUs = () => performance.now() * 1000;
+  const startUs = nowUs() + 10_000;
+  const lagsUs: number[] = [];
+  for (let k = 0; k < count; k++) {
+    const dueUs = startUs + (k * 1e6) / ratePerSec;
+    for (let remainingUs = dueUs - nowUs(); remainingUs > 0; remainingUs = dueUs - nowUs()) {
+      await sleep(Math.ceil(remainingUs / 1000));
+    }
+    lagsUs.push(nowUs() - dueUs);
+  }
+  lagsUs.sort((a, b) => a - b);
+  return Math.round((lagsUs[Math.ceil(0.99 * lagsUs.length) - 1] ?? 0) / 100) / 10;
 }
 
 main().catch((error: unknown) => {

@@ -76,7 +76,11 @@ const V2_MAX_WORD_BYTES = 9;
 export function encodeHistogram(encoded: Histogram): string {
   const histogram = encoded as unknown as JsHistogram;
   const countsLimit = histogram.countsArrayIndex(histogram.maxValue) + 1;
-  const raw = Buffer.allocUnsafe(V2_HEADER_BYTES + countsLimit * V2_MAX_WORD_BYTES);
+  const bytes = V2_HEADER_BYTES + countsLimit * V2_MAX_WORD_BYTES;
+  // One scratch buffer for every encoding (up to ~210 KB): a fresh one per series per report
+  // snapshot was megabytes of short-lived external memory, which brought V8's full collections on.
+  if (scratch.length < bytes) scratch = Buffer.allocUnsafe(bytes);
+  const raw = scratch;
   raw.writeInt32BE(V2_ENCODING_COOKIE, 0);
   // bytes 4..7: the payload length, written once known
   raw.writeInt32BE(1, 8); // normalizing index offset, as the library writes it
@@ -112,6 +116,8 @@ export function encodeHistogram(encoded: Histogram): string {
   compressed.copy(out, 8);
   return out.toString('base64');
 }
+
+let scratch = Buffer.allocUnsafe(0);
 
 function writeInt64BE(buffer: Buffer, value: number, offset: number): void {
   buffer.writeUInt32BE(Math.floor(value / 2 ** 32) >>> 0, offset);
