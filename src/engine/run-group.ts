@@ -106,7 +106,8 @@ export function runGroup(options: GroupRunOptions): GroupRun {
     const scheduleLag = metrics.latency('schedule_lag', groupTags);
     // A VU that finishes takes the oldest queued arrival, measured from when that one was dispatched.
     const release = (vu: VuState) => {
-      if (stopSignal.aborted) dropQueued();
+      // Stopped (Ctrl-C, abortOnFail) or past the graceful stop: what still waits never starts.
+      if (stopSignal.aborted || abortSignal.aborted) dropQueued();
       const dispatchedUs = queued.shift();
       if (dispatchedUs === undefined) idle.push(vu);
       else start(vu, nowUs() - dispatchedUs);

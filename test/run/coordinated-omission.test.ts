@@ -123,3 +123,22 @@ function freezeOnce(pid: number, { afterMs, forMs }: { afterMs: number; forMs: n
     },
   };
 }
+
+describe('arrivals queued for a free VU (whenVUsBusy: queue)', () => {
+  it('are dropped and counted when the graceful stop runs out, never started after it', async () => {
+    const scenario = defineScenario({
+      name: 'queue-stop',
+      world: { sellers: 1, listingsPerSeller: 1, bookings: 1 },
+      options: { gracefulStop: '200ms' },
+      // One VU, stuck for 2 s in its first iteration: the other nine arrivals queue behind it.
+      executor: { type: 'constant-arrival-rate', rate: 10, duration: '1s', preAllocatedVUs: 1, maxVUs: 1, whenVUsBusy: 'queue' },
+      async iteration({ think }) {
+        await think('2s');
+      },
+    });
+    const result = await startRun({ scenario, reportDir: false });
+    expect(counter(result.metrics, 'iterations_interrupted{group:default}')).toBe(1);
+    expect(counter(result.metrics, 'dropped_iterations{group:default}')).toBe(9);
+    expect(counter(result.metrics, 'iterations{group:default}')).toBe(0);
+  }, 60_000);
+});
