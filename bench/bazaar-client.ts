@@ -5,6 +5,7 @@
  * `listing:watch` recorded as ack{event:listing:watch}. */
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
+import { IterationClock } from '../src/client/clock.ts';
 import { createDeliveryTracker } from '../src/client/delivery-tracker.ts';
 import { createSecretTokenProvider } from '../src/client/tokens.ts';
 import { VirtualUser } from '../src/client/virtual-user.ts';
@@ -19,8 +20,6 @@ export function createBazaarClient(url: string, listingId: string): BenchClient 
   // The bench server ignores tokens, but minting them is part of what a bazaar user costs.
   const token = createSecretTokenProvider(randomBytes(32).toString('hex'));
   const deliveries = createDeliveryTracker({ metrics: registry, timeoutMs: ACK_TIMEOUT_MS });
-  // Closed model (every user loops: ack, think, ack): no intended start, as in constant-vus.
-  const timing = { lagUs: undefined };
   const version = (createRequire(import.meta.url)('socket.io-client/package.json') as { version: string }).version;
 
   return {
@@ -35,7 +34,8 @@ export function createBazaarClient(url: string, listingId: string): BenchClient 
         transport: 'websocket',
         metrics: registry,
         deliveries,
-        timing,
+        // Each user its own iteration clock, as each VU of a scenario has (src/client/clock.ts).
+        timing: new IterationClock(),
         ackTimeoutMs: ACK_TIMEOUT_MS,
         connectTimeoutMs: CONNECT_TIMEOUT_MS,
         httpTimeoutMs: ACK_TIMEOUT_MS,

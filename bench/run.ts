@@ -14,7 +14,9 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseDurationMs } from '../src/util/duration.ts';
+import { renderTextTable } from '../src/report/table.ts';
 import { renderBench, round2, summarize, type ClientName, type RoundResult } from './summary.ts';
+import type { HealthResult } from './generator-health.ts';
 import type { IdleResult, LoadResult } from './workload.ts';
 
 const HELP = `Usage: npm run bench -- [options]
@@ -39,6 +41,10 @@ Measures bazaar's client layer against a raw-WebSocket floor client on the same 
                       alternating; medians of the per-round ratios reported (default 7)
   --with-socketio     also run a plain socket.io-client loop (emit with an ack callback), to tell
                       the library's cost from bazaar's own
+  --health <d>        generator health: a real \`bazaar run\` at light load with many latency
+                      series against the reference server, for this long (default 20s; 0s skips
+                      it); prints its event-loop delay p99 and schedule lag p99 (issue 12)
+  --health-only       only the generator-health phase (about 30 s)
   --no-pin            do not pin server and clients to separate cores with taskset
   --profile           write V8 CPU profiles of each client process to reports/
   -h, --help          this text
@@ -69,6 +75,9 @@ interface BenchOptions {
   profileDir: string | undefined;
   /** Why the run is not pinned, if it is not. */
   unpinnedBecause: string | undefined;
+  /** The generator-health phase's schedule length; 0 skips it. */
+  healthMs: number;
+  healthOnly: boolean;
 }
 
 interface ServerStats {
@@ -94,6 +103,8 @@ function parseOptions(argv: string[], startedAt: Date): BenchOptions | undefined
       hold: { type: 'string', default: '2s' },
       rounds: { type: 'string', default: '7' },
       'with-socketio': { type: 'boolean', default: false },
+      health: { type: 'string', default: '20s' },
+      'health-only': { type: 'boolean', default: false },
       'no-pin': { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -122,6 +133,8 @@ function parseOptions(argv: string[], startedAt: Date): BenchOptions | undefined
     pin: unpinnedBecause === undefined,
     profileDir: values.profile ? join(rootDir, 'reports', `bench-${timestamp(startedAt)}-profiles`) : undefined,
     unpinnedBecause,
+    healthMs: values.health === '0' ? 0 : parseDurationMs(values.health, '--health'),
+    healthOnly: values['health-only'],
   };
 }
 
@@ -163,6 +176,41 @@ async function main(): Promise<void> {
       ? 'pinned with taskset: server on CPU 1, each client on CPU 0'
       : `not pinned (${options.unpinnedBecause}): server and clients share the cores, figures are noisier`,
   );
+  const rounds = options.healthOnly ? [] : await runClientPhases(options, note);
+  let health: HealthResult | undefined;
+  if (options.healthMs > 0) {
+    note(`generator health: a light-load run with many series, ${options.healthMs / 1000}s`);
+    health = await runHealth(options);
+  }
+
+  const summary = rounds.length > 0 ? summarize(rounds, options.clients, options) : undefined;
+  if (summary) process.stdout.write(`${renderBench(summary, options.clients, options, process.version)}\n`);
+  if (health) process.stdout.write(`${summary ? '\n' : ''}${renderHealth(health)}\n`);
+  const file = join(rootDir, 'reports', `bench-${timestamp(startedAt)}.json`);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(
+    file,
+    `${JSON.stringify(
+      {
+        startedAt: startedAt.toISOString(),
+        command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+        machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGb: round2(totalmem() / 2 ** 30), node: process.version },
+        pinned: options.pin,
+        options,
+        summary,
+        rounds,
+        health,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  process.stdout.write(`\nresult: ${relative(process.cwd(), file)}\n`);
+  if (options.profileDir) process.stdout.write(`CPU profiles: ${relative(process.cwd(), options.profileDir)}/\n`);
+}
+
+/** The load and idle phases: each client against bench/server.ts, in turns (see bench/README.md). */
+async function runClientPhases(options: BenchOptions, note: (line: string) => void): Promise<RoundResult[]> {
   const server = await startServer(options.pin);
   // The clients' orders alternate between rounds, so drift never favours the one that goes first.
   const rounds: RoundResult[] = Array.from({ length: options.rounds }, (_, i) => ({
@@ -220,29 +268,84 @@ async function main(): Promise<void> {
   } finally {
     await server.close();
   }
+  return rounds;
+}
 
-  const summary = summarize(rounds, options.clients, options);
-  process.stdout.write(`${renderBench(summary, options.clients, options, process.version)}\n`);
-  const file = join(rootDir, 'reports', `bench-${timestamp(startedAt)}.json`);
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(
-    file,
-    `${JSON.stringify(
-      {
-        startedAt: startedAt.toISOString(),
-        command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
-        machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGb: round2(totalmem() / 2 ** 30), node: process.version },
-        pinned: options.pin,
-        options,
-        summary,
-        rounds,
-      },
-      null,
-      2,
-    )}\n`,
-  );
-  process.stdout.write(`\nresult: ${relative(process.cwd(), file)}\n`);
-  if (options.profileDir) process.stdout.write(`CPU profiles: ${relative(process.cwd(), options.profileDir)}/\n`);
+/** Issue 12's targets for the generator at light load. */
+const LOOP_DELAY_P99_TARGET_MS = 5;
+const SCHEDULE_LAG_P99_TARGET_MS = 2;
+/** Above this share of the generator's core taken by other processes, its figures are the machine's. */
+const FOREIGN_CPU_WARN_PERCENT = 5;
+
+/** The generator-health phase, in a process of its own on the clients' core (the server on the other). */
+function runHealth(options: BenchOptions): Promise<HealthResult> {
+  const pinArgs = options.pin ? ['--core', '0', '--server-core', '1'] : [];
+  const [command, args] = nodeCommand(0, options.pin, [
+    join(benchDir, 'generator-health.ts'), '--duration', `${options.healthMs}ms`, ...pinArgs,
+  ]);
+  const limitMs = options.healthMs + 60_000;
+  return new Promise<HealthResult>((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    children.add(child);
+    let out = '';
+    child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`the generator-health phase did not finish within ${Math.round(limitMs / 1000)} s`));
+    }, limitMs);
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(new Error(`cannot start the generator-health phase: ${error.message}`));
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      children.delete(child);
+      if (code !== 0) {
+        reject(new Error(`the generator-health phase failed (exit ${code ?? signal}); its error is above`));
+        return;
+      }
+      try {
+        resolve(JSON.parse(out.trim().split('\n').at(-1) ?? '') as HealthResult);
+      } catch {
+        reject(new Error(`the generator-health phase printed no result (stdout: ${JSON.stringify(out.slice(0, 200))})`));
+      }
+    });
+  });
+}
+
+function renderHealth(health: HealthResult): string {
+  const verdict = (valueMs: number | undefined, targetMs: number) =>
+    valueMs === undefined ? 'not recorded' : valueMs < targetMs ? 'PASS' : 'MISS';
+  const ms = (valueMs: number | undefined) => (valueMs === undefined ? '-' : `${valueMs.toFixed(valueMs < 10 ? 2 : 1)} ms`);
+  const lines = [
+    `Generator health: a real \`bazaar run\` at light load, ${health.groups} groups × ${health.ratePerSecPerGroup}/s for ` +
+      `${health.durationMs / 1000} s (${health.iterations} iterations), ${health.latencySeries} latency series, result.json every 2 s`,
+    ...renderTextTable({
+      headers: ['figure', 'measured', 'target', ''],
+      align: ['left', 'right', 'right', 'left'],
+      rows: [
+        ['event-loop delay p99 over the run', ms(health.loopDelayP99OverRunMs), `< ${LOOP_DELAY_P99_TARGET_MS} ms`,
+          verdict(health.loopDelayP99OverRunMs, LOOP_DELAY_P99_TARGET_MS)],
+        ['  the same, as the bench measures it', ms(health.benchLoopDelayP99Ms), '', ''],
+        ['event-loop delay p99, worst one-second window', ms(health.loopDelayP99Ms), '', ''],
+        ['event-loop delay max, worst window', ms(health.loopDelayMaxMs), '', ''],
+        ['schedule lag p99 (how late arrivals started)', ms(health.scheduleLagP99Ms), `< ${SCHEDULE_LAG_P99_TARGET_MS} ms`,
+          verdict(health.scheduleLagP99Ms, SCHEDULE_LAG_P99_TARGET_MS)],
+        ['  a bare timer loop here, nothing else running (the floor)', ms(health.timerFloorLagP99Ms), '', ''],
+        ['generator CPU % of a core', `${health.cpuPercent.toFixed(1)} %`, '', ''],
+        [`report snapshot, ${health.snapshot.series} series × ${health.snapshot.samplesPerSeries / 1000}k samples, whole`,
+          ms(health.snapshot.wholeMs), '', ''],
+        ['  the same in steps (partial reports): longest step', ms(health.snapshot.longestStepMs), `< ${LOOP_DELAY_P99_TARGET_MS} ms`,
+          verdict(health.snapshot.longestStepMs, LOOP_DELAY_P99_TARGET_MS)],
+        ['others on the generator\'s core', health.foreignCpuPercent === undefined ? '-' : `${health.foreignCpuPercent.toFixed(1)} %`, '', ''],
+      ],
+    }),
+  ];
+  if (health.foreignCpuPercent !== undefined && health.foreignCpuPercent > FOREIGN_CPU_WARN_PERCENT) {
+    lines.push(`  !! other processes took ${health.foreignCpuPercent.toFixed(1)}% of the generator's core: its delays are partly theirs; rerun on a quiet machine`);
+  }
+  if (!health.serverPinned) lines.push('  (not pinned: the reference server shares the cores with the generator)');
+  return lines.join('\n');
 }
 
 // ---- processes ----

@@ -483,7 +483,7 @@ export function latencyFigures(samples: Float64Array<ArrayBufferLike>): LatencyF
 }
 
 /** Busy time of one core so far, from /proc/stat (Linux; USER_HZ is 100 there). */
-function coreBusyMs(core: number | undefined): number | undefined {
+export function coreBusyMs(core: number | undefined): number | undefined {
   if (core === undefined) return undefined;
   try {
     const line = readFileSync('/proc/stat', 'utf8')

@@ -1,5 +1,5 @@
 import type { Role } from '../contract/index.ts';
-import { nowUs, type IterationTiming } from './clock.ts';
+import { nowUs, UNSCHEDULED, type IterationTiming } from './clock.ts';
 import type { MetricsSink } from './sink.ts';
 
 export type TokenProvider = (userId: string, role: Role) => string | Promise<string>;
@@ -36,7 +36,8 @@ export async function callApi(
   if (token) headers.authorization = `Bearer ${token}`;
   if (call.body !== undefined) headers['content-type'] = 'application/json';
   const startUs = nowUs();
-  const lagUs = options.timing?.lagUs;
+  const timing = options.timing ?? UNSCHEDULED;
+  const fromUs = timing.intendedStartUs(startUs);
   const series = options.metrics.latency('http', { route: call.route });
   try {
     const res = await fetch(options.baseUrl + call.path, {
@@ -46,7 +47,9 @@ export async function callApi(
       signal: AbortSignal.timeout(options.timeoutMs),
     });
     const text = await res.text();
-    series.record(startUs, nowUs(), lagUs === undefined ? undefined : startUs - lagUs);
+    const endUs = nowUs();
+    series.record(startUs, endUs, fromUs);
+    timing.stepEnded(fromUs, startUs, endUs);
     let body: any;
     try {
       body = text ? JSON.parse(text) : undefined;
@@ -61,7 +64,10 @@ export async function callApi(
   } catch (error) {
     const timedOut = (error as Error).name === 'TimeoutError';
     const timeoutUs = options.timeoutMs * 1000;
-    if (timedOut) series.recordValueUs(timeoutUs + (lagUs ?? 0), timeoutUs);
+    if (timedOut) {
+      series.recordValueUs(timeoutUs + startUs - fromUs, timeoutUs);
+      timing.stepEnded(fromUs, startUs, startUs + timeoutUs);
+    }
     options.metrics.counter('errors', { code: timedOut ? 'http_timeout' : 'http_network', source: call.route }).add();
     return { status: 0, body: undefined, ok: false };
   }

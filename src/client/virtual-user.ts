@@ -11,7 +11,7 @@ import {
   type SessionPayload,
   type StatusChangedPayload,
 } from '../contract/index.ts';
-import { nowUs, type IterationTiming } from './clock.ts';
+import { nowUs, UNSCHEDULED, type IterationTiming } from './clock.ts';
 import { callApi, type HttpAnswer, type HttpCall, type TokenProvider } from './http.ts';
 import { deliveryStreams } from './delivery-ledger.ts';
 import type { DeliveryTracker } from './delivery-tracker.ts';
@@ -33,7 +33,8 @@ export interface VirtualUserOptions {
   metrics: MetricsSink;
   /** The run's fan-out deliveries in flight, and the room census they are owed by. */
   deliveries: DeliveryTracker;
-  timing: IterationTiming;
+  /** Where steps are measured from (its VU's iteration); default: from their actual start. */
+  timing?: IterationTiming;
   ackTimeoutMs: number;
   /** Bounds a connect, and an explicit reconnect() (one attempt). */
   connectTimeoutMs: number;
@@ -110,6 +111,7 @@ export class VirtualUser {
     else this.socket = this.createSocket();
     const socket = this.socket;
     const startUs = nowUs();
+    const fromUs = this.timing.intendedStartUs(startUs);
     const { metrics, connectTimeoutMs } = this.options;
     return new Promise<boolean>((resolve) => {
       const done = (ok: boolean) => {
@@ -120,14 +122,18 @@ export class VirtualUser {
         resolve(ok);
       };
       const onConnect = () => {
-        metrics.latency('connect').record(startUs, nowUs(), this.intendedStart(startUs));
+        const endUs = nowUs();
+        metrics.latency('connect').record(startUs, endUs, fromUs);
+        this.timing.stepEnded(fromUs, startUs, endUs);
         done(true);
       };
       const failed = (message: string) => {
         socket.disconnect();
         // A user who left meanwhile, or a run that ended, lost nothing.
         if (!this.closing && !this.options.signal?.aborted) {
-          metrics.latency('connect').record(startUs, startUs + connectTimeoutMs * 1000, this.intendedStart(startUs));
+          const endUs = startUs + connectTimeoutMs * 1000;
+          metrics.latency('connect').record(startUs, endUs, fromUs);
+          this.timing.stepEnded(fromUs, startUs, endUs);
           metrics.counter('connect_errors', { message: boundedMessage(message) }).add();
           // socket.io-client's own open timeout (the same value) says 'timeout' too.
           if (message === 'timeout') metrics.counter('connect_timeouts').add();
@@ -317,7 +323,7 @@ export class VirtualUser {
   async http(call: HttpCall): Promise<HttpAnswer> {
     const token = await this.options.token(this.userId, this.role);
     return callApi(
-      { baseUrl: this.options.url, metrics: this.options.metrics, timing: this.options.timing, timeoutMs: this.options.httpTimeoutMs },
+      { baseUrl: this.options.url, metrics: this.options.metrics, timing: this.timing, timeoutMs: this.options.httpTimeoutMs },
       token,
       call,
     );
@@ -325,9 +331,8 @@ export class VirtualUser {
 
   // ---- internals ----
 
-  private intendedStart(startUs: number): number | undefined {
-    const lag = this.options.timing.lagUs;
-    return lag === undefined ? undefined : startUs - lag;
+  private get timing(): IterationTiming {
+    return this.options.timing ?? UNSCHEDULED;
   }
 
   /** `joinsRoom`: the room an ok ack puts this user in (kept here, not in a `.then`: hot path). */
@@ -344,12 +349,15 @@ export class VirtualUser {
     if (!series) this.ackSeries.set(event, (series = metrics.latency('ack', { event })));
     const ackSeries = series;
     const startUs = nowUs();
-    const lagUs = this.options.timing.lagUs;
+    const timing = this.timing;
+    const fromUs = timing.intendedStartUs(startUs);
     // One promise around the callback form: this is the hot path of every run (bench/README.md).
     return new Promise((resolve) => {
       socket.timeout(ackTimeoutMs).emit(event, payload, (error: Error | null, response: Ack<T>) => {
         if (!error) {
-          ackSeries.record(startUs, nowUs(), lagUs === undefined ? undefined : startUs - lagUs);
+          const endUs = nowUs();
+          ackSeries.record(startUs, endUs, fromUs);
+          timing.stepEnded(fromUs, startUs, endUs);
           if (response?.ok === true) {
             if (joinsRoom !== undefined) this.joinedRoom(joinsRoom);
           } else {
@@ -361,7 +369,8 @@ export class VirtualUser {
         }
         // A lost ack is a sample at the timeout, never a dropped one: the tail stays visible.
         const timeoutUs = ackTimeoutMs * 1000;
-        ackSeries.recordValueUs(timeoutUs + (lagUs ?? 0), timeoutUs);
+        ackSeries.recordValueUs(timeoutUs + startUs - fromUs, timeoutUs);
+        timing.stepEnded(fromUs, startUs, startUs + timeoutUs);
         metrics.counter('ack_timeouts', { event }).add();
         metrics.counter('errors', { code: 'ack_timeout', source: event }).add();
         resolve({ ok: false, error: { code: 'ack_timeout', message: `no ack for ${event} within ${ackTimeoutMs} ms` } });

@@ -2,20 +2,39 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 /**
  * The generator watching itself: when its own event loop lags, the latencies it measures
- * include its own queueing and mean little. Sampled once per window.
+ * include its own queueing and mean little, and when its arrivals start late it does not offer
+ * the load the scenario asked for. Sampled once per window.
  */
 export interface GeneratorHealth {
   saturated: boolean;
   windows: number;
   saturatedWindows: number;
+  /** The worst one-second window's event-loop delay p99 (what saturation is judged on). */
   loopDelayP99Ms: number;
   loopDelayMaxMs: number;
+  /** The event-loop delay p99 over the whole schedule, every sample together. */
+  loopDelayP99OverRunMs?: number;
   cpuPercent: number;
+  /**
+   * How late open-model arrivals started against the plan (`schedule_lag`), p99 over the run;
+   * absent without arrival-rate groups. Never added to the target's latencies (docs/latency.md).
+   */
+  scheduleLagP99Ms?: number;
   note?: string;
 }
 
 /** A window is saturated when the loop-delay p99 in it exceeds this. */
 export const SATURATED_LOOP_DELAY_MS = 50;
+/** Arrivals are late when their schedule-lag p99 exceeds this... */
+export const LATE_SCHEDULE_LAG_MS = 50;
+/** ...over at least this many arrivals: below it the p99 is the worst of a handful, one GC pause. */
+export const SCHEDULE_LAG_MIN_ARRIVALS = 100;
+
+/** The run's `schedule_lag` figures, when it has arrivals. */
+export interface ScheduleLag {
+  count: number;
+  p99Us: number;
+}
 
 export interface HealthWindow {
   loopDelayP99Ms: number;
@@ -23,53 +42,103 @@ export interface HealthWindow {
   cpuPercent: number;
 }
 
-/** Pure verdict over the windows sampled during a run. */
-export function judgeGeneratorHealth(windows: HealthWindow[]): GeneratorHealth {
+/** What is judged beside the windows: run-wide figures. */
+export interface RunFigures {
+  scheduleLag?: ScheduleLag | undefined;
+  loopDelayP99OverRunMs?: number | undefined;
+}
+
+/** Pure verdict over the windows sampled during a run and how late its arrivals started. */
+export function judgeGeneratorHealth(windows: HealthWindow[], run: RunFigures = {}): GeneratorHealth {
+  const { scheduleLag, loopDelayP99OverRunMs } = run;
   const saturatedWindows = windows.filter((w) => w.loopDelayP99Ms > SATURATED_LOOP_DELAY_MS).length;
   const worstP99 = Math.max(0, ...windows.map((w) => w.loopDelayP99Ms));
   const worstMax = Math.max(0, ...windows.map((w) => w.loopDelayMaxMs));
   const cpu = windows.length ? windows.reduce((sum, w) => sum + w.cpuPercent, 0) / windows.length : 0;
   // One hiccup (a GC pause) is not saturation; a tenth of the run is.
-  const saturated = saturatedWindows >= Math.max(2, Math.ceil(windows.length * 0.1));
+  const loopSaturated = saturatedWindows >= Math.max(2, Math.ceil(windows.length * 0.1));
+  const lagP99Ms = scheduleLag && scheduleLag.count > 0 ? scheduleLag.p99Us / 1000 : undefined;
+  const late = lagP99Ms !== undefined && (scheduleLag?.count ?? 0) >= SCHEDULE_LAG_MIN_ARRIVALS && lagP99Ms > LATE_SCHEDULE_LAG_MS;
   const health: GeneratorHealth = {
-    saturated,
+    saturated: loopSaturated || late,
     windows: windows.length,
     saturatedWindows,
     loopDelayP99Ms: round(worstP99),
     loopDelayMaxMs: round(worstMax),
+    ...(loopDelayP99OverRunMs === undefined ? {} : { loopDelayP99OverRunMs: round(loopDelayP99OverRunMs) }),
     cpuPercent: round(cpu),
+    ...(lagP99Ms === undefined ? {} : { scheduleLagP99Ms: round(lagP99Ms) }),
   };
-  if (saturated) {
-    health.note =
-      `the load generator was saturated: its event-loop delay p99 exceeded ${SATURATED_LOOP_DELAY_MS} ms in ` +
-      `${saturatedWindows} of ${windows.length} one-second windows (worst ${round(worstP99)} ms), so measured ` +
-      'latencies include the generator\'s own queueing; lower the load, or spread it over more generator processes';
+  const notes: string[] = [];
+  if (loopSaturated) {
+    notes.push(
+      `its event-loop delay p99 exceeded ${SATURATED_LOOP_DELAY_MS} ms in ${saturatedWindows} of ${windows.length} ` +
+        `one-second windows (worst ${round(worstP99)} ms), so measured latencies include the generator's own queueing`,
+    );
+  }
+  if (late) {
+    notes.push(
+      `its arrivals started late: schedule lag p99 ${round(lagP99Ms)} ms (limit ${LATE_SCHEDULE_LAG_MS} ms), so it ` +
+        'did not offer the load the scenario planned',
+    );
+  }
+  if (notes.length > 0) {
+    health.note = `the load generator was saturated: ${notes.join('; and ')}; lower the load, or spread it over more generator processes`;
   }
   return health;
 }
 
 const round = (n: number) => Math.round(n * 10) / 10;
 
+/** How often the loop is sampled: a timer every this many ms. */
+export const LOOP_SAMPLE_EVERY_MS = 10;
+
+/**
+ * The delay of one loop sample, from what monitorEventLoopDelay records: the whole interval
+ * between two of its timer callbacks (ns), which on an idle loop is the sampling interval itself.
+ * Reported as recorded, an idle generator showed a loop delay of 10-13 ms.
+ */
+export function loopDelayMs(intervalNs: number): number {
+  return Math.max(0, intervalNs / 1e6 - LOOP_SAMPLE_EVERY_MS);
+}
+
 export interface HealthSampler {
+  /** Forget everything so far (seeding, connecting): the verdict covers the schedule only. */
+  restart(): void;
   /** Close the current window (call once a second). */
   sample(): HealthWindow;
   stop(): GeneratorHealth;
   current(): GeneratorHealth;
 }
 
-export function startHealthSampler(): HealthSampler {
-  const loop = monitorEventLoopDelay({ resolution: 10 });
+/** `scheduleLag` reads the run's `schedule_lag` figures when the verdict is taken. */
+export function startHealthSampler(scheduleLag: () => ScheduleLag | undefined = () => undefined): HealthSampler {
+  const loop = monitorEventLoopDelay({ resolution: LOOP_SAMPLE_EVERY_MS });
   loop.enable();
+  // The same samples, never reset: the p99 over the whole schedule.
+  const wholeRun = monitorEventLoopDelay({ resolution: LOOP_SAMPLE_EVERY_MS });
+  wholeRun.enable();
+  const judge = () => judgeGeneratorHealth(windows, {
+    scheduleLag: scheduleLag(),
+    loopDelayP99OverRunMs: wholeRun.count > 0 ? loopDelayMs(wholeRun.percentile(99)) : undefined,
+  });
   let lastCpu = process.cpuUsage();
   let lastAt = performance.now();
   const windows: HealthWindow[] = [];
   return {
+    restart() {
+      windows.length = 0;
+      loop.reset();
+      wholeRun.reset();
+      lastCpu = process.cpuUsage();
+      lastAt = performance.now();
+    },
     sample() {
       const now = performance.now();
       const cpu = process.cpuUsage(lastCpu);
       const window: HealthWindow = {
-        loopDelayP99Ms: loop.percentile(99) / 1e6,
-        loopDelayMaxMs: loop.max / 1e6,
+        loopDelayP99Ms: loopDelayMs(loop.percentile(99)),
+        loopDelayMaxMs: loopDelayMs(loop.max),
         cpuPercent: ((cpu.user + cpu.system) / 1000 / Math.max(1, now - lastAt)) * 100,
       };
       windows.push(window);
@@ -78,10 +147,11 @@ export function startHealthSampler(): HealthSampler {
       lastAt = now;
       return window;
     },
-    current: () => judgeGeneratorHealth(windows),
+    current: judge,
     stop() {
       loop.disable();
-      return judgeGeneratorHealth(windows);
+      wholeRun.disable();
+      return judge();
     },
   };
 }

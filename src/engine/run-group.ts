@@ -10,6 +10,8 @@ export interface GroupRun {
   readonly busyVus: number;
   /** VUs created so far. */
   readonly createdVus: number;
+  /** Arrivals waiting for a free VU (whenVUsBusy: 'queue'). */
+  readonly queuedArrivals: number;
   /** Resolves when the schedule has started its last iteration. */
   scheduleEnded: Promise<void>;
   /** Resolves when the schedule is over and every iteration has settled. */
@@ -32,11 +34,16 @@ export interface GroupRunOptions {
   slotOffset: number;
   /** Multiplies every think() pause: the --duration factor (default 1). */
   thinkFactor?: number;
+  /** Latency beyond which a step holds up the rest of its iteration (IterationClock). */
+  stallThresholdMs?: number;
+  /** Every arrival's schedule lag (µs), also recorded as schedule_lag{group}: for the run-wide health verdict. */
+  onScheduleLag?(lagUs: number): void;
   onIterationError(error: unknown, group: string): void;
 }
 
-const TICK_MS = 10;
 const RAMP_TICK_MS = 100;
+/** Arrivals are read from the plan this many ms at a time (the plan is exact; this only bounds memory). */
+const ARRIVAL_WINDOW_MS = 1_000;
 
 /** Plays one actor group's schedule: VUs, arrivals, iterations. */
 export function runGroup(options: GroupRunOptions): GroupRun {
@@ -47,14 +54,21 @@ export function runGroup(options: GroupRunOptions): GroupRun {
   const groupTags = { group: options.name };
 
   const newVu = () => {
-    const vu = new VuState(vus.length + 1, options.slotOffset + vus.length, options.world, options.createUser, abortSignal, options.thinkFactor);
+    const vu = new VuState(
+      vus.length + 1, options.slotOffset + vus.length, options.world, options.createUser, abortSignal, options.stallThresholdMs, options.thinkFactor,
+    );
     vus.push(vu);
     return vu;
   };
 
-  async function iterate(vu: VuState, intendedUs: number | undefined): Promise<void> {
+  /**
+   * One iteration. `backlogUs`: how long it already waited for a free VU (queued arrivals); its
+   * steps are measured from when it was dispatched. The generator's own lateness in dispatching
+   * it is `schedule_lag`, never added to what the target is measured by (docs/latency.md).
+   */
+  async function iterate(vu: VuState, backlogUs = 0): Promise<void> {
     const startUs = nowUs();
-    vu.timing.lagUs = intendedUs === undefined ? undefined : Math.max(0, startUs - intendedUs);
+    vu.timing.start(backlogUs);
     busy++;
     try {
       const ctx = vu.context();
@@ -63,7 +77,7 @@ export function runGroup(options: GroupRunOptions): GroupRun {
         await group.setup?.(ctx);
       }
       await group.iteration(ctx);
-      metrics.latency('iteration', groupTags).record(startUs, nowUs(), intendedUs);
+      metrics.latency('iteration', groupTags).record(startUs, nowUs(), startUs - backlogUs);
       metrics.counter('iterations', groupTags).add();
     } catch (error) {
       if (abortSignal.aborted) metrics.counter('iterations_interrupted', groupTags).add();
@@ -80,24 +94,44 @@ export function runGroup(options: GroupRunOptions): GroupRun {
     return promise;
   };
 
+  /** Dispatch times (µs) of arrivals waiting for a free VU (whenVUsBusy: 'queue'), oldest first. */
+  const queued: number[] = [];
+  const dropQueued = () => {
+    if (queued.length > 0) metrics.counter('dropped_iterations', groupTags).add(queued.length);
+    queued.length = 0;
+  };
+
   async function playOpen(t0Us: number): Promise<void> {
+    if (plan.model !== 'open') return;
     const idle: VuState[] = [];
     for (let i = 0; i < plan.preAllocatedVUs; i++) idle.push(newVu());
-    let fromMs = 0;
-    while (!stopSignal.aborted && fromMs < plan.durationMs) {
-      await sleep(TICK_MS, stopSignal).catch(() => undefined);
-      const toMs = Math.min(plan.durationMs, (nowUs() - t0Us) / 1000);
-      if (stopSignal.aborted) break;
-      for (const atMs of arrivalsBetween(plan, fromMs, toMs)) {
+    const scheduleLag = metrics.latency('schedule_lag', groupTags);
+    // A VU that finishes takes the oldest queued arrival, measured from when that one was dispatched.
+    const release = (vu: VuState) => {
+      // Stopped (Ctrl-C, abortOnFail) or past the graceful stop: what still waits never starts.
+      if (stopSignal.aborted || abortSignal.aborted) dropQueued();
+      const dispatchedUs = queued.shift();
+      if (dispatchedUs === undefined) idle.push(vu);
+      else start(vu, nowUs() - dispatchedUs);
+    };
+    const start = (vu: VuState, backlogUs: number) => {
+      track(iterate(vu, backlogUs).finally(() => release(vu)));
+    };
+    // Each arrival has its own timer, armed for when the plan says it is due: no tick to wait for.
+    for (let windowMs = 0; windowMs < plan.durationMs && !stopSignal.aborted; windowMs += ARRIVAL_WINDOW_MS) {
+      for (const atMs of arrivalsBetween(plan, windowMs, windowMs + ARRIVAL_WINDOW_MS)) {
+        const dueUs = t0Us + atMs * 1000;
+        await waitUntilUs(dueUs, stopSignal);
+        if (stopSignal.aborted) break;
+        const dispatchedUs = nowUs();
+        scheduleLag.recordValueUs(dispatchedUs - dueUs);
+        options.onScheduleLag?.(dispatchedUs - dueUs);
         const vu = idle.pop() ?? (vus.length < plan.maxVUs ? newVu() : undefined);
-        if (!vu) {
-          // Open model: no free VU means the arrival is lost, and counted, never delayed.
-          metrics.counter('dropped_iterations', groupTags).add();
-          continue;
-        }
-        track(iterate(vu, t0Us + atMs * 1000).finally(() => idle.push(vu)));
+        if (vu) start(vu, 0);
+        else if (plan.whenVUsBusy === 'queue') queued.push(dispatchedUs);
+        // Open model, by default: no free VU means the arrival is lost, and counted (k6's dropped_iterations).
+        else metrics.counter('dropped_iterations', groupTags).add();
       }
-      fromMs = toMs;
     }
   }
 
@@ -110,7 +144,7 @@ export function runGroup(options: GroupRunOptions): GroupRun {
       running.add(vu);
       try {
         while (!expired() && vu.number <= target() && (perVu === undefined || vu.iterations < perVu)) {
-          await iterate(vu, undefined);
+          await iterate(vu);
         }
       } finally {
         running.delete(vu);
@@ -137,10 +171,15 @@ export function runGroup(options: GroupRunOptions): GroupRun {
   })();
   const done = scheduleEnded.then(async () => {
     while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+    // Arrivals still queued when the run was stopped never started: dropped, and counted.
+    dropQueued();
   });
 
   return {
     name: options.name,
+    get queuedArrivals() {
+      return queued.length;
+    },
     get busyVus() {
       return busy;
     },
@@ -150,4 +189,18 @@ export function runGroup(options: GroupRunOptions): GroupRun {
     scheduleEnded,
     done,
   };
+}
+
+/**
+ * Resolve at `dueUs` (the nowUs clock), or as soon as `signal` aborts. A timer fires on whole
+ * milliseconds of the loop's cached clock, early or late by up to about 1 ms: so it is re-armed
+ * until the clock says the time has come, which leaves an arrival at most about 1 ms late on an
+ * idle loop (`schedule_lag`, reported and judged by the generator-health verdict).
+ */
+async function waitUntilUs(dueUs: number, signal: AbortSignal): Promise<void> {
+  for (;;) {
+    const remainingUs = dueUs - nowUs();
+    if (remainingUs <= 0 || signal.aborted) return;
+    await sleep(Math.ceil(remainingUs / 1000), signal).catch(() => undefined);
+  }
 }

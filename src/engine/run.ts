@@ -6,12 +6,18 @@ import { createSecretTokenProvider, loadTokenModule } from '../client/tokens.ts'
 import type { TokenProvider } from '../client/http.ts';
 import type { Transport } from '../client/virtual-user.ts';
 import type { LedgerSizes } from '../client/delivery-ledger.ts';
-import { nowUs } from '../client/clock.ts';
+import { DEFAULT_STALL_THRESHOLD_MS, nowUs } from '../client/clock.ts';
 import { BazaarError } from '../errors.ts';
 import { startEmbeddedServer } from '../lab/embedded-server.ts';
 import { startReferenceCluster } from '../lab/cluster.ts';
 import type { AdapterName } from '../../reference-server/index.ts';
-import { createMetricsRegistry, type MetricsRegistry, type MetricsSnapshot } from '../metrics/index.ts';
+import {
+  createLatencyHistogram,
+  createMetricsRegistry,
+  toRecordableUs,
+  type MetricsRegistry,
+  type MetricsSnapshot,
+} from '../metrics/index.ts';
 import { createReportWriter, defaultReportDir, type ReportWriter } from '../report/write-report.ts';
 import type { RunStatus } from '../report/summary.ts';
 import { loadScenario } from '../scenario/load-scenario.ts';
@@ -32,6 +38,7 @@ import { parseDurationMs } from '../util/duration.ts';
 import { connectionWarning, openFilesLimit } from './preflight.ts';
 import { judgeGeneratorHealth, startHealthSampler, type GeneratorHealth } from './generator-health.ts';
 import { runGroup, type GroupRun } from './run-group.ts';
+import { primeSnapshots, snapshotYielding } from './snapshot-yielding.ts';
 import { seedWorld, type SeedProgress } from './seed-world.ts';
 import { createUserFactory, sleep } from './vu.ts';
 
@@ -185,6 +192,7 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
   const scenarioOptions = scenario.options ?? {};
   const reconnectTimeoutMs = parseDurationMs(scenarioOptions.reconnectTimeout ?? '30s', 'options.reconnectTimeout');
   const deliveryTimeoutMs = scenarioOptions.deliveryTimeout ? parseDurationMs(scenarioOptions.deliveryTimeout, 'options.deliveryTimeout') : ackTimeoutMs;
+  const stallThresholdMs = parseDurationMs(scenarioOptions.stallThreshold ?? `${DEFAULT_STALL_THRESHOLD_MS}ms`, 'options.stallThreshold');
   const startDelays = new Map<string, number>();
   for (const group of Object.keys(scenario.groups)) startDelays.set(group, Math.round(startTimeMs(group) * durationFactor));
   const totalMs = Math.max(...[...plans].map(([group, plan]) => plan.durationMs + (startDelays.get(group) ?? 0)));
@@ -213,12 +221,18 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
       : await startEmbeddedServer();
   const target = (options.target ?? server?.url ?? '').replace(/\/$/, '');
   const registry = createMetricsRegistry();
-  const health = startHealthSampler();
+  // Every group's schedule lag in one histogram, so the verdict (taken for every partial report)
+  // reads one p99 rather than merging a histogram per group each time.
+  const scheduleLag = createLatencyHistogram();
+  const health = startHealthSampler(() =>
+    scheduleLag.totalCount === 0 ? undefined : { count: scheduleLag.totalCount, p99Us: scheduleLag.getValueAtPercentile(99) });
   const stop = new AbortController();
   const abort = new AbortController();
   const onOuterAbort = () => stop.abort(options.signal?.reason ?? 'interrupted');
   options.signal?.addEventListener('abort', onOuterAbort, { once: true });
   let writer: ReportWriter | undefined;
+  /** Set once the final report is (being) written: a partial still in flight must not replace it. */
+  let finalWritten = false;
   let status: RunStatus = 'passed';
   let reason: string | undefined;
   let world = { sellers: [] as string[], buyers: [] as string[], admins: [] as string[], listings: [] as unknown[], bookings: [] as unknown[] };
@@ -228,7 +242,12 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
   const elapsedMs = () => (nowUs() - runStartUs) / 1000;
   const resolve = resolverFor(registry, elapsedMs);
 
-  const build = (partial: boolean, generator: GeneratorHealth, evaluated: ThresholdResult[]): RunResult => ({
+  const build = (
+    partial: boolean,
+    generator: GeneratorHealth,
+    evaluated: ThresholdResult[],
+    metrics: MetricsSnapshot = registry.snapshot(),
+  ): RunResult => ({
     scenario: name,
     target,
     embedded,
@@ -248,7 +267,7 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
     generator,
     thresholds: evaluated,
     thresholdsPassed: evaluated.every((t) => t.passed),
-    metrics: registry.snapshot(),
+    metrics,
     reportDir: writer?.dir,
   });
 
@@ -285,10 +304,12 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
     );
     const live = users.live;
     options.inspect?.(() => ({ liveUsers: live.size, ...deliveries.sizes() }));
+    if (writer) primeSnapshots();
     let loggedErrors = 0;
     const groups: GroupRun[] = [];
     let slotOffset = 0;
     runStartUs = nowUs();
+    health.restart();
     for (const [group, spec] of Object.entries(scenario.groups)) {
       const plan = plans.get(group) as SchedulePlan;
       groups.push(
@@ -304,6 +325,8 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
           abortSignal: abort.signal,
           slotOffset,
           thinkFactor: timelineFactor,
+          stallThresholdMs,
+          onScheduleLag: (lagUs) => scheduleLag.recordValue(toRecordableUs(lagUs, 'schedule_lag')),
           onIterationError(error, groupName) {
             registry.counter('errors', { code: 'iteration_exception', source: groupName }).add();
             if (loggedErrors++ < MAX_LOGGED_ITERATION_ERRORS) {
@@ -316,6 +339,20 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
       slotOffset += plan.maxVUs;
     }
 
+    // result.json while the run goes, so Ctrl-C or a crash leaves a report: the snapshot is built a
+    // series per loop turn, and a partial that finishes after the final report is thrown away.
+    let writingPartial = false;
+    const writePartial = async (to: ReportWriter) => {
+      writingPartial = true;
+      try {
+        const metrics = await snapshotYielding(registry);
+        if (!finalWritten) to.writeSnapshot(build(true, health.current(), evaluateThresholds(thresholds, resolve), metrics));
+      } catch (error) {
+        log.warn({ err: error }, 'could not write the partial report');
+      } finally {
+        writingPartial = false;
+      }
+    };
     // Once a second: generator health, progress, abortOnFail thresholds; every few: result.json.
     let lastIterations = 0;
     let lastSnapshotMs = 0;
@@ -343,9 +380,9 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
           notice(reason);
           stop.abort(reason);
         }
-        if (writer && elapsedMs() - lastSnapshotMs >= snapshotEveryMs) {
+        if (writer && !writingPartial && elapsedMs() - lastSnapshotMs >= snapshotEveryMs) {
           lastSnapshotMs = elapsedMs();
-          writer.writeSnapshot(build(true, health.current(), evaluateThresholds(thresholds, resolve)));
+          void writePartial(writer);
         }
       }, 1_000),
     );
@@ -365,6 +402,7 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
       reason = String(stop.signal.reason ?? 'interrupted');
     }
   } catch (error) {
+    finalWritten = true;
     status = 'error';
     reason = error instanceof Error ? error.message : String(error);
     if (writer) writeSafely(writer, build(true, health.stop(), evaluateThresholds(thresholds, resolve)), log);
@@ -382,6 +420,7 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
   if (status === 'passed' && !evaluated.every((t) => t.passed)) status = 'thresholds_failed';
   const partial = (status as RunStatus) === 'interrupted' || (status as RunStatus) === 'aborted';
   const result = build(partial, generator, evaluated);
+  finalWritten = true;
   writer?.writeFinal(result);
   return result;
 }

@@ -1,5 +1,5 @@
 import type { Role } from '../contract/index.ts';
-import type { IterationTiming } from '../client/clock.ts';
+import { IterationClock, type IterationTiming } from '../client/clock.ts';
 import { VirtualUser, type VirtualUserOptions } from '../client/virtual-user.ts';
 import { parseDurationMs } from '../util/duration.ts';
 import type { IterationContext, SeededWorld, ThinkOptions } from '../scenario/types.ts';
@@ -53,7 +53,8 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
  */
 export class VuState {
   readonly number: number;
-  readonly timing: IterationTiming = { lagUs: undefined };
+  /** Where this VU's steps are measured from; restarted by each iteration (run-group.ts). */
+  readonly timing: IterationClock;
   iterations = 0;
   setupDone = false;
   private readonly users = new Map<string, VirtualUser>();
@@ -63,7 +64,16 @@ export class VuState {
   private readonly signal: AbortSignal;
   private readonly thinkFactor: number;
 
-  constructor(number: number, slot: number, world: SeededWorld, createUser: UserFactory, signal: AbortSignal, thinkFactor = 1) {
+  constructor(
+    number: number,
+    slot: number,
+    world: SeededWorld,
+    createUser: UserFactory,
+    signal: AbortSignal,
+    stallThresholdMs?: number,
+    thinkFactor = 1,
+  ) {
+    this.timing = new IterationClock(stallThresholdMs);
     this.thinkFactor = thinkFactor;
     this.number = number;
     this.slot = slot;

@@ -1,3 +1,4 @@
+import { encodeIntoCompressedBase64 } from 'hdr-histogram-js';
 import { describe, expect, it } from 'vitest';
 import {
   createLatencyHistogram,
@@ -107,5 +108,62 @@ describe('memory', () => {
     for (let i = 0; i < 200_000; i++) histogram.recordValue((i * 7_919) % HIGHEST_US);
     expect(before).toBeLessThan(128 * 1024);
     expect(histogram.estimatedFootprintInBytes).toBe(before);
+  });
+});
+
+describe('summarize in one walk', () => {
+  // A deterministic spread over every bucket width, with a long tail.
+  const spread = (n: number, seed: number) => {
+    const values: number[] = [];
+    let x = seed;
+    for (let i = 0; i < n; i++) {
+      x = (x * 1_103_515_245 + 12_345) % 2_147_483_648;
+      const u = x / 2_147_483_648;
+      values.push(Math.round(u < 0.01 ? u * 1e10 : 50 + u * 20_000));
+    }
+    return values;
+  };
+  it.each([
+    ['one value', [42]],
+    ['a zero and a maximum', [0, HIGHEST_US]],
+    ['20k values with a tail', spread(20_000, 7)],
+    ['5k values', spread(5_000, 99)],
+  ])('equals the library getters for %s', (_what, values) => {
+    const histogram = histogramOf(values);
+    const at = (p: number) => histogram.getValueAtPercentile(p);
+    expect(summarize(histogram)).toStrictEqual({
+      count: values.length,
+      minUs: at(0),
+      maxUs: at(100),
+      meanUs: histogram.mean,
+      stddevUs: histogram.stdDeviation,
+      p50Us: at(50),
+      p90Us: at(90),
+      p95Us: at(95),
+      p99Us: at(99),
+      p999Us: at(99.9),
+    });
+  });
+});
+
+describe('encodeHistogram', () => {
+  const spread = Array.from({ length: 20_000 }, (_, i) => ((i * 7_919) % 3_000_000) + (i % 97 === 0 ? 40_000_000 : 40));
+  it.each([
+    ['an empty histogram', createLatencyHistogram()],
+    ['one value', histogramOf([1])],
+    ['a zero', histogramOf([0, 0, 0])],
+    ['the range ends', histogramOf([0, 1, HIGHEST_US])],
+    ['20k values with long zero runs', histogramOf(spread)],
+    ['a merge', mergeHistograms([histogramOf([5, 6, 7]), histogramOf(spread)])],
+    ['a decoded histogram', decodeHistogram(encodeIntoCompressedBase64(histogramOf(spread)))],
+  ])('writes what hdr-histogram-js writes, byte for byte, for %s', (_what, histogram) => {
+    expect(encodeHistogram(histogram)).toBe(encodeIntoCompressedBase64(histogram));
+  });
+
+  it('writes counts past 2^31 (the LEB128 words of a 64-bit count)', () => {
+    const histogram = histogramOf([3]);
+    histogram.recordValueWithCount(250, 3_000_000_000);
+    expect(encodeHistogram(histogram)).toBe(encodeIntoCompressedBase64(histogram));
+    expect(summarize(decodeHistogram(encodeHistogram(histogram)))).toEqual(summarize(histogram));
   });
 });

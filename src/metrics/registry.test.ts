@@ -205,3 +205,47 @@ describe('snapshot', () => {
     ]);
   });
 });
+
+describe('snapshotInSteps', () => {
+  const drive = (metrics: ReturnType<typeof createMetricsRegistry>) => {
+    const steps = metrics.snapshotInSteps();
+    let yields = 0;
+    for (;;) {
+      const step = steps.next();
+      if (step.done) return { yields, snapshot: step.value };
+      yields++;
+    }
+  };
+
+  it('builds the same snapshot as snapshot(), one latency series per step', () => {
+    const metrics = createMetricsRegistry();
+    for (const event of ['bid', 'message:send', 'read:mark']) metrics.latency('ack', { event }).record(10, 400, 0);
+    metrics.counter('errors', { code: 'X' }).add();
+    const { yields, snapshot } = drive(metrics);
+    expect(yields).toBe(3);
+    expect(snapshot).toEqual(metrics.snapshot());
+  });
+
+  it('encodes again only the series recorded in since the last snapshot, and shows their new samples', () => {
+    const metrics = createMetricsRegistry();
+    for (const event of ['bid', 'message:send', 'read:mark']) metrics.latency('ack', { event }).recordValueUs(100);
+    drive(metrics);
+    metrics.latency('ack', { event: 'bid' }).recordValueUs(900);
+    const { yields, snapshot } = drive(metrics);
+    expect(yields).toBe(1);
+    expect(snapshot.latencies.map((s) => [s.key, s.summary.count, s.summary.maxUs])).toEqual([
+      ['ack{event:bid}', 2, 900],
+      ['ack{event:message:send}', 1, 100],
+      ['ack{event:read:mark}', 1, 100],
+    ]);
+  });
+
+  it('hands out copies: changing one snapshot leaves the next one alone', () => {
+    const metrics = createMetricsRegistry();
+    metrics.latency('ack').recordValueUs(100);
+    const first = metrics.snapshot();
+    (first.latencies[0] as { summary: { count: number } }).summary.count = 99;
+    expect(metrics.snapshot().latencies[0]?.summary.count).toBe(1);
+  });
+});
+

@@ -70,6 +70,21 @@ describe.each(renderers)('%s summary', (_format, render) => {
     expect(text).toMatch(/coordinated omission/);
   });
 
+  it('says what the figures are measured from when nothing differs too', () => {
+    expect(render(result())).toMatch(/measured from each step's actual start: no step waited behind a stalled one/);
+    const text = render(result({ metrics: sampleMetrics({ stalls: true }) }));
+    expect(text).toMatch(/corrected for coordinated omission: a step that waited behind a stalled step of the same user, or an arrival that waited for a free VU/);
+  });
+
+  it('shows schedule lag on the generator line, never among the target\'s latencies', () => {
+    const metrics = createMetricsRegistry();
+    metrics.latency('ack').recordValueUs(800);
+    metrics.latency('schedule_lag', { group: 'default' }).recordValueUs(400);
+    const text = render(result({ metrics: metrics.snapshot(), generator: { saturated: false, loopDelayP99Ms: 1.2, cpuPercent: 35, scheduleLagP99Ms: 0.4 } }));
+    expect(text).toMatch(/generator: event-loop delay p99 1\.20 ms, schedule lag p99 400 µs \(how late arrivals started; not in the latencies\), CPU 35\.0%/);
+    expect(text).not.toMatch(/schedule_lag/);
+  });
+
   it('lists counters with totals and their breakdown by tag, largest first', () => {
     const text = render(result());
     expect(text).toMatch(/errors`?\s*\|?\s*14\b/);

@@ -26,7 +26,7 @@ export interface RunResultForReport {
   durationMs: number;
   partial: boolean;
   status: RunStatus;
-  generator: { saturated: boolean; loopDelayP99Ms: number; cpuPercent: number; note?: string };
+  generator: { saturated: boolean; loopDelayP99Ms: number; cpuPercent: number; scheduleLagP99Ms?: number; note?: string };
   thresholds: ThresholdResultForReport[];
   metrics: MetricsSnapshot;
 }
@@ -43,8 +43,13 @@ const PASS = '✓';
 const FAIL = '✗';
 
 const UNCORRECTED_NOTE =
-  'uncorrected = measured from the actual start, leaving out time an action waited behind a stalled ' +
-  'one (coordinated omission); shown only where it differs';
+  'p50 to max are corrected for coordinated omission: a step that waited behind a stalled step of the same ' +
+  'user, or an arrival that waited for a free VU, counts from when it would have started; uncorrected = ' +
+  'from its actual start, shown only where it differs (docs/latency.md)';
+const CORRECTED_NOTE =
+  'measured from each step\'s actual start: no step waited behind a stalled one (coordinated omission, docs/latency.md)';
+/** The generator's own figure: shown on the generator line, never among the target's latencies. */
+const SCHEDULE_LAG = 'schedule_lag';
 
 /** What both renderers print, decided once so text and markdown cannot drift apart. */
 interface SummaryContent {
@@ -123,7 +128,11 @@ function describeRun(result: RunResultForReport): SummaryContent {
     warnings.push(`PARTIAL: the run ended early (${result.status.replace('_', ' ')}); these numbers cover only the part that ran`);
   }
   const generator = result.generator;
-  const generatorFacts = `event-loop delay p99 ${formatMs(generator.loopDelayP99Ms)}, CPU ${formatPercent(generator.cpuPercent)}`;
+  const lag = generator.scheduleLagP99Ms === undefined
+    ? ''
+    : `, schedule lag p99 ${formatMs(generator.scheduleLagP99Ms)} (how late arrivals started; not in the latencies)`;
+  const generatorFacts =
+    `event-loop delay p99 ${formatMs(generator.loopDelayP99Ms)}${lag}, CPU ${formatPercent(generator.cpuPercent)}`;
   if (generator.saturated) {
     warnings.push(
       `GENERATOR SATURATED (${generatorFacts}): latencies include the load generator's own delay, not only the server's` +
@@ -157,11 +166,12 @@ function describeRun(result: RunResultForReport): SummaryContent {
 }
 
 function describeLatencies(metrics: MetricsSnapshot): Pick<SummaryContent, 'latency' | 'latencyNote'> {
-  if (metrics.latencies.length === 0) return { latency: undefined, latencyNote: undefined };
+  const latencies = metrics.latencies.filter((series) => series.name !== SCHEDULE_LAG);
+  if (latencies.length === 0) return { latency: undefined, latencyNote: undefined };
   // Compare as printed: a difference below display precision is no difference to a reader.
   const uncorrectedCell = (corrected: number, uncorrected: number) =>
     formatUs(corrected) === formatUs(uncorrected) ? '' : formatUs(uncorrected);
-  const rows = metrics.latencies.map(({ key, summary, uncorrected }) => [
+  const rows = latencies.map(({ key, summary, uncorrected }) => [
     key,
     formatCount(summary.count),
     ...(['p50Us', 'p95Us', 'p99Us', 'maxUs'] as const).map((field) => formatUs(summary[field])),
@@ -177,7 +187,7 @@ function describeLatencies(metrics: MetricsSnapshot): Pick<SummaryContent, 'late
       align: ['left', ...Array<'right'>(columns - 1).fill('right')],
       rows: rows.map((row) => row.slice(0, columns)),
     },
-    latencyNote: anyDiffer ? UNCORRECTED_NOTE : undefined,
+    latencyNote: anyDiffer ? UNCORRECTED_NOTE : CORRECTED_NOTE,
   };
 }
 

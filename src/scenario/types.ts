@@ -87,6 +87,12 @@ export interface ScenarioOptions {
   deliveryTimeout?: string;
   /** How long in-flight iterations may finish after the schedule ends. Default '10s'; rescaled by --duration, the timeouts are not. */
   gracefulStop?: string;
+  /**
+   * Default '100ms'. The part of a step's latency beyond this holds up the rest of its iteration:
+   * later steps are measured from when they would have started (coordinated omission,
+   * docs/latency.md). Raise it for a target whose healthy steps take longer, e.g. one far away.
+   */
+  stallThreshold?: string;
 }
 
 export interface ScenarioDefinition {

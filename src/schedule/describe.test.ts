@@ -10,6 +10,7 @@ describe('describeSchedule', () => {
     [{ type: 'constant-arrival-rate', rate: 10, duration: '10s' }, 'constant-arrival-rate 10/s for 10s (max 100 VUs, 10 pre-allocated)'],
     [{ type: 'constant-arrival-rate', rate: 30, timeUnit: '1m', duration: '5m', maxVUs: 3 }, 'constant-arrival-rate 30/1m for 5m (max 3 VUs, 1 pre-allocated)'],
     [{ type: 'ramping-arrival-rate', stages: [{ target: 200, duration: '30s' }], maxVUs: 1_000 }, 'ramping-arrival-rate 0→200/s over 30s (max 1000 VUs, 200 pre-allocated)'],
+    [{ type: 'constant-arrival-rate', rate: 10, duration: '10s', maxVUs: 5, whenVUsBusy: 'queue' }, 'constant-arrival-rate 10/s for 10s (max 5 VUs, 5 pre-allocated, arrivals queue when every VU is busy)'],
     [{ type: 'ramping-arrival-rate', startRate: 0.5, stages: [{ target: 2.25, duration: '1500ms' }] }, 'ramping-arrival-rate 0.5→2.25/s over 1500ms (max 23 VUs, 3 pre-allocated)'],
   ])('%j', (config, line) => {
     expect(describeSchedule(planSchedule(config))).toBe(line);

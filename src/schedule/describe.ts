@@ -21,7 +21,8 @@ export function describeSchedule(plan: SchedulePlan): string {
       const rate = plan.type === 'constant-arrival-rate'
         ? `${levels[0]}/${unit} for ${duration}`
         : `${levels.join('→')}/${unit} over ${duration}`;
-      return `${plan.type} ${rate} (max ${plan.maxVUs} VUs, ${plan.preAllocatedVUs} pre-allocated)`;
+      const queued = plan.whenVUsBusy === 'queue' ? ', arrivals queue when every VU is busy' : '';
+      return `${plan.type} ${rate} (max ${plan.maxVUs} VUs, ${plan.preAllocatedVUs} pre-allocated${queued})`;
     }
   }
 }

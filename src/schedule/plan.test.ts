@@ -62,6 +62,8 @@ describe('planSchedule defaults (k6 where k6 has one)', () => {
     ['maxVUs is capped', { type: 'constant-arrival-rate', rate: 5_000, duration: '1s' }, { preAllocatedVUs: 5_000, maxVUs: DEFAULT_MAX_VUS_CAP }],
     ['slow rates still get a VU', { type: 'constant-arrival-rate', rate: 1, timeUnit: '1h', duration: '1h' }, { preAllocatedVUs: 1, maxVUs: 1 }],
     ['the peak, not the start, sizes the pool', { type: 'ramping-arrival-rate', startRate: 50, stages: [{ target: 0, duration: '1s' }] }, { preAllocatedVUs: 50, maxVUs: 500 }],
+    ['an arrival that finds every VU busy is dropped', { type: 'constant-arrival-rate', rate: 3, duration: '1s' }, { whenVUsBusy: 'drop' }],
+    ['or queued when asked', { type: 'ramping-arrival-rate', stages: [{ target: 3, duration: '1s' }], whenVUsBusy: 'queue' }, { whenVUsBusy: 'queue' }],
   ])('%s', (_name, config, expected) => {
     expect(planSchedule(config)).toMatchObject(expected);
   });
@@ -104,6 +106,9 @@ describe('planSchedule rejects bad configs, naming the field', () => {
     ['rates all 0', ramp([{ target: 0, duration: '10s' }]), /^executor never starts an iteration/, /target above 0/],
     ['VUs all 0', { type: 'ramping-vus', startVUs: 0, stages: [{ target: 0, duration: '10s' }] }, /^executor never has a VU/, /target above 0/],
     ['zero iterations', { type: 'per-vu-iterations', vus: 1, iterations: 0 }, /^executor\.iterations 0 is not a whole number of at least 1$/, /iterations/],
+    ['typo in whenVUsBusy', { type: 'constant-arrival-rate', rate: 1, duration: '1s', whenVUsBusy: 'queu' }, /^executor\.whenVUsBusy "queu" is not one of 'drop', 'queue'$/, /^did you mean 'queue'\? 'drop' \(default\)/],
+    ['whenVUsBusy not a string', { type: 'constant-arrival-rate', rate: 1, duration: '1s', whenVUsBusy: true }, /^executor\.whenVUsBusy true is not one of/, /dropped_iterations/],
+    ['whenVUsBusy on a closed executor', { type: 'constant-vus', vus: 1, duration: '1s', whenVUsBusy: 'queue' }, /^executor\.whenVUsBusy is not an option of constant-vus$/, /takes: type, vus, duration/],
     ['bad gracefulRampDown', { type: 'ramping-vus', stages: [{ target: 1, duration: '1s' }], gracefulRampDown: 'soon' }, /^executor\.gracefulRampDown "soon" is not a duration$/, /unit/],
   ])('%s', (_name, config, message, hint) => {
     const error = catchError(() => planSchedule(config));

@@ -8,6 +8,15 @@ import { closest } from '../util/closest.ts';
 
 export type Stage = { target: number; duration: string };
 
+/**
+ * What an arrival-rate executor does with an arrival that finds every VU busy (docs/latency.md).
+ * 'drop' (the default, as k6): it never starts and is counted in `dropped_iterations`. 'queue':
+ * it waits for the first VU to free up, and its first steps are measured from when it was due,
+ * so the wait shows in the latency figures (as wrk2 measures from the intended send time).
+ */
+export type WhenVUsBusy = 'drop' | 'queue';
+export const WHEN_VUS_BUSY = ['drop', 'queue'] as const satisfies readonly WhenVUsBusy[];
+
 export type ExecutorConfig =
   | { type: 'constant-vus'; vus: number; duration: string }
   | { type: 'ramping-vus'; startVUs?: number; stages: Stage[]; gracefulRampDown?: string }
@@ -19,6 +28,8 @@ export type ExecutorConfig =
       duration: string;
       preAllocatedVUs?: number;
       maxVUs?: number;
+      /** default 'drop' */
+      whenVUsBusy?: WhenVUsBusy;
     }
   | {
       type: 'ramping-arrival-rate';
@@ -27,6 +38,8 @@ export type ExecutorConfig =
       stages: Stage[];
       preAllocatedVUs?: number;
       maxVUs?: number;
+      /** default 'drop' */
+      whenVUsBusy?: WhenVUsBusy;
     }
   | {
       type: 'per-vu-iterations';
@@ -68,6 +81,8 @@ export interface OpenSchedulePlan {
   /** the arrival rate, per timeUnitMs, piecewise linear; back to back from 0 to durationMs */
   segments: PlanSegment[];
   peakRatePerSec: number;
+  /** an arrival that finds every VU busy: dropped and counted, or queued until one frees */
+  whenVUsBusy: WhenVUsBusy;
 }
 
 export interface ClosedSchedulePlan {
@@ -108,8 +123,8 @@ const CODE = 'BAZAAR_BAD_EXECUTOR';
 const OPTIONS: Record<ExecutorType, readonly string[]> = {
   'constant-vus': ['type', 'vus', 'duration'],
   'ramping-vus': ['type', 'startVUs', 'stages', 'gracefulRampDown'],
-  'constant-arrival-rate': ['type', 'rate', 'timeUnit', 'duration', 'preAllocatedVUs', 'maxVUs'],
-  'ramping-arrival-rate': ['type', 'startRate', 'timeUnit', 'stages', 'preAllocatedVUs', 'maxVUs'],
+  'constant-arrival-rate': ['type', 'rate', 'timeUnit', 'duration', 'preAllocatedVUs', 'maxVUs', 'whenVUsBusy'],
+  'ramping-arrival-rate': ['type', 'startRate', 'timeUnit', 'stages', 'preAllocatedVUs', 'maxVUs', 'whenVUsBusy'],
   'per-vu-iterations': ['type', 'vus', 'iterations', 'maxDuration'],
 };
 
@@ -232,9 +247,22 @@ function openPlan(
     Math.min(DEFAULT_MAX_VUS_CAP, Math.ceil(peakRatePerSec * DEFAULT_ITERATION_ALLOWANCE_SEC)),
   );
   const preAllocatedVUs = givenPre ?? Math.min(maxVUs, Math.ceil(peakRatePerSec));
+  const whenVUsBusy = readWhenVUsBusy(config, where);
   return {
     model: 'open', type, durationMs: endOf(segments), maxVUs, preAllocatedVUs, timeUnitMs, segments, peakRatePerSec,
+    whenVUsBusy,
   };
+}
+
+function readWhenVUsBusy(config: Record<string, unknown>, where: string): WhenVUsBusy {
+  const value = config.whenVUsBusy ?? 'drop';
+  if (typeof value !== 'string' || !(WHEN_VUS_BUSY as readonly string[]).includes(value)) {
+    const near = typeof value === 'string' ? closest(value, WHEN_VUS_BUSY) : undefined;
+    fail(`${where}.whenVUsBusy ${show(value)} is not one of ${WHEN_VUS_BUSY.map((v) => `'${v}'`).join(', ')}`,
+      `${near ? `did you mean '${near}'? ` : ''}'drop' (default) counts an arrival that finds every VU busy in ` +
+      "dropped_iterations; 'queue' starts it when a VU frees and measures it from when it was due");
+  }
+  return value as WhenVUsBusy;
 }
 
 function toSegments(start: number, stages: ParsedStage[]): PlanSegment[] {

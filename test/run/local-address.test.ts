@@ -31,7 +31,6 @@ it('connects each user from the source address it was given', async () => {
     transport: 'websocket' as const,
     metrics,
     deliveries: createDeliveryTracker({ metrics, timeoutMs: 2_000 }),
-    timing: { lagUs: undefined },
     ackTimeoutMs: 2_000,
     connectTimeoutMs: 2_000,
     httpTimeoutMs: 2_000,

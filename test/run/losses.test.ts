@@ -41,7 +41,6 @@ function harness(url: string, options: HarnessOptions = {}) {
       transport: 'websocket',
       metrics,
       deliveries,
-      timing: { lagUs: undefined },
       ackTimeoutMs: 2_000,
       connectTimeoutMs: CONNECT_TIMEOUT_MS,
       reconnectTimeoutMs: options.reconnectTimeoutMs ?? 60_000,

@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IterationClock } from '../../src/client/clock.ts';
 import { createDeliveryTracker } from '../../src/client/delivery-tracker.ts';
 import { createSecretTokenProvider } from '../../src/client/tokens.ts';
 import { VirtualUser } from '../../src/client/virtual-user.ts';
@@ -27,7 +28,7 @@ afterAll(async () => {
   await io.close();
 });
 
-function userWith(lagUs: number | undefined) {
+function userWith(timing?: IterationClock) {
   const metrics = createMetricsRegistry();
   const user = new VirtualUser({
     url,
@@ -37,7 +38,7 @@ function userWith(lagUs: number | undefined) {
     transport: 'websocket',
     metrics,
     deliveries: createDeliveryTracker({ metrics, timeoutMs: 300 }),
-    timing: { lagUs },
+    ...(timing ? { timing } : {}),
     ackTimeoutMs: 300,
     connectTimeoutMs: 2_000,
     httpTimeoutMs: 2_000,
@@ -47,7 +48,7 @@ function userWith(lagUs: number | undefined) {
 
 describe('VirtualUser acks', () => {
   it('records a lost ack as a sample at the timeout value and counts it, never dropping it', async () => {
-    const { user, metrics } = userWith(undefined);
+    const { user, metrics } = userWith();
     const result = await user.watch('lost');
     user.disconnect();
     expect(result).toMatchObject({ ok: false, error: { code: 'ack_timeout' } });
@@ -58,7 +59,7 @@ describe('VirtualUser acks', () => {
   });
 
   it('counts a refused ack by its error code and still records its latency', async () => {
-    const { user, metrics } = userWith(undefined);
+    const { user, metrics } = userWith();
     const result = await user.watch('refused');
     user.disconnect();
     expect(result).toMatchObject({ ok: false, error: { code: 'forbidden' } });
@@ -66,12 +67,42 @@ describe('VirtualUser acks', () => {
     expect(metrics.queryLatency('ack')?.count).toBe(1);
   });
 
-  it('measures from the intended start when the iteration started late (open model), keeping the uncorrected figure', async () => {
-    const { user, metrics } = userWith(500_000); // the iteration began 500 ms behind schedule
-    await user.watch('slow');
+  it('measures a step that waited behind a stalled step of the same iteration from when it would have started', async () => {
+    const clock = new IterationClock(20); // a step stalls by what it takes beyond 20 ms
+    const { user, metrics } = userWith(clock);
+    await user.connect();
+    clock.start(); // the iteration begins connected, whatever connecting took
+    await user.watch('slow'); // 150 ms: 130 ms beyond the threshold hold up what follows
+    await user.watch('fast');
     user.disconnect();
-    const snapshot = metrics.snapshot().latencies.find((l) => l.key === 'ack{event:listing:watch}');
-    expect(snapshot?.summary.maxUs).toBeGreaterThanOrEqual(650_000); // 150 ms ack + 500 ms lag
-    expect(snapshot?.uncorrected.maxUs).toBeLessThan(500_000);
+    const ack = metrics.snapshot().latencies.find((l) => l.key === 'ack{event:listing:watch}');
+    // corrected: the slow step itself (~150 ms), then the fast one measured from ~130 ms earlier
+    expect(ack?.summary.minUs).toBeGreaterThanOrEqual(130_000);
+    // uncorrected: the fast one as it was
+    expect(ack?.uncorrected.minUs).toBeLessThan(100_000);
+    expect(ack?.uncorrected.maxUs).toBe(ack?.summary.maxUs);
+  });
+
+  it('measures the steps of an arrival that waited for a free VU from when it was dispatched', async () => {
+    const clock = new IterationClock();
+    clock.start(500_000); // queued for 500 ms behind busy VUs
+    const { user, metrics } = userWith(clock);
+    await user.watch('fast');
+    user.disconnect();
+    const ack = metrics.snapshot().latencies.find((l) => l.key === 'ack{event:listing:watch}');
+    expect(ack?.summary.maxUs).toBeGreaterThanOrEqual(500_000);
+    expect(ack?.uncorrected.maxUs).toBeLessThan(500_000);
+  });
+
+  it('keeps one figure when no step stalled: a slow-ish step under the threshold holds nothing up', async () => {
+    const clock = new IterationClock(1_000);
+    clock.start();
+    const { user, metrics } = userWith(clock);
+    await user.watch('slow');
+    await user.watch('fast');
+    user.disconnect();
+    const [ack] = metrics.snapshot().latencies.filter((l) => l.key === 'ack{event:listing:watch}');
+    expect(ack?.summary.count).toBe(2);
+    expect(ack?.uncorrectedHistogram).toBe(ack?.histogram);
   });
 });
