@@ -2,12 +2,15 @@ import { nowUs } from '../client/clock.ts';
 import type { MetricsSink } from '../client/sink.ts';
 import { arrivalsBetween, vusAt, type SchedulePlan } from '../schedule/index.ts';
 import type { ActorGroup, SeededWorld } from '../scenario/types.ts';
+import { createPreciseWait } from './precise-wait.ts';
 import { sleep, VuState, type UserFactory } from './vu.ts';
 
 export interface GroupRun {
   name: string;
   /** VUs currently running an iteration. */
   readonly busyVus: number;
+  /** When the arrival this group waits for is due (nowUs clock); undefined between arrivals and for closed models. */
+  readonly nextDueUs: number | undefined;
   /** VUs created so far. */
   readonly createdVus: number;
   /** Arrivals waiting for a free VU (whenVUsBusy: 'queue'). */
@@ -44,6 +47,8 @@ export interface GroupRunOptions {
 const RAMP_TICK_MS = 100;
 /** Arrivals are read from the plan this many ms at a time (the plan is exact; this only bounds memory). */
 const ARRIVAL_WINDOW_MS = 1_000;
+/** One spin budget for every group of the process: the CPU it bounds is the process's. */
+const waitUntilUs = createPreciseWait();
 
 /** Plays one actor group's schedule: VUs, arrivals, iterations. */
 export function runGroup(options: GroupRunOptions): GroupRun {
@@ -96,6 +101,7 @@ export function runGroup(options: GroupRunOptions): GroupRun {
 
   /** Dispatch times (µs) of arrivals waiting for a free VU (whenVUsBusy: 'queue'), oldest first. */
   const queued: number[] = [];
+  let nextDueUs: number | undefined;
   const dropQueued = () => {
     if (queued.length > 0) metrics.counter('dropped_iterations', groupTags).add(queued.length);
     queued.length = 0;
@@ -117,11 +123,13 @@ export function runGroup(options: GroupRunOptions): GroupRun {
     const start = (vu: VuState, backlogUs: number) => {
       track(iterate(vu, backlogUs).finally(() => release(vu)));
     };
-    // Each arrival has its own timer, armed for when the plan says it is due: no tick to wait for.
+    // Each arrival is waited for until the plan says it is due (precise-wait.ts): no tick to wait for.
     for (let windowMs = 0; windowMs < plan.durationMs && !stopSignal.aborted; windowMs += ARRIVAL_WINDOW_MS) {
       for (const atMs of arrivalsBetween(plan, windowMs, windowMs + ARRIVAL_WINDOW_MS)) {
         const dueUs = t0Us + atMs * 1000;
+        nextDueUs = dueUs;
         await waitUntilUs(dueUs, stopSignal);
+        nextDueUs = undefined;
         if (stopSignal.aborted) break;
         const dispatchedUs = nowUs();
         scheduleLag.recordValueUs(dispatchedUs - dueUs);
@@ -183,24 +191,13 @@ export function runGroup(options: GroupRunOptions): GroupRun {
     get busyVus() {
       return busy;
     },
+    get nextDueUs() {
+      return nextDueUs;
+    },
     get createdVus() {
       return vus.length;
     },
     scheduleEnded,
     done,
   };
-}
-
-/**
- * Resolve at `dueUs` (the nowUs clock), or as soon as `signal` aborts. A timer fires on whole
- * milliseconds of the loop's cached clock, early or late by up to about 1 ms: so it is re-armed
- * until the clock says the time has come, which leaves an arrival at most about 1 ms late on an
- * idle loop (`schedule_lag`, reported and judged by the generator-health verdict).
- */
-async function waitUntilUs(dueUs: number, signal: AbortSignal): Promise<void> {
-  for (;;) {
-    const remainingUs = dueUs - nowUs();
-    if (remainingUs <= 0 || signal.aborted) return;
-    await sleep(Math.ceil(remainingUs / 1000), signal).catch(() => undefined);
-  }
 }

@@ -345,7 +345,8 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
     const writePartial = async (to: ReportWriter) => {
       writingPartial = true;
       try {
-        const metrics = await snapshotYielding(registry);
+        // The schedule goes first: no snapshot step starts just before an arrival is due.
+        const metrics = await snapshotYielding(registry, { nextDueUs: () => earliest(groups.map((g) => g.nextDueUs)) });
         if (!finalWritten) to.writeSnapshot(build(true, health.current(), evaluateThresholds(thresholds, resolve), metrics));
       } catch (error) {
         log.warn({ err: error }, 'could not write the partial report');
@@ -466,3 +467,10 @@ async function checkReachable(target: string): Promise<void> {
 }
 
 export { judgeGeneratorHealth };
+
+/** The earliest of some times, undefined when there are none. */
+function earliest(times: (number | undefined)[]): number | undefined {
+  let min: number | undefined;
+  for (const t of times) if (t !== undefined && (min === undefined || t < min)) min = t;
+  return min;
+}

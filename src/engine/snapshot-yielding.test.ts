@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createMetricsRegistry } from '../metrics/index.ts';
+import { nowUs } from '../client/clock.ts';
 import { snapshotYielding } from './snapshot-yielding.ts';
 
 describe('snapshotYielding', () => {
@@ -29,5 +30,29 @@ describe('snapshotYielding', () => {
     setImmediate(() => turns++);
     await snapshotYielding(metrics);
     expect(turns).toBe(0);
+  });
+
+  it('starts no step just before an arrival is due: the arrival goes first', async () => {
+    const metrics = createMetricsRegistry();
+    for (let i = 0; i < 3; i++) metrics.latency('ack', { event: `e${i}` }).recordValueUs(100 + i);
+    const dueUs = nowUs() + 1_500;
+    let stepsBeforeDue = 0;
+    const snapshot = await snapshotYielding(metrics, {
+      nextDueUs() {
+        // Asked before each step: count the steps that would start before the arrival.
+        if (nowUs() < dueUs) stepsBeforeDue++;
+        return nowUs() < dueUs ? dueUs : undefined;
+      },
+    });
+    expect(stepsBeforeDue).toBe(1); // asked once, told to wait, then every step came after
+    expect(snapshot).toEqual(metrics.snapshot());
+  });
+
+  it('does not wait for ever when arrivals never leave a gap', async () => {
+    const metrics = createMetricsRegistry();
+    metrics.latency('ack').recordValueUs(100);
+    // An arrival always due within the guard: the report still gets written.
+    const snapshot = await snapshotYielding(metrics, { nextDueUs: () => nowUs() + 500 });
+    expect(snapshot).toEqual(metrics.snapshot());
   });
 });
