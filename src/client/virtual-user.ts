@@ -187,13 +187,15 @@ export class VirtualUser {
   watch(listing: Ref): Promise<AckResult> {
     return this.joinRoom('listing:watch', rooms.listing(refId(listing)), refId(listing));
   }
-  unwatch(listing: Ref): Promise<AckResult> {
+  /** Leave a listing's room; resolves once sent (its ack is optional, docs/contract.md §5). */
+  unwatch(listing: Ref): Promise<void> {
     return this.leaveRoom('listing:unwatch', rooms.listing(refId(listing)), refId(listing));
   }
   join(booking: Ref): Promise<AckResult> {
     return this.joinRoom('booking:join', rooms.booking(refId(booking)), refId(booking));
   }
-  leave(booking: Ref): Promise<AckResult> {
+  /** Leave a booking's room; resolves once sent (its ack is optional, docs/contract.md §5). */
+  leave(booking: Ref): Promise<void> {
     return this.leaveRoom('booking:leave', rooms.booking(refId(booking)), refId(booking));
   }
   watchPresence(userId: string): Promise<AckResult<{ online: boolean }>> {
@@ -390,9 +392,33 @@ export class VirtualUser {
     census.join(room, this, nowUs());
   }
 
-  private async leaveRoom(event: string, room: string, id: string): Promise<AckResult> {
+  /**
+   * The contract makes a leave's ack optional: a server may leave it unanswered, so the user does
+   * not wait for it and its absence is no timeout. An answer that does come is measured as
+   * `ack{event}` (from the actual send: nothing waited on it) and a refusal counted in `errors`.
+   */
+  private async leaveRoom(event: string, room: string, id: string): Promise<void> {
     if (this.joined.delete(room)) this.options.deliveries.census.leave(room, this);
-    return this.emitWithAck(event, id);
+    if (!this.socket && !this.closing) await this.connect();
+    const socket = this.socket;
+    const { metrics, ackTimeoutMs } = this.options;
+    if (!socket) {
+      metrics.counter('errors', { code: 'not_connected', source: event }).add();
+      return;
+    }
+    const startUs = nowUs();
+    // With a timeout, so that an unanswered ack does not stay in socket.io-client's table for ever.
+    socket.timeout(ackTimeoutMs).emit(event, id, (error: Error | null, response: Ack) => {
+      if (error) return;
+      // The series exists only once an answer came: a server that never answers has no such figure.
+      let series = this.ackSeries.get(event);
+      if (!series) this.ackSeries.set(event, (series = metrics.latency('ack', { event })));
+      series.record(startUs, nowUs());
+      if (response?.ok !== true) {
+        const code = typeof response?.error?.code === 'string' ? response.error.code : 'bad_ack';
+        metrics.counter('errors', { code, source: event }).add();
+      }
+    });
   }
 
   /** After a reconnect the server has forgotten this socket's rooms: join them again, as an app does. */

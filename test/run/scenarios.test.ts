@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { startReferenceServer } from '../../reference-server/index.ts';
 import { startRun } from '../../src/engine/run.ts';
 
 const shipped = readdirSync(new URL('../../scenarios/', import.meta.url))
@@ -56,4 +57,27 @@ describe('against a cluster', () => {
     expect(result.metrics.counters.filter((c) => FAILURE_COUNTERS.includes(c.name))).toEqual([]);
     expect(result.metrics.latencies.some((l) => l.name === 'delivery' && l.summary.count > 0)).toBe(true);
   }, 90_000);
+});
+
+describe('against a server that answers only the acks the contract requires', () => {
+  // docs/contract.md §5: the leaves' acks are optional; a client must not wait for them, and
+  // their absence is no timeout (issue 12 item 5, from the load side).
+  it('smoke leaves rooms without waiting and counts no timeout or error', async () => {
+    const server = await startReferenceServer({ port: 0, metricsPort: false, minimalAcks: true });
+    try {
+      const result = await startRun({
+        scenario: 'smoke',
+        target: server.url,
+        jwtSecret: server.jwtSecret,
+        reportDir: mkdtempSync(join(tmpdir(), 'bazaar-minimal-acks-')),
+      });
+      const unexpected = result.metrics.counters.filter((c) => FAILURE_COUNTERS.includes(c.name));
+      expect(unexpected, JSON.stringify(unexpected)).toEqual([]);
+      expect(result.status).toBe('passed');
+      // The leaves were sent, unanswered, and left out of the ack figures rather than timed out.
+      expect(result.metrics.latencies.filter((l) => l.name === 'ack' && /leave|unwatch/.test(l.tags.event ?? ''))).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  }, 60_000);
 });
