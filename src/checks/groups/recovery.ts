@@ -20,14 +20,12 @@ const ANSWER_MS = 5_000;
 /** How long the owner's own resume is given to replay what it missed. */
 const REPLAY_MS = 3_000;
 /** "Nothing more arrived": at least this, or three times the slowest round trip measured here. */
-const QUIET_FLOOR_MS = 250;
 
 const clip = (frame: string, max = 240) => (frame.length > max ? `${frame.slice(0, max)}…` : frame);
 
-async function sendMessage(ctx: CheckContext, sender: ProbeClient, bookingId: string, label: string, rtts: number[]): Promise<string> {
-  const started = Date.now();
+async function sendMessage(ctx: CheckContext, sender: ProbeClient, bookingId: string, label: string): Promise<string> {
+  // The probe's ack round trip is one of the latencies ctx.absenceWindowMs() is sized from.
   const ack = await sender.ack('message:send', { bookingId, body: `recovery check: ${label}`, clientMsgId: ctx.id('msg') });
-  rtts.push(Date.now() - started);
   if (ack?.ok !== true || typeof ack.message?.id !== 'string') {
     throw new Error(`setup: ${sender.name} could not send "${label}" in its booking ${bookingId}: ${JSON.stringify(ack)}`);
   }
@@ -64,13 +62,17 @@ async function sessionHandover(ctx: CheckContext): Promise<void | { skipped: str
   const sellerP = await ctx.connect(seller, 'seller');
   const ownerToken = await ctx.token(owner, 'buyer');
   const intruderToken = await ctx.token(intruder, 'buyer');
-  const rtts: number[] = [];
   const raws: RawSocket[] = [];
   const open = async (name: string) => {
     const raw = await openRawSocket(ctx.url, name, ANSWER_MS);
     raws.push(raw);
     return raw;
   };
+  // A timed-out or interrupted check closes its raw sockets at once (CheckContext.signal).
+  const closeAll = () => {
+    for (const raw of raws) raw.close();
+  };
+  ctx.signal.addEventListener('abort', closeAll, { once: true });
   try {
     // 1. The owner connects by hand, joins its booking, and receives one message: its offset.
     const first = await open(`${owner}@raw1`);
@@ -81,7 +83,7 @@ async function sessionHandover(ctx: CheckContext): Promise<void | { skipped: str
     }
     // The join's ack is optional (contract §5); the message that arrives through the room proves it.
     await first.emitWithAck('booking:join', [booking.id], ANSWER_MS);
-    const m1 = await sendMessage(ctx, sellerP, booking.id, 'before the drop', rtts);
+    const m1 = await sendMessage(ctx, sellerP, booking.id, 'before the drop');
     const got1 = await awaitMessage(first, m1, ANSWER_MS);
     if (!got1.seen) throw new Error(`setup: ${first.name} joined booking ${booking.id} but did not receive message ${m1} within ${ANSWER_MS} ms`);
     // Room events may not be kept for replay (a fan-out outside the adapter): any kept event's offset will do.
@@ -92,7 +94,7 @@ async function sessionHandover(ctx: CheckContext): Promise<void | { skipped: str
 
     // 2. Control: the owner drops, misses m2, and resumes with its own session id and offset.
     await first.drop();
-    const m2 = await sendMessage(ctx, sellerP, booking.id, 'missed by the owner', rtts);
+    const m2 = await sendMessage(ctx, sellerP, booking.id, 'missed by the owner');
     const second = await open(`${owner}@raw2`);
     const resumed = await second.connect({ token: ownerToken, pid: opened.pid, offset: offset1 }, ANSWER_MS);
     if (resumed.kind !== 'connected') {
@@ -118,7 +120,8 @@ async function sessionHandover(ctx: CheckContext): Promise<void | { skipped: str
       else if (answer.kind === 'connected') await thief.waitForFrame((d) => d.startsWith('42["session"'), 0, ANSWER_MS);
       return { thief, presented, answer };
     };
-    const quietMs = () => Math.max(QUIET_FLOOR_MS, 3 * Math.max(...rtts));
+    // How long "nothing more arrived" waits: the suite's one formula (docs/checks.md, absence windows).
+    const quietMs = () => ctx.absenceWindowMs();
     const judge = ({ thief, presented, answer }: Awaited<ReturnType<typeof present>>) => {
       for (const e of thief.events().filter((event) => ownedIds.some((id) => event.frame.includes(id)))) {
         ctx.fail(`${presented}; the server answered ${describeAnswer(answer)}, and its wire carried ${owner}'s ${e.event}: ${clip(e.frame)}`);
@@ -133,7 +136,7 @@ async function sessionHandover(ctx: CheckContext): Promise<void | { skipped: str
     //    the owner's session id and the offset before m2: nothing of the owner's may reach it,
     //    and the owner's live socket must keep its booking (m3 still reaches it).
     const whileLive = await present(`${intruder}@raw3`, offset1);
-    const m3 = await sendMessage(ctx, sellerP, booking.id, 'sent after another user presented the session', rtts);
+    const m3 = await sendMessage(ctx, sellerP, booking.id, 'sent after another user presented the session');
     ownedIds.push(m3);
     if (!(await awaitMessage(second, m3, ANSWER_MS)).seen) {
       ctx.fail(`${whileLive.presented} while ${owner} was connected as ${second.name}; afterwards ${second.name} did not receive message ${m3} of its booking ${booking.id} within ${ANSWER_MS} ms: the presentation cost the owner its room`);
@@ -144,13 +147,14 @@ async function sessionHandover(ctx: CheckContext): Promise<void | { skipped: str
     // 4. The owner drops again and misses m4; the other user presents the session id and the
     //    owner's latest offset while the session waits for its owner.
     await second.drop();
-    const m4 = await sendMessage(ctx, sellerP, booking.id, 'missed by the owner, presented by another user', rtts);
+    const m4 = await sendMessage(ctx, sellerP, booking.id, 'missed by the owner, presented by another user');
     ownedIds.push(m4);
     const whileAway = await present(`${intruder}@raw4`, latestOffset(second) ?? offset1);
     await ctx.sleep(quietMs());
     judge(whileAway);
   } finally {
-    for (const raw of raws) raw.close();
+    ctx.signal.removeEventListener('abort', closeAll);
+    closeAll();
   }
 }
 
