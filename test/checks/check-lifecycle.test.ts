@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runChecks } from '../../src/checks/run-checks.ts';
 import { HANG_TIMEOUT_MS, HANGING_CHECKS, log } from './fixtures/hanging-checks.ts';
+import { watchLeaks } from '../helpers/leaks.ts';
 
 /*
  * Issue 12 item 8: a check that times out is stopped, not abandoned. Its probes are closed, its
@@ -10,35 +11,12 @@ import { HANG_TIMEOUT_MS, HANGING_CHECKS, log } from './fixtures/hanging-checks.
  */
 
 const FIXTURE = new URL('./fixtures/hanging-suite.ts', import.meta.url).pathname;
-const realSetTimeout = globalThis.setTimeout;
-const realSetInterval = globalThis.setInterval;
-afterEach(() => {
-  globalThis.setTimeout = realSetTimeout;
-  globalThis.setInterval = realSetInterval;
-});
-
-function handleCounts(): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const kind of process.getActiveResourcesInfo()) if (kind !== 'Timeout') counts.set(kind, (counts.get(kind) ?? 0) + 1);
-  return counts;
-}
-
 describe('a check that outlives its timeout', () => {
   it('is stopped: its interval ends, it opens nothing more, the next check runs, and no timer, socket or server is left', async () => {
-    const timers: { timer: NodeJS.Timeout; stack: string }[] = [];
-    const track = <F extends (...args: any[]) => NodeJS.Timeout>(real: F) =>
-      ((...args: unknown[]) => {
-        const timer = (real as any)(...args) as NodeJS.Timeout;
-        timers.push({ timer, stack: new Error().stack?.split('\n').slice(2, 5).join(' <- ') ?? '' });
-        return timer;
-      }) as unknown as F;
-    const handlesBefore = handleCounts();
-    globalThis.setTimeout = track(realSetTimeout);
-    globalThis.setInterval = track(realSetInterval);
     const doneAtMs = new Map<string, number>();
-    const report = await runChecks({ checks: HANGING_CHECKS, onCheckDone: (r) => doneAtMs.set(r.id, Date.now()) });
-    globalThis.setTimeout = realSetTimeout;
-    globalThis.setInterval = realSetInterval;
+    const { result: report, pendingTimers, leakedHandles } = await watchLeaks(() =>
+      runChecks({ checks: HANGING_CHECKS, onCheckDone: (r) => doneAtMs.set(r.id, Date.now()) }),
+    );
 
     expect(report.checks.map((c) => [c.id, c.status])).toEqual([
       ['hang.heartbeats', 'failed'],
@@ -54,10 +32,7 @@ describe('a check that outlives its timeout', () => {
     // A connect after its timeout is refused, not left open.
     expect(log.lateConnect).toMatch(/^refused: the check was stopped: it did not finish within 500 ms/);
 
-    await new Promise((resolve) => realSetTimeout(resolve, 300));
-    const pending = timers.filter(({ timer }) => timer.hasRef() && !(timer as unknown as { _destroyed: boolean })._destroyed);
-    expect(pending.map((p) => p.stack)).toEqual([]);
-    const leakedHandles = [...handleCounts()].filter(([kind, n]) => n > (handlesBefore.get(kind) ?? 0));
+    expect(pendingTimers).toEqual([]);
     expect(leakedHandles).toEqual([]);
   }, 60_000);
 
