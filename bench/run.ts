@@ -283,31 +283,38 @@ function runHealth(options: BenchOptions): Promise<HealthResult> {
   const [command, args] = nodeCommand(0, options.pin, [
     join(benchDir, 'generator-health.ts'), '--duration', `${options.healthMs}ms`, ...pinArgs,
   ]);
-  const limitMs = options.healthMs + 60_000;
-  return new Promise<HealthResult>((resolve, reject) => {
+  return runJsonPhase<HealthResult>(command, args, 'the generator-health phase', options.healthMs + 60_000);
+}
+
+/**
+ * One phase in a child process that prints its result as the last line of stdout (JSON): that
+ * result, or a rejection saying which phase failed and how (its own error went to stderr).
+ */
+function runJsonPhase<T>(command: string, args: string[], phase: string, limitMs: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     children.add(child);
     let out = '';
     child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`the generator-health phase did not finish within ${Math.round(limitMs / 1000)} s`));
+      reject(new Error(`${phase} did not finish within ${Math.round(limitMs / 1000)} s`));
     }, limitMs);
     child.once('error', (error) => {
       clearTimeout(timer);
-      reject(new Error(`cannot start the generator-health phase: ${error.message}`));
+      reject(new Error(`cannot start ${phase}: ${error.message}`));
     });
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
       children.delete(child);
       if (code !== 0) {
-        reject(new Error(`the generator-health phase failed (exit ${code ?? signal}); its error is above`));
+        reject(new Error(`${phase} failed (exit ${code ?? signal}); its error is above`));
         return;
       }
       try {
-        resolve(JSON.parse(out.trim().split('\n').at(-1) ?? '') as HealthResult);
+        resolve(JSON.parse(out.trim().split('\n').at(-1) ?? '') as T);
       } catch {
-        reject(new Error(`the generator-health phase printed no result (stdout: ${JSON.stringify(out.slice(0, 200))})`));
+        reject(new Error(`${phase} printed no result (stdout: ${JSON.stringify(out.slice(0, 200))})`));
       }
     });
   });
@@ -494,37 +501,8 @@ function startLoadClient(options: BenchOptions, url: string, client: ClientName)
 
 /** The idle phase of one client, in a fresh process of its own: its JSON result line. */
 function runIdleClient(options: BenchOptions, url: string, client: ClientName, extra: string[]): Promise<IdleResult> {
-  const mode = 'idle';
-  const [command, args] = clientCommand(options, url, client, mode, extra);
-  const limitMs = options.holdMs + 60_000 + options.idleUsers * 10;
-  return new Promise<IdleResult>((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    children.add(child);
-    let out = '';
-    child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`the ${client} ${mode} phase did not finish within ${Math.round(limitMs / 1000)} s`));
-    }, limitMs);
-    child.once('error', (error) => {
-      clearTimeout(timer);
-      reject(new Error(`cannot start the ${client} client: ${error.message}`));
-    });
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      children.delete(child);
-      const line = out.trim().split('\n').at(-1) ?? '';
-      if (code !== 0) {
-        reject(new Error(`the ${client} ${mode} phase failed (exit ${code ?? signal}); its error is above`));
-        return;
-      }
-      try {
-        resolve(JSON.parse(line) as IdleResult);
-      } catch {
-        reject(new Error(`the ${client} ${mode} phase printed no result (stdout: ${JSON.stringify(out.slice(0, 200))})`));
-      }
-    });
-  });
+  const [command, args] = clientCommand(options, url, client, 'idle', extra);
+  return runJsonPhase<IdleResult>(command, args, `the ${client} idle phase`, options.holdMs + 60_000 + options.idleUsers * 10);
 }
 
 // ---- small helpers ----
