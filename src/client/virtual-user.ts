@@ -633,7 +633,8 @@ export class VirtualUser {
     const { metrics, deliveries } = this.options;
     socket.on('session', (session: SessionPayload) => {
       this.session = session;
-      this.startHeartbeat(session.presence.heartbeatMs);
+      // A server of another dialect may send a `session` of its own: no heartbeat then, and no throw.
+      this.startHeartbeat(session?.presence?.heartbeatMs);
     });
     socket.on('disconnect', (reason: string) => {
       metrics.counter('disconnects', { reason }).add();
@@ -665,17 +666,18 @@ export class VirtualUser {
     });
 
     // Arrivals are matched to their cause by what the server echoes (delivery-ledger.ts).
-    socket.on('message:new', (m: MessageNewPayload) => deliveries.arrivedKeyed(deliveryStreams.message(m.clientMsgId), this));
-    socket.on('listing:priceChanged', (p: PriceChangedPayload) => deliveries.arrived(deliveryStreams.price(p.listingId), p.version, this));
+    // A payload that is not the contract's (another dialect using the same name) matches no send.
+    socket.on('message:new', (m: MessageNewPayload) => deliveries.arrivedKeyed(deliveryStreams.message(m?.clientMsgId), this));
+    socket.on('listing:priceChanged', (p: PriceChangedPayload) => deliveries.arrived(deliveryStreams.price(p?.listingId), p?.version, this));
     socket.on('listing:availabilityChanged', (p: AvailabilityChangedPayload) =>
-      deliveries.arrived(deliveryStreams.availability(p.listingId, p.available), p.version, this),
+      deliveries.arrived(deliveryStreams.availability(p?.listingId, p?.available), p?.version, this),
     );
-    socket.on('booking:statusChanged', (p: StatusChangedPayload) => deliveries.arrived(deliveryStreams.status(p.bookingId), p.version, this));
+    socket.on('booking:statusChanged', (p: StatusChangedPayload) => deliveries.arrived(deliveryStreams.status(p?.bookingId), p?.version, this));
   }
 
-  private startHeartbeat(intervalMs: number): void {
+  private startHeartbeat(intervalMs: number | undefined): void {
     this.stopHeartbeat();
-    if (!(intervalMs > 0)) return;
+    if (!(typeof intervalMs === 'number' && intervalMs > 0)) return;
     this.heartbeat = setInterval(() => this.socket?.emit('presence:heartbeat'), intervalMs);
     this.heartbeat.unref();
   }

@@ -7,7 +7,8 @@ import { Server } from 'socket.io';
  * A small Socket.IO chat server that speaks nothing of bazaar's contract: a login route that
  * hands out opaque session tokens, `chat:join` / `chat:message` with acks of its own shape
  * (`'joined', id` and `{ status: 'sent', id }`), `chat:new` pushed to a conversation's room,
- * `chat:ping` answered by a `chat:pong` event, and conversations over HTTP.
+ * `chat:ping` answered by a `chat:pong` event, a `session` event of its own shape on connection,
+ * and conversations over HTTP.
  *
  * Messages whose text is `slow` are acked after 150 ms; `lost` ones never.
  */
@@ -58,6 +59,8 @@ export async function startChatDialectServer(): Promise<ChatDialectServer> {
     next();
   });
   io.on('connection', (socket) => {
+    // A `session` event of its own, nothing like the contract's.
+    socket.emit('session', { sid: socket.id });
     socket.on('chat:join', (conversationId: string, ack: (...args: unknown[]) => void) => {
       socket.join(conversationId);
       ack('joined', conversationId);

@@ -1,9 +1,14 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { IterationClock } from '../../src/client/clock.ts';
 import { createDeliveryTracker } from '../../src/client/delivery-tracker.ts';
 import { createTagGuards } from '../../src/client/tag-guard.ts';
 import { VirtualUser } from '../../src/client/virtual-user.ts';
+import { startRun } from '../../src/engine/run.ts';
 import { createMetricsRegistry } from '../../src/metrics/index.ts';
+import { defineScenario } from '../../src/scenario/define-scenario.ts';
 import { loginTokens, startChatDialectServer, type ChatDialectServer } from '../helpers/chat-dialect-server.ts';
 
 // Issue 13 §2: the generic steps drive a Socket.IO server that speaks nothing of the contract.
@@ -166,6 +171,22 @@ describe('emit, on and expect on any event', () => {
     await alice.emit('chat:ping', 3);
     await vi.waitFor(() => expect(pongs).toEqual([1, 2, 3]), { timeout: 2_000, interval: 10 });
   });
+
+  it('survives pushes that reuse contract event names with payloads of another shape', async () => {
+    const { user } = harness();
+    const alice = user('alice');
+    const sessions: unknown[] = [];
+    alice.on('session', (session) => sessions.push(session));
+    await alice.connect();
+    for (const [event, payload] of [['message:new', null], ['listing:priceChanged', 'x'], ['booking:statusChanged', 42]] as const) {
+      server.io.emit(event, payload);
+    }
+    const pong = alice.expect('chat:pong', () => true, 2_000);
+    await alice.emit('chat:ping', 1);
+    expect(await pong).toBe(1);
+    expect(sessions).toEqual([{ sid: expect.any(String) }]);
+    expect(alice.connected).toBe(true);
+  });
 });
 
 describe('request on any route', () => {
@@ -212,4 +233,53 @@ describe('bounded tag values', () => {
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/more than 2 distinct event tag values .*"room:1:typing"/);
   });
+});
+
+describe('a run of generic steps only', () => {
+  it('drives a server of another dialect through startRun with a login token module, with no world seeded', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bazaar-generic-'));
+    const tokenModule = join(dir, 'login.mjs');
+    // What a user of another server writes: a login through its own route.
+    writeFileSync(tokenModule, `
+      export default async function token(userId) {
+        const res = await fetch(${JSON.stringify(server.url)} + '/login', { method: 'POST', body: JSON.stringify({ user: userId }) });
+        return (await res.json()).token;
+      }
+    `);
+    const scenario = defineScenario({
+      name: 'chat-generic',
+      world: false,
+      executor: { type: 'per-vu-iterations', vus: 2, iterations: 3, maxDuration: '30s' },
+      thresholds: { 'ack{event:chat:message}': ['p(95)<5s'], 'ack_timeouts': ['count==0'] },
+      async setup({ buyer, seller, vu }) {
+        await Promise.all([buyer.emitWithAck('chat:join', `conversation-${vu}`), seller.emitWithAck('chat:join', `conversation-${vu}`)]);
+      },
+      async iteration({ buyer, seller, vu, iteration }) {
+        const text = `hi ${iteration}`;
+        const seen = seller.expect<{ text: string }>('chat:new', (m) => m.text === text, 5_000);
+        const sent = await buyer.emitWithAck<[{ status: string }]>('chat:message', { conversationId: `conversation-${vu}`, text });
+        if (!sent.ok || sent.args[0].status !== 'sent') throw new Error(`not sent: ${JSON.stringify(sent)}`);
+        if (!(await seen)) throw new Error('the seller never saw it');
+        await buyer.request('GET', `/api/conversations/conversation-${vu}`);
+      },
+    });
+    try {
+      const result = await startRun({ scenario, target: server.url, tokenModule, reportDir: false });
+      const latency = (key: string) => result.metrics.latencies.find((l) => l.key === key)?.summary.count;
+      const counters = result.metrics.counters.filter((c) => c.value > 0).map((c) => `${c.key}=${c.value}`);
+
+      expect(result.status).toBe('passed');
+      expect(result.thresholdsPassed).toBe(true);
+      expect(result.world).toEqual({ sellers: 0, buyers: 0, admins: 0, listings: 0, bookings: 0 });
+      expect(latency('ack{event:chat:join}')).toBe(4);
+      expect(latency('ack{event:chat:message}')).toBe(6);
+      expect(latency('http{route:GET /api/conversations/:id}')).toBe(6);
+      expect(latency('connect')).toBe(4);
+      // No errors, timeouts or exceptions: only the iterations, and the run closing its 4 users.
+      expect(counters.sort()).toEqual(['disconnects{reason:io client disconnect}=4', 'iterations{group:default}=6']);
+      expect(server.requests.filter((r) => r.startsWith('GET /api/conversations/conversation-1 b1'))).toHaveLength(3);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
