@@ -235,17 +235,28 @@ describe('bounded tag values', () => {
   });
 });
 
+const tmpDirs: string[] = [];
+afterAll(() => {
+  for (const dir of tmpDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** What a user of another server writes as --token-module: a login through its own route. */
+async function writeLoginModule(): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'bazaar-generic-'));
+  tmpDirs.push(dir);
+  const file = join(dir, 'login.mjs');
+  writeFileSync(file, `
+    export default async function token(userId) {
+      const res = await fetch(${JSON.stringify(server.url)} + '/login', { method: 'POST', body: JSON.stringify({ user: userId }) });
+      return (await res.json()).token;
+    }
+  `);
+  return file;
+}
+
 describe('a run of generic steps only', () => {
   it('drives a server of another dialect through startRun with a login token module, with no world seeded', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'bazaar-generic-'));
-    const tokenModule = join(dir, 'login.mjs');
-    // What a user of another server writes: a login through its own route.
-    writeFileSync(tokenModule, `
-      export default async function token(userId) {
-        const res = await fetch(${JSON.stringify(server.url)} + '/login', { method: 'POST', body: JSON.stringify({ user: userId }) });
-        return (await res.json()).token;
-      }
-    `);
+    const tokenModule = await writeLoginModule();
     const scenario = defineScenario({
       name: 'chat-generic',
       world: false,
@@ -263,23 +274,39 @@ describe('a run of generic steps only', () => {
         await buyer.request('GET', `/api/conversations/conversation-${vu}`);
       },
     });
-    try {
-      const result = await startRun({ scenario, target: server.url, tokenModule, reportDir: false });
-      const latency = (key: string) => result.metrics.latencies.find((l) => l.key === key)?.summary.count;
-      const counters = result.metrics.counters.filter((c) => c.value > 0).map((c) => `${c.key}=${c.value}`);
+    const result = await startRun({ scenario, target: server.url, tokenModule, reportDir: false });
+    const latency = (key: string) => result.metrics.latencies.find((l) => l.key === key)?.summary.count;
+    const counters = result.metrics.counters.filter((c) => c.value > 0).map((c) => `${c.key}=${c.value}`);
 
-      expect(result.status).toBe('passed');
-      expect(result.thresholdsPassed).toBe(true);
-      expect(result.world).toEqual({ sellers: 0, buyers: 0, admins: 0, listings: 0, bookings: 0 });
-      expect(latency('ack{event:chat:join}')).toBe(4);
-      expect(latency('ack{event:chat:message}')).toBe(6);
-      expect(latency('http{route:GET /api/conversations/:id}')).toBe(6);
-      expect(latency('connect')).toBe(4);
-      // No errors, timeouts or exceptions: only the iterations, and the run closing its 4 users.
-      expect(counters.sort()).toEqual(['disconnects{reason:io client disconnect}=4', 'iterations{group:default}=6']);
-      expect(server.requests.filter((r) => r.startsWith('GET /api/conversations/conversation-1 b1'))).toHaveLength(3);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    expect(result.status).toBe('passed');
+    expect(result.thresholdsPassed).toBe(true);
+    expect(result.world).toEqual({ sellers: 0, buyers: 0, admins: 0, listings: 0, bookings: 0 });
+    expect(latency('ack{event:chat:join}')).toBe(4);
+    expect(latency('ack{event:chat:message}')).toBe(6);
+    expect(latency('http{route:GET /api/conversations/:id}')).toBe(6);
+    expect(latency('connect')).toBe(4);
+    // No errors, timeouts or exceptions: only the iterations, and the run closing its 4 users.
+    expect(counters.sort()).toEqual(['disconnects{reason:io client disconnect}=4', 'iterations{group:default}=6']);
+    expect(server.requests.filter((r) => r.startsWith('GET /api/conversations/conversation-1 b1'))).toHaveLength(3);
+  }, 60_000);
+});
+
+describe('a run caps the tag values of its generic steps', () => {
+  it('records routes past the cap as route:other and warns once, through onNotice', async () => {
+    const notices: string[] = [];
+    const scenario = defineScenario({
+      world: false,
+      executor: { type: 'per-vu-iterations', vus: 1, iterations: 1, maxDuration: '30s' },
+      async iteration({ buyer }) {
+        // 101 distinct routes the script named itself: one too many.
+        for (let i = 0; i <= 100; i++) await buyer.request('GET', `/api/conversations/c-12345678`, undefined, { route: `route ${i}` });
+      },
+    });
+    const result = await startRun({ scenario, target: server.url, tokenModule: await writeLoginModule(), reportDir: false, onNotice: (m) => notices.push(m) });
+    const routes = result.metrics.latencies.filter((l) => l.name === 'http').map((l) => l.tags.route);
+    expect(routes).toHaveLength(101);
+    expect(routes).toContain('other');
+    expect(routes).not.toContain('route 100');
+    expect(notices.filter((n) => /distinct route tag values/.test(n))).toHaveLength(1);
   }, 60_000);
 });
