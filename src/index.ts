@@ -6,7 +6,8 @@ export type { ScenarioDefinition, Scenario, IterationContext, WorldSpec, SeededW
 export { startRun } from './engine/run.ts';
 export type { RunOptions, RunResult, RunProgress } from './engine/run.ts';
 export { VirtualUser } from './client/virtual-user.ts';
-export type { AckResult, Transport } from './client/virtual-user.ts';
+export type { AckResult, AckMissing, EmitAckResult, EventHandler, RequestOptions, Transport } from './client/virtual-user.ts';
+export type { HttpAnswer, HttpMethod, TokenProvider } from './client/http.ts';
 export { IterationClock } from './client/clock.ts';
 export type { IterationTiming } from './client/clock.ts';
 export { planSchedule, arrivalsBetween, vusAt } from './schedule/index.ts';

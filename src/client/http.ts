@@ -11,12 +11,22 @@ export interface HttpAnswer<T = any> {
   ok: boolean;
 }
 
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS';
+
 export interface HttpCall {
-  method: 'GET' | 'POST' | 'PATCH';
+  method: HttpMethod;
   path: string;
   /** A route label with ids replaced, e.g. 'PATCH /api/listings/:id': bounded metric tags. */
   route: string;
   body?: unknown;
+  /** Extra request headers (over the defaults: the user's bearer token, JSON content type). */
+  headers?: Record<string, string>;
+  /**
+   * Where a refusal's `errors{code}` comes from: the contract's `{error:{code}}` body (default),
+   * or the status alone (`http_404`), for a server whose bodies say anything: their codes would
+   * be unbounded tag values.
+   */
+  errorCodeFrom?: 'body' | 'status';
 }
 
 export interface HttpClientOptions {
@@ -35,6 +45,8 @@ export async function callApi(
   const headers: Record<string, string> = {};
   if (token) headers.authorization = `Bearer ${token}`;
   if (call.body !== undefined) headers['content-type'] = 'application/json';
+  // Lower-cased, so that a script's own `Authorization` replaces the default instead of joining it.
+  for (const [name, value] of Object.entries(call.headers ?? {})) headers[name.toLowerCase()] = value;
   const startUs = nowUs();
   const timing = options.timing ?? UNSCHEDULED;
   const fromUs = timing.intendedStartUs(startUs);
@@ -57,7 +69,7 @@ export async function callApi(
       body = undefined;
     }
     if (!res.ok) {
-      const code = typeof body?.error?.code === 'string' ? body.error.code : `http_${res.status}`;
+      const code = call.errorCodeFrom !== 'status' && typeof body?.error?.code === 'string' ? body.error.code : `http_${res.status}`;
       options.metrics.counter('errors', { code, source: call.route }).add();
     }
     return { status: res.status, body, ok: res.ok };

@@ -12,7 +12,10 @@ import {
   type StatusChangedPayload,
 } from '../contract/index.ts';
 import { nowUs, UNSCHEDULED, type IterationTiming } from './clock.ts';
-import { callApi, type HttpAnswer, type HttpCall, type TokenProvider } from './http.ts';
+import { BazaarError } from '../errors.ts';
+import { callApi, type HttpAnswer, type HttpCall, type HttpMethod, type TokenProvider } from './http.ts';
+import { routeOf } from './route.ts';
+import { createTagGuards, type TagGuards } from './tag-guard.ts';
 import { deliveryStreams } from './delivery-ledger.ts';
 import type { DeliveryTracker } from './delivery-tracker.ts';
 import type { MetricsSink } from './sink.ts';
@@ -22,7 +25,27 @@ export type Transport = 'websocket' | 'polling' | 'mixed';
 export type Ref = string | { id: string };
 
 /** An ack, or the harness's own verdict when none came in time. */
-export type AckResult<T extends object = {}> = Ack<T> | { ok: false; error: { code: 'ack_timeout' | 'not_connected'; message: string } };
+export type AckResult<T extends object = {}> = Ack<T> | AckMissing;
+
+/** The harness's own verdict when no ack came: none in time, or the user never got a connection. */
+export type AckMissing = { ok: false; error: { code: 'ack_timeout' | 'not_connected'; message: string } };
+
+/**
+ * What the generic `emitWithAck` resolves to. `ok: true` means an ack came, nothing more: `args`
+ * are the server's ack arguments as it sent them, and whether they say yes is the app's language
+ * (the script reads them). `ok: false` is the harness's verdict that none came.
+ */
+export type EmitAckResult<A extends unknown[] = unknown[]> = { ok: true; args: A } | AckMissing;
+
+export interface RequestOptions {
+  /** The `http{route}` tag; default `METHOD path` with ids as `:id` (src/client/route.ts). */
+  route?: string;
+  /** Extra headers, e.g. a CSRF token; the user's token goes as `authorization: Bearer …` unless replaced here. */
+  headers?: Record<string, string>;
+}
+
+/** Any handler of `on()`: what it returns is ignored (a rejected promise is counted). */
+export type EventHandler = (...args: any[]) => unknown;
 
 export interface VirtualUserOptions {
   url: string;
@@ -50,6 +73,8 @@ export interface VirtualUserOptions {
    * so the run can close every one at its end without holding every user it ever created.
    */
   live?: Set<VirtualUser>;
+  /** Caps on tag values from a script's own names (generic events, routes), shared by a run's users; default: this user's own. */
+  tagGuards?: TagGuards;
 }
 
 export const DEFAULT_RECONNECT_TIMEOUT_MS = 30_000;
@@ -81,11 +106,15 @@ export class VirtualUser {
   private closing = false;
   /** Series per event, looked up once: re-keying a metric on every round trip costs CPU. */
   private readonly ackSeries = new Map<string, ReturnType<MetricsSink['latency']>>();
+  private readonly tags: TagGuards;
+  /** on() handlers given before the socket exists: attached when it is created. */
+  private readonly pendingHandlers: [event: string, listener: EventHandler][] = [];
 
   constructor(options: VirtualUserOptions) {
     this.options = options;
     this.userId = options.userId;
     this.role = options.role;
+    this.tags = options.tagGuards ?? createTagGuards();
   }
 
   get connected(): boolean {
@@ -213,7 +242,7 @@ export class VirtualUser {
     const { deliveries } = this.options;
     const key = deliveryStreams.message(id);
     const tracked = deliveries.sent(key, { event: 'message:new', room: rooms.booking(bookingId) }, nowUs());
-    const result = await this.emitWithAck<{ message: MessageNewPayload }>('message:send', { bookingId, body, clientMsgId: id });
+    const result = await this.contractAck<{ message: MessageNewPayload }>('message:send', { bookingId, body, clientMsgId: id });
     if (tracked) {
       // A caller's own clientMsgId may be a retry, which the contract answers without a delivery:
       // its arrivals are timed, its absence is not judged.
@@ -229,38 +258,138 @@ export class VirtualUser {
   }
 
   read(booking: Ref, messageId: string): Promise<AckResult<{ readAt: number }>> {
-    return this.emitWithAck('read:mark', { bookingId: refId(booking), messageId });
+    return this.contractAck('read:mark', { bookingId: refId(booking), messageId });
   }
 
-  /** Wait for a server push this user's own emit did not cause. Undefined (and counted) on timeout. */
+  /**
+   * Wait for a server push this user's own emit did not cause: a contract event (its payload
+   * typed) or any event name of the app's. The predicate sees the event's arguments; the first
+   * is what this resolves to. Undefined (and counted in `expect_timeouts{event}`) on timeout.
+   */
   expect<E extends keyof ServerToClientEvents>(
     event: E,
-    predicate: (payload: Parameters<ServerToClientEvents[E]>[0]) => boolean = () => true,
-    withinMs = 5_000,
-  ): Promise<Parameters<ServerToClientEvents[E]>[0] | undefined> {
+    predicate?: (payload: Parameters<ServerToClientEvents[E]>[0]) => boolean,
+    withinMs?: number,
+  ): Promise<Parameters<ServerToClientEvents[E]>[0] | undefined>;
+  expect<T = any>(event: string, predicate?: (payload: T, ...rest: any[]) => boolean, withinMs?: number): Promise<T | undefined>;
+  expect(event: string, predicate: (payload: any, ...rest: any[]) => boolean = () => true, withinMs = 5_000): Promise<unknown> {
     if (!this.socket) this.socket = this.createSocket();
     const socket = this.socket;
     const { signal } = this.options;
     if (signal?.aborted) return Promise.resolve(undefined);
     return new Promise((resolve) => {
-      const settle = (payload: any) => {
+      const settle = (payload: unknown) => {
         clearTimeout(timer);
-        socket.off(event as string, listener);
+        socket.off(event, listener);
         signal?.removeEventListener('abort', onAbort);
         resolve(payload);
       };
-      const listener = (payload: any) => {
-        if (predicate(payload)) settle(payload);
+      const listener = (payload: unknown, ...rest: unknown[]) => {
+        let matched = false;
+        try {
+          matched = predicate(payload, ...rest);
+        } catch {
+          // A foreign payload the predicate did not expect: no match, counted, and the wait goes on.
+          this.options.metrics.counter('errors', { code: 'predicate_exception', source: this.tags.event.tag(event) }).add();
+        }
+        if (matched) settle(payload);
       };
       // The run ended while waiting: an interrupted wait, not a missing event.
       const onAbort = () => settle(undefined);
       const timer = setTimeout(() => {
-        this.options.metrics.counter('expect_timeouts', { event }).add();
+        this.options.metrics.counter('expect_timeouts', { event: this.tags.event.tag(event) }).add();
         settle(undefined);
       }, withinMs);
-      socket.on(event as string, listener);
+      socket.on(event, listener);
       signal?.addEventListener('abort', onAbort, { once: true });
     });
+  }
+
+  // ---- Generic steps: any Socket.IO app's events and HTTP routes ----
+
+  /** Send any event, fire and forget (connects on first use); nothing is measured, as for typing(). */
+  async emit(event: string, ...args: unknown[]): Promise<void> {
+    refuseCallback('emit', event, args);
+    if (!this.socket && !this.closing) await this.connect();
+    this.socket?.emit(event, ...args);
+  }
+
+  /**
+   * Send any event and wait for the server's ack, whatever it says: measured as `ack{event}`
+   * like the contract's steps (with the stall correction of docs/latency.md). An ack that does
+   * not come within the ack timeout is a sample at the timeout, counted in `ack_timeouts{event}`
+   * and `errors{code:ack_timeout}`. What the ack says is never counted: the script judges it.
+   */
+  emitWithAck<A extends unknown[] = any[]>(event: string, ...args: unknown[]): Promise<EmitAckResult<A>> {
+    refuseCallback('emitWithAck', event, args);
+    if (!this.socket && !this.closing) return this.connect().then(() => this.emitWithAck<A>(event, ...args));
+    const socket = this.socket;
+    const { metrics, ackTimeoutMs } = this.options;
+    const tag = this.tags.event.tag(event);
+    if (!socket) {
+      metrics.counter('errors', { code: 'not_connected', source: tag }).add();
+      return Promise.resolve({ ok: false, error: { code: 'not_connected', message: `${this.userId} never connected` } });
+    }
+    const series = this.ackSeriesFor(tag);
+    const startUs = nowUs();
+    const timing = this.timing;
+    const fromUs = timing.intendedStartUs(startUs);
+    return new Promise((resolve) => {
+      socket.timeout(ackTimeoutMs).emit(event, ...args, (error: Error | null, ...answer: unknown[]) => {
+        if (error) {
+          resolve(this.ackTimedOut(tag, series, timing, startUs, fromUs));
+          return;
+        }
+        const endUs = nowUs();
+        series.record(startUs, endUs, fromUs);
+        timing.stepEnded(fromUs, startUs, endUs);
+        resolve({ ok: true, args: answer as A });
+      });
+    });
+  }
+
+  /**
+   * Call any HTTP route of the target as this user (its token as `authorization: Bearer …`),
+   * measured as `http{route}`. A refusal is counted as `errors{code:http_STATUS}`, never by what
+   * the body says. Never throws for the server's answer.
+   */
+  request<T = any>(method: HttpMethod | Lowercase<HttpMethod>, path: string, body?: unknown, options: RequestOptions = {}): Promise<HttpAnswer<T>> {
+    if (!path.startsWith('/')) {
+      throw new BazaarError('BAZAAR_BAD_STEP', `request(${JSON.stringify(method)}, ${JSON.stringify(path)}): the path must start with "/"`,
+        'give the path on the target, e.g. request("GET", "/api/conversations"); the target is the run\'s --target');
+    }
+    const upper = method.toUpperCase() as HttpMethod;
+    const call: HttpCall = { method: upper, path, route: this.tags.route.tag(options.route ?? routeOf(upper, path)), errorCodeFrom: 'status' };
+    if (body !== undefined) call.body = body;
+    if (options.headers) call.headers = options.headers;
+    return this.http(call);
+  }
+
+  /**
+   * Call `handler` on every `event` (any name, the contract's typed) until the returned function
+   * is called. Handlers stay through reconnections; one that throws (or rejects) is counted in
+   * `errors{code:handler_exception}` and stays subscribed.
+   */
+  on<E extends keyof ServerToClientEvents>(event: E, handler: ServerToClientEvents[E]): () => void;
+  on(event: string, handler: EventHandler): () => void;
+  on(event: string, handler: EventHandler): () => void {
+    const failed = () => this.options.metrics.counter('errors', { code: 'handler_exception', source: this.tags.event.tag(event) }).add();
+    const listener: EventHandler = (...args) => {
+      try {
+        const returned = handler(...args) as { then?: unknown } | undefined;
+        if (typeof returned?.then === 'function') (returned as Promise<unknown>).then(undefined, failed);
+      } catch {
+        failed();
+      }
+    };
+    // Before the socket exists the handler waits for it: on() never opens a connection itself.
+    if (this.socket) this.socket.on(event, listener);
+    else this.pendingHandlers.push([event, listener]);
+    return () => {
+      const pending = this.pendingHandlers.findIndex(([e, l]) => e === event && l === listener);
+      if (pending >= 0) this.pendingHandlers.splice(pending, 1);
+      this.socket?.off(event, listener);
+    };
   }
 
   // ---- HTTP steps (the contract API as this user) ----
@@ -337,19 +466,20 @@ export class VirtualUser {
     return this.options.timing ?? UNSCHEDULED;
   }
 
-  /** `joinsRoom`: the room an ok ack puts this user in (kept here, not in a `.then`: hot path). */
-  private emitWithAck<T extends object>(event: string, payload: unknown, joinsRoom?: string): Promise<AckResult<T>> {
+  /**
+   * A contract step's acked emit: its ack is the contract's `{ok}`, a refusal counted by its code.
+   * `joinsRoom`: the room an ok ack puts this user in (kept here, not in a `.then`: hot path).
+   */
+  private contractAck<T extends object>(event: string, payload: unknown, joinsRoom?: string): Promise<AckResult<T>> {
     // Steps connect on first use, so a scenario may skip the explicit connect step.
-    if (!this.socket && !this.closing) return this.connect().then(() => this.emitWithAck<T>(event, payload, joinsRoom));
+    if (!this.socket && !this.closing) return this.connect().then(() => this.contractAck<T>(event, payload, joinsRoom));
     const socket = this.socket;
     const { metrics, ackTimeoutMs } = this.options;
     if (!socket) {
       metrics.counter('errors', { code: 'not_connected', source: event }).add();
       return Promise.resolve({ ok: false, error: { code: 'not_connected', message: `${this.userId} never connected` } });
     }
-    let series = this.ackSeries.get(event);
-    if (!series) this.ackSeries.set(event, (series = metrics.latency('ack', { event })));
-    const ackSeries = series;
+    const ackSeries = this.ackSeriesFor(event);
     const startUs = nowUs();
     const timing = this.timing;
     const fromUs = timing.intendedStartUs(startUs);
@@ -369,19 +499,30 @@ export class VirtualUser {
           resolve(response);
           return;
         }
-        // A lost ack is a sample at the timeout, never a dropped one: the tail stays visible.
-        const timeoutUs = ackTimeoutMs * 1000;
-        ackSeries.recordValueUs(timeoutUs + startUs - fromUs, timeoutUs);
-        timing.stepEnded(fromUs, startUs, startUs + timeoutUs);
-        metrics.counter('ack_timeouts', { event }).add();
-        metrics.counter('errors', { code: 'ack_timeout', source: event }).add();
-        resolve({ ok: false, error: { code: 'ack_timeout', message: `no ack for ${event} within ${ackTimeoutMs} ms` } });
+        resolve(this.ackTimedOut(event, ackSeries, timing, startUs, fromUs));
       });
     });
   }
 
+  private ackSeriesFor(tag: string): ReturnType<MetricsSink['latency']> {
+    let series = this.ackSeries.get(tag);
+    if (!series) this.ackSeries.set(tag, (series = this.options.metrics.latency('ack', { event: tag })));
+    return series;
+  }
+
+  /** A lost ack is a sample at the timeout, never a dropped one: the tail stays visible. */
+  private ackTimedOut(tag: string, series: ReturnType<MetricsSink['latency']>, timing: IterationTiming, startUs: number, fromUs: number): AckMissing {
+    const { metrics, ackTimeoutMs } = this.options;
+    const timeoutUs = ackTimeoutMs * 1000;
+    series.recordValueUs(timeoutUs + startUs - fromUs, timeoutUs);
+    timing.stepEnded(fromUs, startUs, startUs + timeoutUs);
+    metrics.counter('ack_timeouts', { event: tag }).add();
+    metrics.counter('errors', { code: 'ack_timeout', source: tag }).add();
+    return { ok: false, error: { code: 'ack_timeout', message: `no ack for ${tag} within ${ackTimeoutMs} ms` } };
+  }
+
   private joinRoom(event: string, room: string, id: string): Promise<AckResult> {
-    return this.emitWithAck(event, id, room);
+    return this.contractAck(event, id, room);
   }
 
   /** A room this user is now in (by an ok ack), in the census from now: deliveries sent from now on are owed to it. */
@@ -411,9 +552,7 @@ export class VirtualUser {
     socket.timeout(ackTimeoutMs).emit(event, id, (error: Error | null, response: Ack) => {
       if (error) return;
       // The series exists only once an answer came: a server that never answers has no such figure.
-      let series = this.ackSeries.get(event);
-      if (!series) this.ackSeries.set(event, (series = metrics.latency('ack', { event })));
-      series.record(startUs, nowUs());
+      this.ackSeriesFor(event).record(startUs, nowUs());
       if (response?.ok !== true) {
         const code = typeof response?.error?.code === 'string' ? response.error.code : 'bad_ack';
         metrics.counter('errors', { code, source: event }).add();
@@ -428,7 +567,7 @@ export class VirtualUser {
       [...this.joined].map((room) => {
         const colon = room.indexOf(':');
         const event = events[room.slice(0, colon)];
-        return event ? this.emitWithAck(event, room.slice(colon + 1), room) : undefined;
+        return event ? this.contractAck(event, room.slice(colon + 1), room) : undefined;
       }),
     );
   }
@@ -485,6 +624,8 @@ export class VirtualUser {
     // io() connects at once: from here the user may hold a connection.
     options.live?.add(this);
     this.listen(socket);
+    // Handlers live on the Socket object, which socket.io-client keeps across reconnections.
+    for (const [event, listener] of this.pendingHandlers.splice(0)) socket.on(event, listener);
     return socket;
   }
 
@@ -492,7 +633,8 @@ export class VirtualUser {
     const { metrics, deliveries } = this.options;
     socket.on('session', (session: SessionPayload) => {
       this.session = session;
-      this.startHeartbeat(session.presence.heartbeatMs);
+      // A server of another dialect may send a `session` of its own: no heartbeat then, and no throw.
+      this.startHeartbeat(session?.presence?.heartbeatMs);
     });
     socket.on('disconnect', (reason: string) => {
       metrics.counter('disconnects', { reason }).add();
@@ -524,17 +666,18 @@ export class VirtualUser {
     });
 
     // Arrivals are matched to their cause by what the server echoes (delivery-ledger.ts).
-    socket.on('message:new', (m: MessageNewPayload) => deliveries.arrivedKeyed(deliveryStreams.message(m.clientMsgId), this));
-    socket.on('listing:priceChanged', (p: PriceChangedPayload) => deliveries.arrived(deliveryStreams.price(p.listingId), p.version, this));
+    // A payload that is not the contract's (another dialect using the same name) matches no send.
+    socket.on('message:new', (m: MessageNewPayload) => deliveries.arrivedKeyed(deliveryStreams.message(m?.clientMsgId), this));
+    socket.on('listing:priceChanged', (p: PriceChangedPayload) => deliveries.arrived(deliveryStreams.price(p?.listingId), p?.version, this));
     socket.on('listing:availabilityChanged', (p: AvailabilityChangedPayload) =>
-      deliveries.arrived(deliveryStreams.availability(p.listingId, p.available), p.version, this),
+      deliveries.arrived(deliveryStreams.availability(p?.listingId, p?.available), p?.version, this),
     );
-    socket.on('booking:statusChanged', (p: StatusChangedPayload) => deliveries.arrived(deliveryStreams.status(p.bookingId), p.version, this));
+    socket.on('booking:statusChanged', (p: StatusChangedPayload) => deliveries.arrived(deliveryStreams.status(p?.bookingId), p?.version, this));
   }
 
-  private startHeartbeat(intervalMs: number): void {
+  private startHeartbeat(intervalMs: number | undefined): void {
     this.stopHeartbeat();
-    if (!(intervalMs > 0)) return;
+    if (!(typeof intervalMs === 'number' && intervalMs > 0)) return;
     this.heartbeat = setInterval(() => this.socket?.emit('presence:heartbeat'), intervalMs);
     this.heartbeat.unref();
   }
@@ -543,6 +686,15 @@ export class VirtualUser {
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = undefined;
   }
+}
+
+/** A callback as the last argument would make socket.io wait for an ack with no timeout, unmeasured. */
+function refuseCallback(step: 'emit' | 'emitWithAck', event: string, args: unknown[]): void {
+  if (typeof args[args.length - 1] !== 'function') return;
+  throw new BazaarError('BAZAAR_BAD_STEP', `${step}(${JSON.stringify(event)}, …) was given a callback as its last argument`,
+    step === 'emit'
+      ? 'to wait for the ack, use `await user.emitWithAck(event, ...args)`: it resolves with the ack\'s arguments and measures it'
+      : 'emitWithAck resolves with the ack\'s arguments: await it instead of passing a callback');
 }
 
 /** connect_error messages become metric tags: keep them short and few. */

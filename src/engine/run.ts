@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { pino } from 'pino';
 import { createDeliveryTracker } from '../client/delivery-tracker.ts';
 import { METRICS, type MetricName } from '../client/sink.ts';
+import { createTagGuards } from '../client/tag-guard.ts';
 import { createSecretTokenProvider, loadTokenModule } from '../client/tokens.ts';
 import type { TokenProvider } from '../client/http.ts';
 import type { Transport } from '../client/virtual-user.ts';
@@ -277,8 +278,11 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
     const token: TokenProvider = options.tokenModule
       ? await loadTokenModule(options.tokenModule)
       : createSecretTokenProvider(options.jwtSecret ?? server?.jwtSecret ?? '');
-    notice(`seeding the world on ${target}`);
-    world = await seedWorld(scenario.world, target, token, options.onSeed);
+    // `world: false`: a server of another dialect, driven by generic steps only, has no contract API to seed.
+    if (scenario.world !== false) {
+      notice(`seeding the world on ${target}`);
+      world = await seedWorld(scenario.world, target, token, options.onSeed);
+    }
 
     const httpTimeoutMs = Math.max(ackTimeoutMs, 10_000);
     const deliveries = createDeliveryTracker({
@@ -299,6 +303,10 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
         reconnectTimeoutMs,
         httpTimeoutMs,
         signal: abort.signal,
+        tagGuards: createTagGuards((message) => {
+          log.warn(message);
+          notice(`warning: ${message}`);
+        }),
       },
       options.localAddresses,
     );

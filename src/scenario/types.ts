@@ -99,7 +99,12 @@ export interface ScenarioDefinition {
   /** Shown in reports; defaults to the file name. */
   name?: string;
   description?: string;
-  world?: WorldSpec;
+  /**
+   * The marketplace to seed through the contract's HTTP API before load starts. `false` seeds
+   * nothing: for a server of another dialect driven by the generic steps (emit, emitWithAck,
+   * request, expect, on); the iteration's users are then `b1`, `s1`, `a1`… by VU slot, or `user(id, role)`.
+   */
+  world?: WorldSpec | false;
   thresholds?: ThresholdSpecs;
   options?: ScenarioOptions;
   /** One group of actors: the shorthand for `actors: { default: { executor, iteration } }`. */
