@@ -5,6 +5,7 @@ import { Socket, type AddressInfo } from 'node:net';
 import { setupMaster } from '@socket.io/sticky';
 import type { AdapterName } from '../../reference-server/index.ts';
 import { BazaarError } from '../errors.ts';
+import { modulePath } from '../util/module-path.ts';
 import type { LoadBalancer, NodeMessage, NodeSettings, PrimaryMessage } from './cluster-protocol.ts';
 import { requireHaproxy, startHaproxy } from './haproxy.ts';
 import { startRoundRobinProxy } from './round-robin-proxy.ts';
@@ -47,7 +48,7 @@ export interface RunningCluster {
 
 const NODE_START_TIMEOUT_MS = 20_000;
 const NODE_STOP_TIMEOUT_MS = 6_000;
-const WORKER = new URL('./cluster-node.ts', import.meta.url).pathname;
+const WORKER = modulePath('./cluster-node.ts', import.meta.url);
 
 /**
  * The primary of a reference cluster, in this process: forks the nodes (Node's cluster module,

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { generateSecret, type AdapterName } from '../../reference-server/index.ts';
 import { BazaarError } from '../errors.ts';
+import { modulePath } from '../util/module-path.ts';
 import type { LoadBalancer } from './cluster-protocol.ts';
 
 export type { LoadBalancer } from './cluster-protocol.ts';
@@ -41,7 +42,7 @@ export interface ReferenceCluster {
   close(): Promise<void>;
 }
 
-const BIN = new URL('../../bin/bazaar.ts', import.meta.url).pathname;
+const BIN = modulePath('../../bin/bazaar.ts', import.meta.url);
 const START_TIMEOUT_MS = 40_000;
 const STOP_TIMEOUT_MS = 15_000;
 

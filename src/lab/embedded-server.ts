@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { DEFECTS, generateSecret } from '../../reference-server/index.ts';
 import { BazaarError } from '../errors.ts';
+import { modulePath } from '../util/module-path.ts';
 
 export interface EmbeddedServerOptions {
   presenceTtlMs?: number;
@@ -22,7 +23,7 @@ export interface EmbeddedServer {
   close(): Promise<void>;
 }
 
-const BIN = new URL('../../bin/bazaar.ts', import.meta.url).pathname;
+const BIN = modulePath('../../bin/bazaar.ts', import.meta.url);
 const START_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 5_000;
 
