@@ -15,6 +15,7 @@ import { nowUs, UNSCHEDULED, type IterationTiming } from './clock.ts';
 import { callApi, type HttpAnswer, type HttpCall, type TokenProvider } from './http.ts';
 import { deliveryStreams } from './delivery-ledger.ts';
 import type { DeliveryTracker } from './delivery-tracker.ts';
+import type { EventObserver } from './event-observer.ts';
 import type { MetricsSink } from './sink.ts';
 import { Decoder, Encoder } from './wire-parser.ts';
 
@@ -50,6 +51,8 @@ export interface VirtualUserOptions {
    * so the run can close every one at its end without holding every user it ever created.
    */
   live?: Set<VirtualUser>;
+  /** The run's online checks: every event this user receives, its leaves, its end (src/checks/online-checks.ts). */
+  observer?: EventObserver;
 }
 
 export const DEFAULT_RECONNECT_TIMEOUT_MS = 30_000;
@@ -90,6 +93,11 @@ export class VirtualUser {
 
   get connected(): boolean {
     return this.socket?.connected === true;
+  }
+
+  /** The socket id of the connection held now (evidence names it); undefined while not connected. */
+  get connectionId(): string | undefined {
+    return this.socket?.id;
   }
 
   /** Left for good (disconnect()) and not connected again since. */
@@ -160,6 +168,7 @@ export class VirtualUser {
     this.socket?.disconnect();
     this.abandonConnect?.();
     this.options.live?.delete(this);
+    this.options.observer?.closed(this);
   }
 
   /**
@@ -399,6 +408,7 @@ export class VirtualUser {
    */
   private async leaveRoom(event: string, room: string, id: string): Promise<void> {
     if (this.joined.delete(room)) this.options.deliveries.census.leave(room, this);
+    this.options.observer?.left(this, room);
     if (!this.socket && !this.closing) await this.connect();
     const socket = this.socket;
     const { metrics, ackTimeoutMs } = this.options;
@@ -530,6 +540,9 @@ export class VirtualUser {
       deliveries.arrived(deliveryStreams.availability(p.listingId, p.available), p.version, this),
     );
     socket.on('booking:statusChanged', (p: StatusChangedPayload) => deliveries.arrived(deliveryStreams.status(p.bookingId), p.version, this));
+    // Online checking sees every event, whatever its name (one listener: no per-event cost when off).
+    const { observer } = this.options;
+    if (observer) socket.onAny((event: string, payload: unknown) => observer.received(this, event, payload));
   }
 
   private startHeartbeat(intervalMs: number): void {

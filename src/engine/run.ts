@@ -41,6 +41,8 @@ import { runGroup, type GroupRun } from './run-group.ts';
 import { primeSnapshots, snapshotYielding } from './snapshot-yielding.ts';
 import { seedWorld, type SeedProgress } from './seed-world.ts';
 import { createUserFactory, sleep } from './vu.ts';
+import { createRunChecks, withViolationThreshold } from './run-checks.ts';
+import type { RunViolations } from '../checks/violations.ts';
 
 export interface RunOptions {
   /** A shipped scenario name, a path, or a scenario object from defineScenario. */
@@ -73,6 +75,13 @@ export interface RunOptions {
   /** The cluster's Redis (default: REDIS_URL, else a throwaway redis-server or Docker container). */
   redis?: string;
   adapter?: AdapterName;
+  /**
+   * Check the contract online over every event the users receive (default true): violations are
+   * counted in `violations{kind}`, sampled as evidence, and fail the run (docs/scenarios.md).
+   */
+  check?: boolean;
+  /** Without a target: start the embedded reference server with this deliberate defect (reference-server/DEFECTS.md). */
+  defect?: string;
   /** How often result.json is rewritten while the run goes. Default 2 s. */
   snapshotEveryMs?: number;
   /**
@@ -85,6 +94,8 @@ export interface RunOptions {
 /** What a run holds in flight: live users and deliveries (delivery-ledger.ts). */
 export interface RunInFlight extends LedgerSizes {
   liveUsers: number;
+  /** Online checker streams held (receiver and room). */
+  checkerStreams: number;
 }
 
 export interface RunProgress {
@@ -95,6 +106,8 @@ export interface RunProgress {
   ackP95Ms: number | undefined;
   errors: number;
   dropped: number;
+  /** Contract violations so far; undefined when not checking. */
+  violations?: number;
 }
 
 export interface RunResult {
@@ -112,6 +125,8 @@ export interface RunResult {
   generator: GeneratorHealth;
   thresholds: ThresholdResult[];
   thresholdsPassed: boolean;
+  /** What online checking found: counts per kind and the first evidence records of each. */
+  violations: RunViolations;
   metrics: MetricsSnapshot;
   reportDir: string | undefined;
 }
@@ -165,7 +180,8 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
   const notice = options.onNotice ?? (() => {});
   const scenario = typeof options.scenario === 'string' ? await loadScenario(options.scenario) : options.scenario;
   const name = scenario.name ?? 'scenario';
-  const thresholds = collectThresholds(scenario, options.thresholds);
+  const check = options.check !== false;
+  const thresholds = withViolationThreshold(collectThresholds(scenario, options.thresholds), check);
   const planAll = (rescale: { durationFactor?: number; loadFactor?: number }) => {
     const plans = new Map<string, SchedulePlan>();
     for (const [group, spec] of Object.entries(scenario.groups)) {
@@ -207,6 +223,10 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
   const warning = connectionWarning(plannedConnections, openFilesLimit(), options.localAddresses?.length ?? 1);
   if (warning) notice(`warning: ${warning}`);
 
+  if (options.defect && (options.target || (options.nodes ?? 1) > 1)) {
+    throw new BazaarError('BAZAAR_BAD_OPTIONS', '--defect applies to the embedded one-node reference server only',
+      'leave out --target and --nodes to run against the defective embedded server');
+  }
   const startedAt = new Date();
   const embedded = !options.target;
   const server = !embedded
@@ -218,7 +238,7 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
           adapter: options.adapter ?? 'redis',
           prefix: `bazaar-run-${startedAt.getTime().toString(36)}`,
         })
-      : await startEmbeddedServer();
+      : await startEmbeddedServer(options.defect ? { defect: options.defect } : {});
   const target = (options.target ?? server?.url ?? '').replace(/\/$/, '');
   const registry = createMetricsRegistry();
   // Every group's schedule lag in one histogram, so the verdict (taken for every partial report)
@@ -241,6 +261,7 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
   const timers: NodeJS.Timeout[] = [];
   const elapsedMs = () => (nowUs() - runStartUs) / 1000;
   const resolve = resolverFor(registry, elapsedMs);
+  const checks = createRunChecks({ check, metrics: registry, startUs: () => runStartUs, deliveryTimeoutMs });
 
   const build = (
     partial: boolean,
@@ -267,6 +288,7 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
     generator,
     thresholds: evaluated,
     thresholdsPassed: evaluated.every((t) => t.passed),
+    violations: checks.summary(),
     metrics,
     reportDir: writer?.dir,
   });
@@ -286,6 +308,7 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
       timeoutMs: deliveryTimeoutMs,
       answerTimeoutMs: httpTimeoutMs,
       signal: abort.signal,
+      ...(checks.onLost ? { onLost: checks.onLost } : {}),
     });
     users = createUserFactory(
       {
@@ -299,11 +322,12 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
         reconnectTimeoutMs,
         httpTimeoutMs,
         signal: abort.signal,
+        ...(checks.observer ? { observer: checks.observer } : {}),
       },
       options.localAddresses,
     );
     const live = users.live;
-    options.inspect?.(() => ({ liveUsers: live.size, ...deliveries.sizes() }));
+    options.inspect?.(() => ({ liveUsers: live.size, checkerStreams: checks.size(), ...deliveries.sizes() }));
     if (writer) primeSnapshots();
     let loggedErrors = 0;
     const groups: GroupRun[] = [];
@@ -371,6 +395,7 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
           ackP95Ms: interval ? interval.p95Us / 1000 : undefined,
           errors: registry.queryCounter('errors') ?? 0,
           dropped: registry.queryCounter('dropped_iterations') ?? 0,
+          ...(check ? { violations: registry.queryCounter('violations') ?? 0 } : {}),
         });
         lastIterations = iterations;
         const aborting = thresholds.filter((t) => t.abortOnFail && elapsedMs() >= t.delayAbortEvalMs * timelineFactor);
