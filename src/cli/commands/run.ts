@@ -23,6 +23,8 @@ interface RunCliOptions {
   nodes?: number;
   redis?: string;
   adapter?: AdapterName;
+  check: boolean;
+  defect?: string;
 }
 
 
@@ -73,6 +75,8 @@ export function registerRun(program: Command, io: CliIo): void {
     .option('--transport <kind>', 'websocket, polling or mixed', transportArg, 'websocket')
     .option('--duration <duration>', 'play the scenario\'s timeline (schedule, start times, thinks, gracefulStop; not timeouts) in this time', durationArg)
     .option('--scale <factor>', 'multiply VUs and arrival rates, e.g. 0.1', factorArg)
+    .option('--no-check', 'do not check the contract online (violations are not counted; for measuring what checking costs)')
+    .option('--defect <name>', 'without --target: start the embedded reference server with this deliberate defect (reference-server/DEFECTS.md)')
     .option('--threshold <expr...>', 'extra thresholds, e.g. "ack{event:message:send} p(95)<150ms"')
     .option('--report <dir>', 'report folder (default reports/<timestamp>_<scenario>/)')
     .option('--allow-saturated', 'pass even when the generator itself was saturated')
@@ -98,6 +102,8 @@ export function registerRun(program: Command, io: CliIo): void {
         nodes: options.nodes,
         redis: options.redis,
         adapter: options.adapter,
+        check: options.check,
+        defect: options.defect,
         scale: options.scale,
         reportDir: options.report,
         localAddresses: options.localAddresses,
