@@ -75,6 +75,8 @@ export interface RunOptions {
   /** The cluster's Redis (default: REDIS_URL, else a throwaway redis-server or Docker container). */
   redis?: string;
   adapter?: AdapterName;
+  /** The cluster's fan-out: 'ordered' (default) or the stock 'adapter' path, which misorders across nodes. */
+  fanout?: 'ordered' | 'adapter';
   /**
    * Check the contract online over every event the users receive (default true): violations are
    * counted in `violations{kind}`, sampled as evidence, and fail the run (docs/scenarios.md).
@@ -227,6 +229,10 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
     throw new BazaarError('BAZAAR_BAD_OPTIONS', '--defect applies to the embedded one-node reference server only',
       'leave out --target and --nodes to run against the defective embedded server');
   }
+  if (options.fanout && (options.target || (options.nodes ?? 1) < 2)) {
+    throw new BazaarError('BAZAAR_BAD_OPTIONS', '--fanout chooses the fan-out of a reference cluster started for the run',
+      'add --nodes 3 (and leave out --target)');
+  }
   const startedAt = new Date();
   const embedded = !options.target;
   const server = !embedded
@@ -236,6 +242,7 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
           nodes: options.nodes as number,
           ...(options.redis ? { redisUrl: options.redis } : {}),
           adapter: options.adapter ?? 'redis',
+          ...(options.fanout ? { fanout: options.fanout } : {}),
           prefix: `bazaar-run-${startedAt.getTime().toString(36)}`,
         })
       : await startEmbeddedServer(options.defect ? { defect: options.defect } : {});

@@ -5,7 +5,7 @@ import { startRun, type RunResult } from '../../engine/run.ts';
 import { renderProgressLine, renderSummaryText } from '../../report/index.ts';
 import { ExitCode } from '../exit-codes.ts';
 import type { CliIo } from '../io.ts';
-import { durationArg, nodesArg, adapterArg } from '../options.ts';
+import { durationArg, nodesArg, adapterArg, fanoutArg } from '../options.ts';
 
 interface RunCliOptions {
   target?: string;
@@ -25,6 +25,7 @@ interface RunCliOptions {
   adapter?: AdapterName;
   check: boolean;
   defect?: string;
+  fanout?: 'ordered' | 'adapter';
 }
 
 
@@ -71,6 +72,7 @@ export function registerRun(program: Command, io: CliIo): void {
     .option('--nodes <n>', 'without --target: start a cluster of N reference nodes on Redis for the run', nodesArg)
     .option('--redis <url>', "the cluster's Redis (default: REDIS_URL, else a throwaway redis-server or Docker container)")
     .option('--adapter <name>', `the cluster's Socket.IO adapter: ${ADAPTERS.join(', ')}`, adapterArg)
+    .option('--fanout <mode>', "the cluster's fan-out: ordered (default) or adapter (the stock io.to().emit, misorders across nodes)", fanoutArg)
     .option('--token-module <file>', 'module whose default export (userId, role) => token, for servers with their own login')
     .option('--transport <kind>', 'websocket, polling or mixed', transportArg, 'websocket')
     .option('--duration <duration>', 'play the scenario\'s timeline (schedule, start times, thinks, gracefulStop; not timeouts) in this time', durationArg)
@@ -103,6 +105,7 @@ export function registerRun(program: Command, io: CliIo): void {
         redis: options.redis,
         adapter: options.adapter,
         check: options.check,
+        fanout: options.fanout,
         defect: options.defect,
         scale: options.scale,
         reportDir: options.report,
