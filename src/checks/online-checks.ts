@@ -10,7 +10,11 @@ export interface OnlineChecksOptions {
   nowUs(): number;
   /** How long a delivery may take before it is lost, for the evidence. */
   deliveryTimeoutMs: number;
-  /** Seqs remembered per receiver and booking to tell a repeat from a descent. Default 64. */
+  /**
+   * Seqs remembered per receiver and booking to tell a repeat from a descent. Default 8: about
+   * 0.7 KB per receiver-and-booking stream (64 would be about 3 KB); a repeat of an older seq is
+   * still caught, as a descent.
+   */
   rememberSeqs?: number;
 }
 
@@ -54,7 +58,7 @@ export function createOnlineChecks(options: OnlineChecksOptions): OnlineChecks {
     log.record({ kind, user: receiver.userId, connection: receiver.connectionId, room, expected, observed: `${observed}${detail}` }, nowUs());
   };
   const order = createOrderChecker({
-    rememberSeqs: options.rememberSeqs ?? 64,
+    rememberSeqs: options.rememberSeqs ?? 8,
     onViolation: (v) => record('order', `${BOOKING}${v.booking}`, v.expected, v.observed),
   });
   const versions = createVersionChecker({
