@@ -21,3 +21,4 @@ export type { ReferenceCluster, ReferenceClusterOptions, LoadBalancer } from './
 export { runChecks } from './checks/run-checks.ts';
 export type { CheckOptions, CheckReport } from './checks/run-checks.ts';
 export type { CheckDefinition, CheckContext, CheckResult } from './checks/types.ts';
+export type { RunViolations, ViolationRecord, ViolationKind } from './checks/violations.ts';

@@ -30,6 +30,11 @@ export function nodesArg(value: string): number {
   return nodes;
 }
 
+export function fanoutArg(value: string): 'ordered' | 'adapter' {
+  if (value !== 'ordered' && value !== 'adapter') throw new InvalidArgumentError('--fanout is ordered or adapter');
+  return value;
+}
+
 export function adapterArg(value: string): AdapterName {
   if (!isAdapterName(value)) throw new InvalidArgumentError(`--adapter is one of ${ADAPTERS.join(', ')}`);
   return value;

@@ -13,15 +13,19 @@ function setup() {
   const census = createRoomCensus();
   const delivered: { event: string; latencyUs: number }[] = [];
   const lost: string[] = [];
+  const losses: { receiver: object; sentAtUs: number; cause: string }[] = [];
   const ledger = createDeliveryLedger({
     membership: census,
     timeoutUs: TIMEOUT_US,
     outcomes: {
       delivered: (fanout, sentAtUs, arrivedAtUs) => void delivered.push({ event: fanout.event, latencyUs: arrivedAtUs - sentAtUs }),
-      lost: (fanout) => void lost.push(fanout.event),
+      lost: (fanout, receiver, sentAtUs, cause) => {
+        lost.push(fanout.event);
+        losses.push({ receiver, sentAtUs, cause });
+      },
     },
   });
-  return { census, ledger, delivered, lost };
+  return { census, ledger, delivered, lost, losses };
 }
 
 describe('messages (matched by clientMsgId)', () => {
@@ -56,6 +60,19 @@ describe('messages (matched by clientMsgId)', () => {
     expect(lost).toEqual(['message:new']);
     expect(delivered).toHaveLength(1);
     expect(ledger.isEmpty()).toBe(true);
+  });
+
+  it('names the receiver that lost it, the send time and the cause (evidence for a loss violation)', () => {
+    const { census, ledger, losses } = setup();
+    const [a, b] = [{ name: 'a' }, { name: 'b' }];
+    census.join(ROOM, a, 0);
+    census.join(ROOM, b, 0);
+    const key = deliveryStreams.message('m1');
+    ledger.sent(key, message, 100);
+    ledger.accepted(key, true);
+    ledger.arrivedKeyed(key, a, 200);
+    ledger.sweep(100 + TIMEOUT_US);
+    expect(losses).toEqual([{ receiver: b, sentAtUs: 100, cause: key }]);
   });
 
   it('owes nothing for a refused send, and waits for the ack before judging', () => {

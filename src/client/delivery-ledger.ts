@@ -31,8 +31,12 @@ export interface Membership {
 
 export interface LedgerOutcomes {
   delivered(fanout: Fanout, sentAtUs: number, arrivedAtUs: number): void;
-  /** A receiver owed the delivery did not have it by the deadline. */
-  lost(fanout: Fanout): void;
+  /**
+   * `receiver`, owed the delivery, did not have it by the deadline. `cause` names what was lost:
+   * the send's key (a message's `m|clientMsgId`) or `stream#version` (`stream#next` for a change
+   * whose version no answer named).
+   */
+  lost(fanout: Fanout, receiver: object, sentAtUs: number, cause: string): void;
 }
 
 export interface DeliveryLedgerOptions {
@@ -122,11 +126,11 @@ export function createDeliveryLedger(options: DeliveryLedgerOptions): DeliveryLe
     cause.owed.delete(receiver);
   };
 
-  const settle = (cause: Cause) => {
+  const settle = (cause: Cause, key: string) => {
     if (cause.judging !== 'judged') return;
     for (const receiver of cause.owed) {
       const sinceUs = membership.since(cause.fanout.room, receiver);
-      if (sinceUs !== undefined && sinceUs <= cause.sentAtUs) outcomes.lost(cause.fanout);
+      if (sinceUs !== undefined && sinceUs <= cause.sentAtUs) outcomes.lost(cause.fanout, receiver, cause.sentAtUs, key);
     }
   };
 
@@ -227,12 +231,12 @@ export function createDeliveryLedger(options: DeliveryLedgerOptions): DeliveryLe
         // A send whose ack is not in yet may still be refused: it waits for the ack (bounded by the ack timeout).
         if (cause.judging === 'awaiting_ack' || nowUs < cause.sentAtUs + timeoutUs) continue;
         causes.delete(key);
-        settle(cause);
+        settle(cause, key);
       }
       for (const [stream, queue] of awaiting) {
         // Its change reached no one in time. (Should it still come, it is left unclaimed.)
         const due = queue.filter((cause) => nowUs >= cause.sentAtUs + timeoutUs);
-        for (const cause of due) settle(cause);
+        for (const cause of due) settle(cause, `${stream}#next`);
         if (due.length === queue.length) awaiting.delete(stream);
         else if (due.length > 0) awaiting.set(stream, queue.filter((cause) => !due.includes(cause)));
       }

@@ -11,6 +11,8 @@ export interface DeliveryTrackerOptions {
   answerTimeoutMs?: number;
   /** The run's end: what is still in flight is dropped uncounted, as expect() does. */
   signal?: AbortSignal;
+  /** Each loss, with who lost what (the run's online checks make it a `loss` violation). */
+  onLost?(fanout: Fanout, receiver: object, sentAtUs: number, cause: string): void;
 }
 
 /** The run's deliveries in flight, measured as `delivery{event,room}` and `delivery_timeouts{event}`. */
@@ -46,10 +48,11 @@ export function createDeliveryTracker(options: DeliveryTrackerOptions): Delivery
       delivered(fanout, sentAtUs, arrivedAtUs) {
         metrics.latency('delivery', { event: fanout.event, room: roomSizeClass(census.size(fanout.room)) }).record(sentAtUs, arrivedAtUs);
       },
-      lost(fanout) {
+      lost(fanout, receiver, sentAtUs, cause) {
         // A lost delivery is a sample at the timeout, as a lost ack is: the tail stays visible.
         metrics.latency('delivery', { event: fanout.event, room: roomSizeClass(census.size(fanout.room)) }).recordValueUs(timeoutUs);
         metrics.counter('delivery_timeouts', { event: fanout.event }).add();
+        options.onLost?.(fanout, receiver, sentAtUs, cause);
       },
     },
   });

@@ -34,6 +34,8 @@ export const METRICS = {
   reconnect_failures: { kind: 'counter', tags: [] },
   disconnects: { kind: 'counter', tags: ['reason'] },
   connect_errors: { kind: 'counter', tags: ['message'] },
+  /** Contract invariants broken under load, by kind (src/checks/violations.ts); evidence in result.json. */
+  violations: { kind: 'counter', tags: ['kind'] },
 } as const satisfies Record<string, { kind: 'trend' | 'counter'; tags: readonly string[] }>;
 
 /** Every metric name a run records: thresholds may name only these. */

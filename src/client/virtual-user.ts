@@ -18,6 +18,7 @@ import { routeOf } from './route.ts';
 import { createTagGuards, type TagGuards } from './tag-guard.ts';
 import { deliveryStreams } from './delivery-ledger.ts';
 import type { DeliveryTracker } from './delivery-tracker.ts';
+import type { EventObserver } from './event-observer.ts';
 import type { MetricsSink } from './sink.ts';
 import { Decoder, Encoder } from './wire-parser.ts';
 
@@ -75,6 +76,8 @@ export interface VirtualUserOptions {
   live?: Set<VirtualUser>;
   /** Caps on tag values from a script's own names (generic events, routes), shared by a run's users; default: this user's own. */
   tagGuards?: TagGuards;
+  /** The run's online checks: every event this user receives, its leaves, its end (src/checks/online-checks.ts). */
+  observer?: EventObserver;
 }
 
 export const DEFAULT_RECONNECT_TIMEOUT_MS = 30_000;
@@ -119,6 +122,11 @@ export class VirtualUser {
 
   get connected(): boolean {
     return this.socket?.connected === true;
+  }
+
+  /** The socket id of the connection held now (evidence names it); undefined while not connected. */
+  get connectionId(): string | undefined {
+    return this.socket?.id;
   }
 
   /** Left for good (disconnect()) and not connected again since. */
@@ -189,6 +197,7 @@ export class VirtualUser {
     this.socket?.disconnect();
     this.abandonConnect?.();
     this.options.live?.delete(this);
+    this.options.observer?.closed(this);
   }
 
   /**
@@ -540,6 +549,7 @@ export class VirtualUser {
    */
   private async leaveRoom(event: string, room: string, id: string): Promise<void> {
     if (this.joined.delete(room)) this.options.deliveries.census.leave(room, this);
+    this.options.observer?.left(this, room);
     if (!this.socket && !this.closing) await this.connect();
     const socket = this.socket;
     const { metrics, ackTimeoutMs } = this.options;
@@ -673,6 +683,9 @@ export class VirtualUser {
       deliveries.arrived(deliveryStreams.availability(p?.listingId, p?.available), p?.version, this),
     );
     socket.on('booking:statusChanged', (p: StatusChangedPayload) => deliveries.arrived(deliveryStreams.status(p?.bookingId), p?.version, this));
+    // Online checking sees every event, whatever its name (one listener: no per-event cost when off).
+    const { observer } = this.options;
+    if (observer) socket.onAny((event: string, payload: unknown) => observer.received(this, event, payload));
   }
 
   private startHeartbeat(intervalMs: number | undefined): void {

@@ -42,6 +42,8 @@ import { runGroup, type GroupRun } from './run-group.ts';
 import { primeSnapshots, snapshotYielding } from './snapshot-yielding.ts';
 import { seedWorld, type SeedProgress } from './seed-world.ts';
 import { createUserFactory, sleep } from './vu.ts';
+import { createRunChecks, withViolationThreshold } from './run-checks.ts';
+import type { RunViolations } from '../checks/violations.ts';
 
 export interface RunOptions {
   /** A shipped scenario name, a path, or a scenario object from defineScenario. */
@@ -74,6 +76,15 @@ export interface RunOptions {
   /** The cluster's Redis (default: REDIS_URL, else a throwaway redis-server or Docker container). */
   redis?: string;
   adapter?: AdapterName;
+  /** The cluster's fan-out: 'ordered' (default) or the stock 'adapter' path, which misorders across nodes. */
+  fanout?: 'ordered' | 'adapter';
+  /**
+   * Check the contract online over every event the users receive (default true): violations are
+   * counted in `violations{kind}`, sampled as evidence, and fail the run (docs/scenarios.md).
+   */
+  check?: boolean;
+  /** Without a target: start the embedded reference server with this deliberate defect (reference-server/DEFECTS.md). */
+  defect?: string;
   /** How often result.json is rewritten while the run goes. Default 2 s. */
   snapshotEveryMs?: number;
   /**
@@ -86,6 +97,8 @@ export interface RunOptions {
 /** What a run holds in flight: live users and deliveries (delivery-ledger.ts). */
 export interface RunInFlight extends LedgerSizes {
   liveUsers: number;
+  /** Online checker streams held (receiver and room). */
+  checkerStreams: number;
 }
 
 export interface RunProgress {
@@ -96,6 +109,8 @@ export interface RunProgress {
   ackP95Ms: number | undefined;
   errors: number;
   dropped: number;
+  /** Contract violations so far; undefined when not checking. */
+  violations?: number;
 }
 
 export interface RunResult {
@@ -113,6 +128,8 @@ export interface RunResult {
   generator: GeneratorHealth;
   thresholds: ThresholdResult[];
   thresholdsPassed: boolean;
+  /** What online checking found: counts per kind and the first evidence records of each. */
+  violations: RunViolations;
   metrics: MetricsSnapshot;
   reportDir: string | undefined;
 }
@@ -166,7 +183,8 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
   const notice = options.onNotice ?? (() => {});
   const scenario = typeof options.scenario === 'string' ? await loadScenario(options.scenario) : options.scenario;
   const name = scenario.name ?? 'scenario';
-  const thresholds = collectThresholds(scenario, options.thresholds);
+  const check = options.check !== false;
+  const thresholds = withViolationThreshold(collectThresholds(scenario, options.thresholds), check);
   const planAll = (rescale: { durationFactor?: number; loadFactor?: number }) => {
     const plans = new Map<string, SchedulePlan>();
     for (const [group, spec] of Object.entries(scenario.groups)) {
@@ -208,6 +226,14 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
   const warning = connectionWarning(plannedConnections, openFilesLimit(), options.localAddresses?.length ?? 1);
   if (warning) notice(`warning: ${warning}`);
 
+  if (options.defect && (options.target || (options.nodes ?? 1) > 1)) {
+    throw new BazaarError('BAZAAR_BAD_OPTIONS', '--defect applies to the embedded one-node reference server only',
+      'leave out --target and --nodes to run against the defective embedded server');
+  }
+  if (options.fanout && (options.target || (options.nodes ?? 1) < 2)) {
+    throw new BazaarError('BAZAAR_BAD_OPTIONS', '--fanout chooses the fan-out of a reference cluster started for the run',
+      'add --nodes 3 (and leave out --target)');
+  }
   const startedAt = new Date();
   const embedded = !options.target;
   const server = !embedded
@@ -217,9 +243,10 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
           nodes: options.nodes as number,
           ...(options.redis ? { redisUrl: options.redis } : {}),
           adapter: options.adapter ?? 'redis',
+          ...(options.fanout ? { fanout: options.fanout } : {}),
           prefix: `bazaar-run-${startedAt.getTime().toString(36)}`,
         })
-      : await startEmbeddedServer();
+      : await startEmbeddedServer(options.defect ? { defect: options.defect } : {});
   const target = (options.target ?? server?.url ?? '').replace(/\/$/, '');
   const registry = createMetricsRegistry();
   // Every group's schedule lag in one histogram, so the verdict (taken for every partial report)
@@ -242,6 +269,7 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
   const timers: NodeJS.Timeout[] = [];
   const elapsedMs = () => (nowUs() - runStartUs) / 1000;
   const resolve = resolverFor(registry, elapsedMs);
+  const checks = createRunChecks({ check, metrics: registry, startUs: () => runStartUs, deliveryTimeoutMs });
 
   const build = (
     partial: boolean,
@@ -268,6 +296,7 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
     generator,
     thresholds: evaluated,
     thresholdsPassed: evaluated.every((t) => t.passed),
+    violations: checks.summary(),
     metrics,
     reportDir: writer?.dir,
   });
@@ -290,6 +319,7 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
       timeoutMs: deliveryTimeoutMs,
       answerTimeoutMs: httpTimeoutMs,
       signal: abort.signal,
+      ...(checks.onLost ? { onLost: checks.onLost } : {}),
     });
     users = createUserFactory(
       {
@@ -307,11 +337,12 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
           log.warn(message);
           notice(`warning: ${message}`);
         }),
+        ...(checks.observer ? { observer: checks.observer } : {}),
       },
       options.localAddresses,
     );
     const live = users.live;
-    options.inspect?.(() => ({ liveUsers: live.size, ...deliveries.sizes() }));
+    options.inspect?.(() => ({ liveUsers: live.size, checkerStreams: checks.size(), ...deliveries.sizes() }));
     if (writer) primeSnapshots();
     let loggedErrors = 0;
     const groups: GroupRun[] = [];
@@ -379,6 +410,7 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
           ackP95Ms: interval ? interval.p95Us / 1000 : undefined,
           errors: registry.queryCounter('errors') ?? 0,
           dropped: registry.queryCounter('dropped_iterations') ?? 0,
+          ...(check ? { violations: registry.queryCounter('violations') ?? 0 } : {}),
         });
         lastIterations = iterations;
         const aborting = thresholds.filter((t) => t.abortOnFail && elapsedMs() >= t.delayAbortEvalMs * timelineFactor);

@@ -11,6 +11,7 @@ describe('renderProgressLine', () => {
     ['no known length', { totalMs: 0 }, [/^00:12  VUs 50/]],
     ['errors and drops', { errors: 1_234, dropped: 7, ackP95Ms: 1_240 }, [/errors 1,234/, /dropped 7/, /ack p95 1\.24 s/]],
     ['a slow ack', { ackP95Ms: 0.85 }, [/ack p95 850 µs/]],
+    ['checked, with violations', { violations: 1_234 }, [/dropped 0  violations 1,234$/]],
   ])('%s', (_what, change, patterns) => {
     const line = renderProgressLine({ ...base, ...change });
     for (const pattern of patterns) expect(line).toMatch(pattern);
@@ -19,12 +20,16 @@ describe('renderProgressLine', () => {
   });
 
   it.each<[string, Partial<ProgressForReport>]>([
-    ['huge numbers', { vus: 1e9, iterationsPerSec: 1e12, errors: 1e15, dropped: 1e15, ackP95Ms: 3_600_000, elapsedMs: 3e8, totalMs: 4e8 }],
+    ['huge numbers', { vus: 1e9, iterationsPerSec: 1e12, errors: 1e15, dropped: 1e15, violations: 1e15, ackP95Ms: 3_600_000, elapsedMs: 3e8, totalMs: 4e8 }],
     ['not numbers', { vus: Number.NaN, iterationsPerSec: Number.POSITIVE_INFINITY, ackP95Ms: Number.NaN }],
   ])('stays one line under 120 characters with %s', (_what, change) => {
     const line = renderProgressLine({ ...base, ...change });
     expect(line).not.toMatch(/\n/);
     expect(line.length).toBeLessThan(120);
     expect(line).toMatch(/VUs/);
+  });
+
+  it('says nothing of violations when the run does not check (--no-check)', () => {
+    expect(renderProgressLine(base)).not.toMatch(/violations/);
   });
 });

@@ -9,6 +9,8 @@ export interface ProgressForReport {
   ackP95Ms?: number;
   errors: number;
   dropped: number;
+  /** Contract violations so far; undefined when not checking (--no-check). */
+  violations?: number;
 }
 
 const MAX_WIDTH = 119;
@@ -31,6 +33,7 @@ export function renderProgressLine(p: ProgressForReport): string {
     `ack p95 ${p.ackP95Ms === undefined ? '—' : formatMs(p.ackP95Ms)}`,
     `errors ${formatCount(p.errors)}`,
     `dropped ${formatCount(p.dropped)}`,
+    ...(p.violations === undefined ? [] : [`violations ${formatCount(p.violations)}`]),
   ];
   const withBar = [clock, bar, percent, ...stats].filter((part) => part !== '').join('  ');
   if (withBar.length <= MAX_WIDTH) return withBar;

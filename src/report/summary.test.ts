@@ -170,3 +170,40 @@ describe('renderSummaryText', () => {
     expect(row.length).toBe(header.length);
   });
 });
+
+describe.each(renderers)('%s summary of online checking', (_format, render) => {
+  const found = {
+    checked: true,
+    kinds: ['order', 'versions', 'loss'],
+    total: 7,
+    counts: { order: 5, loss: 2 },
+    evidence: [
+      ...[1, 2, 3, 4].map((i) => ({
+        kind: 'order' as const, user: `b${i}`, connection: `sid${i}`, room: 'booking:bk1', expected: 'seq > 9', observed: `seq ${i} after 9`, atMs: 100 * i,
+      })),
+      { kind: 'loss' as const, user: 's1', connection: 'sidS', room: 'booking:bk2', expected: 'message:new (clientMsgId c1, acked)', observed: 'not received within 500 ms', atMs: 900 },
+    ],
+    evidencePerKind: 10,
+  };
+
+  it('counts violations per kind, warns, and shows the first evidence of each kind', () => {
+    const text = render(result({ violations: found }));
+    expect(text).toMatch(/CONTRACT VIOLATED under load: 7 violations \(order 5, loss 2\)/);
+    expect(text).toMatch(/Violations[\s\S]*order`?\s*\|?\s*5[\s\S]*Thresholds/);
+    expect(text).toContain('order: b1 (socket sid1) in booking:bk1 at +100 ms: expected seq > 9, observed seq 1 after 9');
+    expect(text).toContain('order: b3 (socket sid3)');
+    expect(text).not.toContain('order: b4 (socket sid4)');
+    expect(text).toContain('loss: s1 (socket sidS) in booking:bk2 at +900 ms: expected message:new (clientMsgId c1, acked), observed not received within 500 ms');
+  });
+
+  it('says none were found, and what was checked', () => {
+    const text = render(result({ violations: { ...found, total: 0, counts: {}, evidence: [] } }));
+    expect(text).toMatch(/none \(checked: order, versions, loss\)/);
+    expect(text).not.toMatch(/CONTRACT VIOLATED/);
+  });
+
+  it('says when nothing was checked (--no-check)', () => {
+    const text = render(result({ violations: { checked: false, kinds: [], total: 0, counts: {}, evidence: [], evidencePerKind: 0 } }));
+    expect(text).toMatch(/Violations[\s\S]*not checked \(--no-check\)/);
+  });
+});

@@ -1,3 +1,4 @@
+import { describeViolation, type RunViolations } from '../checks/violations.ts';
 import type { MetricsSnapshot } from '../metrics/index.ts';
 import { formatCount, formatMs, formatObserved, formatPercent, formatUs } from './format.ts';
 import { renderMarkdownTable, renderTextTable, type Table } from './table.ts';
@@ -29,7 +30,12 @@ export interface RunResultForReport {
   generator: { saturated: boolean; loopDelayP99Ms: number; cpuPercent: number; scheduleLagP99Ms?: number; note?: string };
   thresholds: ThresholdResultForReport[];
   metrics: MetricsSnapshot;
+  /** Online checking's findings (absent in results from before it existed). */
+  violations?: RunViolations;
 }
+
+/** Evidence lines per kind in the summary; result.json keeps more. */
+const EVIDENCE_LINES_PER_KIND = 3;
 
 const STATUS_WORDS: Record<RunStatus, string> = {
   passed: 'PASSED',
@@ -60,6 +66,7 @@ interface SummaryContent {
   latency: Table | undefined;
   latencyNote: string | undefined;
   counters: { table: Table; textRows: string[][] } | undefined;
+  violations: { table: Table | undefined; note: string; evidence: string[] } | undefined;
   thresholds: Table | undefined;
   verdict: string;
 }
@@ -84,6 +91,12 @@ export function renderSummaryText(result: RunResultForReport): string {
     lines.push(...renderTextTable({ ...content.counters.table, rows: content.counters.textRows }));
   } else {
     lines.push('  none');
+  }
+
+  if (content.violations) {
+    lines.push('', 'Violations');
+    if (content.violations.table) lines.push(...renderTextTable(content.violations.table));
+    lines.push(`  ${content.violations.note}`, ...content.violations.evidence.map((line) => `  ${line}`));
   }
 
   lines.push('', 'Thresholds');
@@ -115,6 +128,13 @@ export function renderSummaryMarkdown(result: RunResultForReport): string {
   lines.push('', '## Counters', '');
   lines.push(...(content.counters ? renderMarkdownTable(codeFirstColumn(content.counters.table)) : ['None.']));
 
+  if (content.violations) {
+    lines.push('', '## Violations', '');
+    if (content.violations.table) lines.push(...renderMarkdownTable(codeFirstColumn(content.violations.table)), '');
+    lines.push(`_${md(content.violations.note)}_`);
+    if (content.violations.evidence.length) lines.push('', ...content.violations.evidence.map((line) => `- ${md(line)}`));
+  }
+
   lines.push('', '## Thresholds', '');
   lines.push(...(content.thresholds ? renderMarkdownTable(codeColumns(content.thresholds, [1, 2])) : ['None.']));
   lines.push('', `**${content.verdict}**`);
@@ -140,6 +160,12 @@ function describeRun(result: RunResultForReport): SummaryContent {
     );
   }
 
+  const violations = result.violations;
+  if (violations?.checked && violations.total > 0) {
+    const byKind = Object.entries(violations.counts).map(([kind, n]) => `${kind} ${formatCount(n)}`).join(', ');
+    warnings.push(`CONTRACT VIOLATED under load: ${formatCount(violations.total)} violations (${byKind}); evidence below and in result.json`);
+  }
+
   const failed = result.thresholds.filter((threshold) => !threshold.passed).length;
   const verdict =
     result.thresholds.length === 0
@@ -160,6 +186,7 @@ function describeRun(result: RunResultForReport): SummaryContent {
       : `generator: ${generatorFacts}${generator.note ? ` (${generator.note})` : ''}`,
     ...describeLatencies(result.metrics),
     counters: describeCounters(result.metrics),
+    violations: describeViolations(violations),
     thresholds: describeThresholds(result.thresholds),
     verdict,
   };
@@ -214,6 +241,24 @@ function describeCounters(metrics: MetricsSnapshot): SummaryContent['counters'] 
     }
   }
   return { table: { headers: ['counter', 'value'], align: ['left', 'right'], rows }, textRows };
+}
+
+/** Counts per kind, then the first few evidence lines of each kind. */
+function describeViolations(violations: RunViolations | undefined): SummaryContent['violations'] {
+  if (!violations) return undefined;
+  if (!violations.checked) return { table: undefined, note: 'not checked (--no-check)', evidence: [] };
+  const checked = `checked: ${violations.kinds.join(', ')}`;
+  if (violations.total === 0) return { table: undefined, note: `none (${checked})`, evidence: [] };
+  const kinds = Object.keys(violations.counts).sort();
+  const evidence: string[] = [];
+  for (const kind of kinds) {
+    evidence.push(...violations.evidence.filter((v) => v.kind === kind).slice(0, EVIDENCE_LINES_PER_KIND).map(describeViolation));
+  }
+  return {
+    table: { headers: ['kind', 'count'], align: ['left', 'right'], rows: kinds.map((kind) => [kind, formatCount(violations.counts[kind] ?? 0)]) },
+    note: `${checked}; the first ${EVIDENCE_LINES_PER_KIND} of each kind (result.json keeps ${violations.evidencePerKind}):`,
+    evidence,
+  };
 }
 
 function describeThresholds(thresholds: ThresholdResultForReport[]): Table | undefined {

@@ -19,7 +19,7 @@ const CAUSES_PER_ITERATION = 2;
 
 it('holds live users and deliveries in flight only, over many short-lived users', async () => {
   let read: (() => RunInFlight) | undefined;
-  const peak: RunInFlight = { liveUsers: 0, pending: 0, unclaimed: 0, pairedStreams: 0 };
+  const peak: RunInFlight = { liveUsers: 0, checkerStreams: 0, pending: 0, unclaimed: 0, pairedStreams: 0 };
   const sample = () => {
     const now = read?.();
     if (!now) return;
@@ -66,11 +66,16 @@ it('holds live users and deliveries in flight only, over many short-lived users'
   // At most a seller, a buyer and a visitor per VU are alive at once.
   expect(created).toBeGreaterThan(4 * MAX_VUS);
   expect(peak.liveUsers).toBeLessThanOrEqual(3 * MAX_VUS);
+  // Online checking holds a stream per live user and room it is in (one room each here: the
+  // visitor its listing, the buyer and the seller their booking), not one per user it ever saw.
+  expect(peak.checkerStreams).toBeGreaterThan(0);
+  expect(peak.checkerStreams).toBeLessThanOrEqual(3 * MAX_VUS);
+  expect(result.violations).toMatchObject({ checked: true, total: 0 });
   // Every delivery was timed, and none was lost on a correct server.
   expect(result.metrics.counters.filter((c) => c.name === 'delivery_timeouts')).toEqual([]);
   expect(result.metrics.latencies.filter((l) => l.name === 'delivery').map((l) => l.tags.event).sort()).toEqual(
     expect.arrayContaining(['listing:priceChanged', 'message:new']),
   );
   // When it is over, nothing is held.
-  expect(read?.()).toEqual({ liveUsers: 0, pending: 0, unclaimed: 0, pairedStreams: 0 });
+  expect(read?.()).toEqual({ liveUsers: 0, checkerStreams: 0, pending: 0, unclaimed: 0, pairedStreams: 0 });
 }, 60_000);

@@ -43,6 +43,47 @@ describe('createOrderChecker', () => {
   });
 });
 
+describe('createOrderChecker online (as bazaar run uses it)', () => {
+  it('hands each violation over as data and keeps no lines', () => {
+    const seen: unknown[] = [];
+    const order = createOrderChecker({ onViolation: (v) => seen.push(v) });
+    for (const seq of [1, 3, 2, 3]) order.observe({ socket: 'u1~1', booking: 'b1', seq });
+    expect(seen).toEqual([
+      { socket: 'u1~1', booking: 'b1', expected: 'seq > 3', observed: 'seq 2 after 3', line: 'u1~1 got seq 2 after 3 in booking b1' },
+      { socket: 'u1~1', booking: 'b1', expected: 'seq > 2 (each seq once)', observed: 'seq 3 again', line: 'u1~1 got seq 3 twice in booking b1' },
+    ]);
+    expect(order.verdict()).toEqual({ passed: true, evidence: [] });
+  });
+
+  it('takes a gap (a socket that was away) as no violation, and still catches a repeat after it', () => {
+    const seen: unknown[] = [];
+    const order = createOrderChecker({ onViolation: (v) => seen.push(v) });
+    for (const seq of [1, 2, 9, 10]) order.observe({ socket: 'u1~1', booking: 'b1', seq });
+    expect(seen).toEqual([]);
+    order.observe({ socket: 'u1~1', booking: 'b1', seq: 2 });
+    expect(seen).toHaveLength(1);
+  });
+
+  it('remembers a bounded number of seqs: a repeat of a forgotten one is still a descent', () => {
+    const lines: string[] = [];
+    const order = createOrderChecker({ rememberSeqs: 2, onViolation: (v) => lines.push(v.line) });
+    for (const seq of [1, 2, 3, 4, 1, 4]) order.observe({ socket: 's', booking: 'b', seq });
+    expect(lines).toEqual(['s got seq 1 after 4 in booking b', 's got seq 4 twice in booking b']);
+  });
+
+  it('forgets a socket in one booking, or everywhere, so its state follows what is active', () => {
+    const order = createOrderChecker({ onViolation: () => {} });
+    order.observe({ socket: 'a', booking: 'b1', seq: 1 });
+    order.observe({ socket: 'a', booking: 'b2', seq: 1 });
+    order.observe({ socket: 'c', booking: 'b1', seq: 1 });
+    expect(order.size()).toBe(3);
+    order.forget('a', 'b1');
+    expect(order.size()).toBe(2);
+    order.forget('a');
+    expect(order.size()).toBe(1);
+  });
+});
+
 describe('judgeSeqAssignment', () => {
   it.each([
     { seqs: [1, 2, 3], evidence: [] },

@@ -8,17 +8,58 @@ export interface SeqObservation {
   seq: number;
 }
 
+/** One breach of §6.1 at one socket, as data: `bazaar run` records it as evidence. */
+export interface SeqViolation {
+  socket: string;
+  booking: string;
+  /** What the socket should have got, e.g. `seq > 43`. */
+  expected: string;
+  /** What it got, e.g. `seq 41 after 43`. */
+  observed: string;
+  /** The same as one line of evidence. */
+  line: string;
+}
+
+export interface OrderCheckerOptions {
+  /** Evidence lines kept per socket and booking for verdict(); default 3. */
+  maxLinesPerSocket?: number;
+  /**
+   * Hands each violation over as it happens instead of keeping lines for verdict(): a load run
+   * counts and samples them itself, so a long run does not pile up evidence here.
+   */
+  onViolation?(violation: SeqViolation): void;
+  /**
+   * Seqs remembered per socket and booking to tell a duplicate from a descent; default all.
+   * A bound keeps a long run's memory flat: a repeat of a forgotten seq is still caught, as a
+   * descent (it is below the last one).
+   */
+  rememberSeqs?: number;
+}
+
+interface SeqState {
+  last: number | undefined;
+  seen: Set<number>;
+}
+
 /**
  * Contract §6.1 at the receiving end: every socket sees each booking's `seq` strictly
  * increasing and never twice. Missing seqs are not judged here: a socket that never got a
- * message is a delivery failure (§6.2, see createDeliveryLedger).
+ * message is a delivery failure (§6.2, see createDeliveryLedger), and a socket that was away
+ * (a reconnect) legitimately resumes after a gap. A gap is never a reorder; a repeat or a
+ * descent is.
  */
-export function createOrderChecker(options: { maxLinesPerSocket?: number } = {}) {
+export function createOrderChecker(options: OrderCheckerOptions = {}) {
   const maxLines = options.maxLinesPerSocket ?? 3;
-  const last = new Map<string, number>();
-  const seen = new Map<string, Set<number>>();
+  const remember = options.rememberSeqs ?? Infinity;
+  const { onViolation } = options;
+  /** Per socket, per booking: state lives in the socket's map so one socket is forgotten at once. */
+  const state = new Map<string, Map<string, SeqState>>();
   const lines = new Map<string, string[]>();
-  const report = (socket: string, booking: string, line: string) => {
+  const report = (socket: string, booking: string, expected: string, observed: string, line: string) => {
+    if (onViolation) {
+      onViolation({ socket, booking, expected, observed, line });
+      return;
+    }
     const key = `${socket}\u0000${booking}`;
     let list = lines.get(key);
     if (!list) lines.set(key, (list = []));
@@ -26,18 +67,41 @@ export function createOrderChecker(options: { maxLinesPerSocket?: number } = {})
   };
   return {
     observe({ socket, booking, seq }: SeqObservation): void {
-      const key = `${socket}\u0000${booking}`;
       if (!Number.isSafeInteger(seq) || seq < 1) {
-        report(socket, booking, `${socket} got seq ${JSON.stringify(seq)} in booking ${booking} (not a positive integer)`);
+        report(socket, booking, 'a positive integer seq', `seq ${JSON.stringify(seq)}`,
+          `${socket} got seq ${JSON.stringify(seq)} in booking ${booking} (not a positive integer)`);
         return;
       }
-      let seqs = seen.get(key);
-      if (!seqs) seen.set(key, (seqs = new Set()));
-      const previous = last.get(key);
-      if (seqs.has(seq)) report(socket, booking, `${socket} got seq ${seq} twice in booking ${booking}`);
-      else if (previous !== undefined && seq < previous) report(socket, booking, `${socket} got seq ${seq} after ${previous} in booking ${booking}`);
-      seqs.add(seq);
-      last.set(key, seq);
+      let bookings = state.get(socket);
+      if (!bookings) state.set(socket, (bookings = new Map()));
+      let s = bookings.get(booking);
+      if (!s) bookings.set(booking, (s = { last: undefined, seen: new Set() }));
+      const previous = s.last;
+      if (s.seen.has(seq)) {
+        report(socket, booking, `seq > ${previous} (each seq once)`, `seq ${seq} again`, `${socket} got seq ${seq} twice in booking ${booking}`);
+      } else if (previous !== undefined && seq < previous) {
+        report(socket, booking, `seq > ${previous}`, `seq ${seq} after ${previous}`, `${socket} got seq ${seq} after ${previous} in booking ${booking}`);
+      }
+      s.seen.add(seq);
+      // Oldest first: in a healthy stream those are the smallest seqs.
+      if (s.seen.size > remember) s.seen.delete(s.seen.values().next().value as number);
+      s.last = seq;
+    },
+    /** Drop what is kept for `socket` (in `booking`, or everywhere): it left the room, or for good. */
+    forget(socket: string, booking?: string): void {
+      if (booking === undefined) {
+        state.delete(socket);
+        return;
+      }
+      const bookings = state.get(socket);
+      bookings?.delete(booking);
+      if (bookings?.size === 0) state.delete(socket);
+    },
+    /** How many socket-and-booking streams it holds (tests prove it follows what is active). */
+    size(): number {
+      let n = 0;
+      for (const bookings of state.values()) n += bookings.size;
+      return n;
     },
     /** At most `maxLinesPerSocket` lines per socket and booking, then how many more. */
     verdict(): Verdict {

@@ -39,3 +39,23 @@ describe('createVersionChecker', () => {
     ]);
   });
 });
+
+describe('createVersionChecker online (as bazaar run uses it)', () => {
+  it('hands each violation over as data, takes a gap as no violation, and forgets a socket', () => {
+    const seen: unknown[] = [];
+    const versions = createVersionChecker({ onViolation: (v) => seen.push(v) });
+    for (const version of [2, 7, 7]) versions.observe({ socket: 'w~1', entity: 'listing l1', event: 'listing:priceChanged', version });
+    expect(seen).toEqual([{
+      socket: 'w~1', entity: 'listing l1', event: 'listing:priceChanged',
+      expected: 'version > 7 (after listing:priceChanged)', observed: 'listing:priceChanged version 7',
+      line: 'w~1 got listing:priceChanged version 7 again after listing:priceChanged version 7 for listing l1',
+    }]);
+    versions.observe({ socket: 'w~1', entity: 'booking b1', event: 'booking:statusChanged', version: 1 });
+    expect(versions.size()).toBe(2);
+    versions.forget('w~1', 'listing l1');
+    expect(versions.size()).toBe(1);
+    versions.forget('w~1');
+    expect(versions.size()).toBe(0);
+    expect(versions.verdict()).toEqual({ passed: true, evidence: [] });
+  });
+});

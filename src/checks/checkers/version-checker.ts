@@ -10,33 +10,83 @@ export interface VersionObservation {
   version: number;
 }
 
+/** One breach of §6.3 at one socket, as data: `bazaar run` records it as evidence. */
+export interface VersionViolation {
+  socket: string;
+  entity: string;
+  event: string;
+  /** e.g. `version > 5 (after listing:priceChanged)`. */
+  expected: string;
+  /** e.g. `listing:priceChanged version 4`. */
+  observed: string;
+  line: string;
+}
+
+export interface VersionCheckerOptions {
+  /** Evidence lines kept per socket and entity for verdict(); default 3. */
+  maxLinesPerSocket?: number;
+  /** Hands each violation over as it happens instead of keeping lines for verdict() (a load run). */
+  onViolation?(violation: VersionViolation): void;
+}
+
 /**
  * Contract §6.3: events for one listing or booking reach every socket in strictly increasing
  * `version`. Events sharing one entity share one sequence (a listing's priceChanged and
- * availabilityChanged).
+ * availabilityChanged). A socket that was away resumes after a gap: only a repeat or a descent
+ * is a violation.
  */
-export function createVersionChecker(options: { maxLinesPerSocket?: number } = {}) {
+export function createVersionChecker(options: VersionCheckerOptions = {}) {
   const maxLines = options.maxLinesPerSocket ?? 3;
-  const last = new Map<string, { event: string; version: number }>();
+  const { onViolation } = options;
+  /** Per socket, per entity: state lives in the socket's map so one socket is forgotten at once. */
+  const last = new Map<string, Map<string, { event: string; version: number }>>();
   const lines = new Map<string, string[]>();
-  const report = (key: string, line: string) => {
+  const report = (violation: VersionViolation) => {
+    if (onViolation) {
+      onViolation(violation);
+      return;
+    }
+    const key = `${violation.socket}\u0000${violation.entity}`;
     let list = lines.get(key);
     if (!list) lines.set(key, (list = []));
-    list.push(line);
+    list.push(violation.line);
   };
   return {
     observe({ socket, entity, event, version }: VersionObservation): void {
-      const key = `${socket}\u0000${entity}`;
       if (!Number.isSafeInteger(version)) {
-        report(key, `${socket} got ${event} with version ${JSON.stringify(version)} for ${entity} (not an integer)`);
+        report({ socket, entity, event, expected: 'an integer version', observed: `${event} version ${JSON.stringify(version)}`,
+          line: `${socket} got ${event} with version ${JSON.stringify(version)} for ${entity} (not an integer)` });
         return;
       }
-      const previous = last.get(key);
+      let entities = last.get(socket);
+      if (!entities) last.set(socket, (entities = new Map()));
+      const previous = entities.get(entity);
       if (previous && version <= previous.version) {
         const what = version === previous.version ? 'again after' : 'after';
-        report(key, `${socket} got ${event} version ${version} ${what} ${previous.event} version ${previous.version} for ${entity}`);
+        report({
+          socket, entity, event,
+          expected: `version > ${previous.version} (after ${previous.event})`,
+          observed: `${event} version ${version}`,
+          line: `${socket} got ${event} version ${version} ${what} ${previous.event} version ${previous.version} for ${entity}`,
+        });
       }
-      last.set(key, { event, version });
+      entities.set(entity, { event, version });
+    },
+    /** Drop what is kept for `socket` (for `entity`, or everywhere): it left the room, or for good. */
+    forget(socket: string, entity?: string): void {
+      if (entity === undefined) {
+        last.delete(socket);
+        return;
+      }
+      const entities = last.get(socket);
+      entities?.delete(entity);
+      if (entities?.size === 0) last.delete(socket);
+    },
+    /** How many socket-and-entity streams it holds (tests prove it follows what is active). */
+    size(): number {
+      let n = 0;
+      for (const entities of last.values()) n += entities.size;
+      return n;
     },
     /** At most `maxLinesPerSocket` lines per socket and entity, then how many more. */
     verdict(): Verdict {

@@ -5,7 +5,7 @@ import { startRun, type RunResult } from '../../engine/run.ts';
 import { renderProgressLine, renderSummaryText } from '../../report/index.ts';
 import { ExitCode } from '../exit-codes.ts';
 import type { CliIo } from '../io.ts';
-import { durationArg, nodesArg, adapterArg } from '../options.ts';
+import { durationArg, nodesArg, adapterArg, fanoutArg } from '../options.ts';
 
 interface RunCliOptions {
   target?: string;
@@ -23,6 +23,9 @@ interface RunCliOptions {
   nodes?: number;
   redis?: string;
   adapter?: AdapterName;
+  check: boolean;
+  defect?: string;
+  fanout?: 'ordered' | 'adapter';
 }
 
 
@@ -69,10 +72,13 @@ export function registerRun(program: Command, io: CliIo): void {
     .option('--nodes <n>', 'without --target: start a cluster of N reference nodes on Redis for the run', nodesArg)
     .option('--redis <url>', "the cluster's Redis (default: REDIS_URL, else a throwaway redis-server or Docker container)")
     .option('--adapter <name>', `the cluster's Socket.IO adapter: ${ADAPTERS.join(', ')}`, adapterArg)
+    .option('--fanout <mode>', "the cluster's fan-out: ordered (default) or adapter (the stock io.to().emit, misorders across nodes)", fanoutArg)
     .option('--token-module <file>', 'module whose default export (userId, role) => token, for servers with their own login')
     .option('--transport <kind>', 'websocket, polling or mixed', transportArg, 'websocket')
     .option('--duration <duration>', 'play the scenario\'s timeline (schedule, start times, thinks, gracefulStop; not timeouts) in this time', durationArg)
     .option('--scale <factor>', 'multiply VUs and arrival rates, e.g. 0.1', factorArg)
+    .option('--no-check', 'do not check the contract online (violations are not counted; for measuring what checking costs)')
+    .option('--defect <name>', 'without --target: start the embedded reference server with this deliberate defect (reference-server/DEFECTS.md)')
     .option('--threshold <expr...>', 'extra thresholds, e.g. "ack{event:message:send} p(95)<150ms"')
     .option('--report <dir>', 'report folder (default reports/<timestamp>_<scenario>/)')
     .option('--allow-saturated', 'pass even when the generator itself was saturated')
@@ -98,6 +104,9 @@ export function registerRun(program: Command, io: CliIo): void {
         nodes: options.nodes,
         redis: options.redis,
         adapter: options.adapter,
+        check: options.check,
+        fanout: options.fanout,
+        defect: options.defect,
         scale: options.scale,
         reportDir: options.report,
         localAddresses: options.localAddresses,

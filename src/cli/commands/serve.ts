@@ -9,7 +9,7 @@ import { formatDurationMs } from '../../util/duration.ts';
 import { generateSecret } from '../../../reference-server/index.ts';
 import { ExitCode } from '../exit-codes.ts';
 import type { CliIo } from '../io.ts';
-import { durationArg, portArg, nodesArg, adapterArg } from '../options.ts';
+import { durationArg, portArg, nodesArg, adapterArg, fanoutArg } from '../options.ts';
 
 interface ServeOptions {
   port: number;
@@ -31,10 +31,6 @@ interface ServeOptions {
   minimalAcks?: boolean;
 }
 
-function fanoutArg(value: string): 'ordered' | 'adapter' {
-  if (value !== 'ordered' && value !== 'adapter') throw new InvalidArgumentError('--fanout is ordered or adapter');
-  return value;
-}
 
 
 

@@ -1,0 +1,71 @@
+import type { MetricsSink } from '../client/sink.ts';
+
+/** The invariants a load run checks online (docs/scenarios.md, "Violations"). */
+export const VIOLATION_KINDS = ['order', 'versions', 'loss'] as const;
+export type ViolationKind = (typeof VIOLATION_KINDS)[number];
+
+/** One violation as evidence: who saw what, where, when, instead of what. */
+export interface ViolationRecord {
+  kind: ViolationKind;
+  /** The receiving user. */
+  user: string;
+  /** Its connection's socket id when it happened (the server's name for it). */
+  connection: string | undefined;
+  room: string;
+  expected: string;
+  observed: string;
+  /** Milliseconds since the run's schedule started. */
+  atMs: number;
+}
+
+/** What result.json carries: counts per kind and the first evidence records of each. */
+export interface RunViolations {
+  /** False with --no-check: nothing was checked, so the counts say nothing. */
+  checked: boolean;
+  /** The kinds checked (empty when not checked). */
+  kinds: string[];
+  total: number;
+  counts: Record<string, number>;
+  /** At most `evidencePerKind` records of each kind, the first ones, in the order they happened. */
+  evidence: ViolationRecord[];
+  evidencePerKind: number;
+}
+
+export const DEFAULT_EVIDENCE_PER_KIND = 10;
+
+export const NOT_CHECKED: RunViolations = { checked: false, kinds: [], total: 0, counts: {}, evidence: [], evidencePerKind: 0 };
+
+export interface ViolationLog {
+  record(violation: Omit<ViolationRecord, 'atMs'>, atUs: number): void;
+  summary(): RunViolations;
+}
+
+/**
+ * Counts each violation in `violations{kind}` (so thresholds judge them) and keeps the first
+ * `evidencePerKind` of each kind: memory stays flat however many there are.
+ */
+export function createViolationLog(options: { metrics: MetricsSink; startUs: () => number; evidencePerKind?: number }): ViolationLog {
+  const perKind = options.evidencePerKind ?? DEFAULT_EVIDENCE_PER_KIND;
+  const counters = new Map<string, { add(n?: number): void }>();
+  const counts: Record<string, number> = {};
+  const evidence: ViolationRecord[] = [];
+  return {
+    record(violation, atUs) {
+      let counter = counters.get(violation.kind);
+      if (!counter) counters.set(violation.kind, (counter = options.metrics.counter('violations', { kind: violation.kind })));
+      counter.add();
+      const seen = (counts[violation.kind] = (counts[violation.kind] ?? 0) + 1);
+      if (seen <= perKind) evidence.push({ ...violation, atMs: Math.max(0, Math.round((atUs - options.startUs()) / 1000)) });
+    },
+    summary() {
+      const total = Object.values(counts).reduce((sum, n) => sum + n, 0);
+      return { checked: true, kinds: [...VIOLATION_KINDS], total, counts: { ...counts }, evidence: [...evidence], evidencePerKind: perKind };
+    },
+  };
+}
+
+/** One evidence record as one line for a person. */
+export function describeViolation(v: ViolationRecord): string {
+  const where = v.connection ? `${v.user} (socket ${v.connection})` : v.user;
+  return `${v.kind}: ${where} in ${v.room} at +${v.atMs} ms: expected ${v.expected}, observed ${v.observed}`;
+}

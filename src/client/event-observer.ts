@@ -1,0 +1,18 @@
+/** A receiving connection as evidence names it. */
+export interface ObservedReceiver {
+  readonly userId: string;
+  /** The socket id of the connection it holds now (the server's name for it); undefined while none. */
+  readonly connectionId: string | undefined;
+}
+
+/**
+ * What a run's online checks see of each simulated user: every event it receives, and when it
+ * stops being owed a room's events (a leave) or anything at all (gone for good). A dropped
+ * connection that comes back is neither: its state is kept, so a repeat after a reconnect is
+ * still caught (src/checks/online-checks.ts).
+ */
+export interface EventObserver {
+  received(receiver: ObservedReceiver, event: string, payload: unknown): void;
+  left(receiver: ObservedReceiver, room: string): void;
+  closed(receiver: ObservedReceiver): void;
+}

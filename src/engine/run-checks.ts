@@ -1,0 +1,37 @@
+import { nowUs } from '../client/clock.ts';
+import type { DeliveryTrackerOptions } from '../client/delivery-tracker.ts';
+import type { EventObserver } from '../client/event-observer.ts';
+import type { MetricsSink } from '../client/sink.ts';
+import { createOnlineChecks } from '../checks/online-checks.ts';
+import { createViolationLog, NOT_CHECKED, type RunViolations } from '../checks/violations.ts';
+import { parseThresholds, type Threshold } from '../thresholds/index.ts';
+
+/** The threshold every checked run carries unless its scenario (or --threshold) judges violations itself. */
+export const DEFAULT_VIOLATION_THRESHOLD = { violations: ['count==0'] };
+
+/**
+ * A checked run fails on any violation, so a correctness failure fails CI (exit 99) even when
+ * latency is fine. Thresholds that name `violations` themselves replace the default.
+ */
+export function withViolationThreshold(thresholds: Threshold[], check: boolean): Threshold[] {
+  if (!check || thresholds.some((t) => t.selector.metric === 'violations')) return thresholds;
+  return [...thresholds, ...parseThresholds(DEFAULT_VIOLATION_THRESHOLD)];
+}
+
+export interface RunChecks {
+  /** For the users (undefined with checking off: they then add no listener at all). */
+  observer: EventObserver | undefined;
+  /** For the delivery tracker: its losses become `loss` violations. */
+  onLost: DeliveryTrackerOptions['onLost'];
+  summary(): RunViolations;
+  /** Checker streams held now (receiver and room). */
+  size(): number;
+}
+
+/** Online checking for one run (src/checks/online-checks.ts), or none with `check: false`. */
+export function createRunChecks(options: { check: boolean; metrics: MetricsSink; startUs: () => number; deliveryTimeoutMs: number }): RunChecks {
+  if (!options.check) return { observer: undefined, onLost: undefined, summary: () => NOT_CHECKED, size: () => 0 };
+  const log = createViolationLog({ metrics: options.metrics, startUs: options.startUs });
+  const checks = createOnlineChecks({ log, nowUs, deliveryTimeoutMs: options.deliveryTimeoutMs });
+  return { observer: checks, onLost: checks.lost, summary: log.summary, size: checks.size };
+}
