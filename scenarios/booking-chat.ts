@@ -1,6 +1,9 @@
 /* Booking chat: buyers and sellers talk inside their bookings at a rising rate, as a busy
- * evening does. Each arrival is one exchange: the buyer asks, the seller sees it and answers.
- * Passes when send acks stay fast and messages reach the other party quickly. */
+ * evening does. Each arrival is one exchange: the buyer asks, the seller sees it and answers,
+ * then both write at once (they often do: "thanks!" crossing "anything else?"), so two senders
+ * share a booking at the same moment, as they do when ordering across nodes breaks.
+ * Passes when send acks stay fast, messages reach the other party quickly, and every socket
+ * sees each booking's messages in order (the run's online checks). */
 import { defineScenario } from '../src/index.ts';
 
 export default defineScenario({
@@ -29,5 +32,7 @@ export default defineScenario({
     await question;
     await think('300ms', { jitter: 0.5 });
     await seller.send(booking!, 'yes, it is: want me to hold it?');
+    await think('300ms', { jitter: 0.5 });
+    await Promise.all([buyer.send(booking!, 'yes please, thanks!'), seller.send(booking!, 'anything else I can help with?')]);
   },
 });

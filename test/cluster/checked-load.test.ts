@@ -28,4 +28,16 @@ describe('checked load on a three-node cluster', () => {
     expect(result.violations).toMatchObject({ checked: true, total: 0 });
     expect(result.status).toBe('passed');
   }, 90_000);
+
+  // The issue's own words: the shipped booking-chat, whose exchanges end with both parties writing at once.
+  it('booking-chat reports order violations with the stock adapter fan-out, and none with the ordered one', async () => {
+    const run = (fanout: 'adapter' | 'ordered') =>
+      startRun({ scenario: 'booking-chat', nodes: 3, redis: redis.url, fanout, durationMs: 4_000, scale: 0.3, reportDir: false });
+    const stock = await run('adapter');
+    expect(stock.violations.counts.order).toBeGreaterThan(0);
+    expect(stock.status).toBe('thresholds_failed');
+    const ordered = await run('ordered');
+    expect(ordered.violations).toMatchObject({ checked: true, total: 0 });
+    expect(ordered.status).toBe('passed');
+  }, 120_000);
 });
