@@ -28,7 +28,8 @@ describe('a check that outlives its timeout', () => {
     const stoppedAtMs = doneAtMs.get('hang.heartbeats') as number;
     expect(log.heartbeatsAtMs.length).toBeGreaterThan(0);
     expect(log.heartbeatsAtMs.filter((t) => t > stoppedAtMs)).toEqual([]);
-    expect(log.afterStartedAtMs).toBeGreaterThan(doneAtMs.get('hang.ignores-signal') as number);
+    // Date.now() has whole milliseconds: the next check may start in the very millisecond the verdict was given.
+    expect(log.afterStartedAtMs).toBeGreaterThanOrEqual(doneAtMs.get('hang.ignores-signal') as number);
     // A connect after its timeout is refused, not left open.
     expect(log.lateConnect).toMatch(/^refused: the check was stopped: it did not finish within 500 ms/);
 
