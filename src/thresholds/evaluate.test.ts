@@ -106,16 +106,7 @@ describe('checkThresholdMetrics', () => {
     [{ latency: ['p(95)<1s'] }, /names metric 'latency', which does not exist/, /^name one of the known metrics$/],
     [{ ack: ['p(95)<1s'], ackk: ['p(95)<1s'], erors: ['count==0', 'rate<1'] }, /names metric 'ackk'.* \(also unknown: 'erors'\)$/, /did you mean 'ack'/],
   ])('rejects %j before the run', (specs, message, hint) => {
-    let error: unknown;
-    try {
-      checkThresholdMetrics(parseThresholds(specs), known);
-    } catch (caught) {
-      error = caught;
-    }
-    expect(error).toBeInstanceOf(BazaarError);
-    expect((error as BazaarError).code).toBe('BAZAAR_UNKNOWN_METRIC');
-    expect((error as BazaarError).message).toMatch(message);
-    expect((error as BazaarError).hint).toMatch(hint);
+    expectRefusal(() => checkThresholdMetrics(parseThresholds(specs), known), 'BAZAAR_UNKNOWN_METRIC', message, hint);
   });
 });
 
@@ -139,16 +130,7 @@ describe('checkThresholdMetrics: tag keys', () => {
     [{ 'connect{event:x}': ['p(95)<1s'] }, /by tag 'event', .*; connect has no tags$/, /^write 'connect'$/],
     [{ 'errors{severity:high}': ['count==0'] }, /errors is tagged by code, source$/, /^write 'errors'$/],
   ])('rejects %j before the run, naming the closest key', (specs, message, hint) => {
-    let error: unknown;
-    try {
-      checkThresholdMetrics(parseThresholds(specs), known);
-    } catch (caught) {
-      error = caught;
-    }
-    expect(error).toBeInstanceOf(BazaarError);
-    expect((error as BazaarError).code).toBe('BAZAAR_UNKNOWN_TAG');
-    expect((error as BazaarError).message).toMatch(message);
-    expect((error as BazaarError).hint).toMatch(hint);
+    expectRefusal(() => checkThresholdMetrics(parseThresholds(specs), known), 'BAZAAR_UNKNOWN_TAG', message, hint);
   });
 });
 
@@ -181,3 +163,17 @@ describe('evaluateThreshold reports never-observed tag values', () => {
     expect(result).not.toHaveProperty('neverObserved');
   });
 });
+
+/** `run` throws a BazaarError with this code, and a message and hint matching these. */
+function expectRefusal(run: () => void, code: string, message: RegExp, hint: RegExp): void {
+  let error: unknown;
+  try {
+    run();
+  } catch (caught) {
+    error = caught;
+  }
+  expect(error).toBeInstanceOf(BazaarError);
+  expect((error as BazaarError).code).toBe(code);
+  expect((error as BazaarError).message).toMatch(message);
+  expect((error as BazaarError).hint).toMatch(hint);
+}

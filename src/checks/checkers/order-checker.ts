@@ -1,3 +1,4 @@
+import { createPerSocket } from './per-socket.ts';
 import { listSeqs, type Verdict } from './messaging-evidence.ts';
 
 /** One `message:new` as one socket saw it. */
@@ -52,8 +53,8 @@ export function createOrderChecker(options: OrderCheckerOptions = {}) {
   const maxLines = options.maxLinesPerSocket ?? 3;
   const remember = options.rememberSeqs ?? Infinity;
   const { onViolation } = options;
-  /** Per socket, per booking: state lives in the socket's map so one socket is forgotten at once. */
-  const state = new Map<string, Map<string, SeqState>>();
+  /** Per socket, per booking. */
+  const state = createPerSocket<SeqState>();
   const lines = new Map<string, string[]>();
   const report = (socket: string, booking: string, expected: string, observed: string, line: string) => {
     if (onViolation) {
@@ -72,8 +73,7 @@ export function createOrderChecker(options: OrderCheckerOptions = {}) {
           `${socket} got seq ${JSON.stringify(seq)} in booking ${booking} (not a positive integer)`);
         return;
       }
-      let bookings = state.get(socket);
-      if (!bookings) state.set(socket, (bookings = new Map()));
+      const bookings = state.of(socket);
       let s = bookings.get(booking);
       if (!s) bookings.set(booking, (s = { last: undefined, seen: new Set() }));
       const previous = s.last;
@@ -89,20 +89,10 @@ export function createOrderChecker(options: OrderCheckerOptions = {}) {
     },
     /** Drop what is kept for `socket` (in `booking`, or everywhere): it left the room, or for good. */
     forget(socket: string, booking?: string): void {
-      if (booking === undefined) {
-        state.delete(socket);
-        return;
-      }
-      const bookings = state.get(socket);
-      bookings?.delete(booking);
-      if (bookings?.size === 0) state.delete(socket);
+      state.forget(socket, booking);
     },
     /** How many socket-and-booking streams it holds (tests prove it follows what is active). */
-    size(): number {
-      let n = 0;
-      for (const bookings of state.values()) n += bookings.size;
-      return n;
-    },
+    size: () => state.size(),
     /** At most `maxLinesPerSocket` lines per socket and booking, then how many more. */
     verdict(): Verdict {
       const evidence: string[] = [];

@@ -1,3 +1,4 @@
+import { createPerSocket } from './per-socket.ts';
 import type { Verdict } from './messaging-evidence.ts';
 
 /** One versioned event as one socket saw it. */
@@ -38,8 +39,8 @@ export interface VersionCheckerOptions {
 export function createVersionChecker(options: VersionCheckerOptions = {}) {
   const maxLines = options.maxLinesPerSocket ?? 3;
   const { onViolation } = options;
-  /** Per socket, per entity: state lives in the socket's map so one socket is forgotten at once. */
-  const last = new Map<string, Map<string, { event: string; version: number }>>();
+  /** Per socket, per entity: the last version seen and its event. */
+  const last = createPerSocket<{ event: string; version: number }>();
   const lines = new Map<string, string[]>();
   const report = (violation: VersionViolation) => {
     if (onViolation) {
@@ -58,8 +59,7 @@ export function createVersionChecker(options: VersionCheckerOptions = {}) {
           line: `${socket} got ${event} with version ${JSON.stringify(version)} for ${entity} (not an integer)` });
         return;
       }
-      let entities = last.get(socket);
-      if (!entities) last.set(socket, (entities = new Map()));
+      const entities = last.of(socket);
       const previous = entities.get(entity);
       if (previous && version <= previous.version) {
         const what = version === previous.version ? 'again after' : 'after';
@@ -74,20 +74,10 @@ export function createVersionChecker(options: VersionCheckerOptions = {}) {
     },
     /** Drop what is kept for `socket` (for `entity`, or everywhere): it left the room, or for good. */
     forget(socket: string, entity?: string): void {
-      if (entity === undefined) {
-        last.delete(socket);
-        return;
-      }
-      const entities = last.get(socket);
-      entities?.delete(entity);
-      if (entities?.size === 0) last.delete(socket);
+      last.forget(socket, entity);
     },
     /** How many socket-and-entity streams it holds (tests prove it follows what is active). */
-    size(): number {
-      let n = 0;
-      for (const entities of last.values()) n += entities.size;
-      return n;
-    },
+    size: () => last.size(),
     /** At most `maxLinesPerSocket` lines per socket and entity, then how many more. */
     verdict(): Verdict {
       const evidence: string[] = [];
