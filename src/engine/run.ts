@@ -15,9 +15,12 @@ import type { AdapterName } from '../../reference-server/index.ts';
 import {
   createLatencyHistogram,
   createMetricsRegistry,
+  createTimeline,
+  timelineIntervalMs,
   toRecordableUs,
   type MetricsRegistry,
   type MetricsSnapshot,
+  type RunTimeline,
 } from '../metrics/index.ts';
 import { createReportWriter, defaultReportDir, type ReportWriter } from '../report/write-report.ts';
 import type { RunStatus } from '../report/summary.ts';
@@ -131,6 +134,8 @@ export interface RunResult {
   /** What online checking found: counts per kind and the first evidence records of each. */
   violations: RunViolations;
   metrics: MetricsSnapshot;
+  /** The run over time: per-interval latency percentiles, users and counter growth (bounded; src/metrics/timeline.ts). */
+  timeline: RunTimeline;
   reportDir: string | undefined;
 }
 
@@ -269,6 +274,9 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
   const timers: NodeJS.Timeout[] = [];
   const elapsedMs = () => (nowUs() - runStartUs) / 1000;
   const resolve = resolverFor(registry, elapsedMs);
+  const timelineEveryMs = timelineIntervalMs(totalMs);
+  const timeline = createTimeline({ intervalMs: timelineEveryMs });
+  let sampleTimeline = () => {};
   const checks = createRunChecks({ check, metrics: registry, startUs: () => runStartUs, deliveryTimeoutMs });
 
   const build = (
@@ -298,6 +306,7 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
     thresholdsPassed: evaluated.every((t) => t.passed),
     violations: checks.summary(),
     metrics,
+    timeline: timeline.snapshot(),
     reportDir: writer?.dir,
   });
 
@@ -349,6 +358,16 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
     let slotOffset = 0;
     runStartUs = nowUs();
     health.restart();
+    registry.windowLatencies(); // seeding's samples are not the schedule's first interval
+    timeline.start(registry.counterValues());
+    sampleTimeline = () => timeline.add({
+      atMs: elapsedMs(),
+      vus: groups.reduce((sum, g) => sum + g.busyVus, 0),
+      liveUsers: live.size,
+      latencies: registry.windowLatencies(),
+      counters: registry.counterValues(),
+    });
+    timers.push(setInterval(() => sampleTimeline(), timelineEveryMs));
     for (const [group, spec] of Object.entries(scenario.groups)) {
       const plan = plans.get(group) as SchedulePlan;
       groups.push(
@@ -456,6 +475,7 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
     await server?.close();
   }
 
+  sampleTimeline(); // the last stretch: graceful stop and whatever ran past the last full interval
   const generator = health.stop();
   const evaluated = evaluateThresholds(thresholds, resolve);
   if (status === 'passed' && !evaluated.every((t) => t.passed)) status = 'thresholds_failed';

@@ -45,6 +45,21 @@ export function createLatencyHistogram(): Histogram {
 }
 
 /**
+ * A short window's latencies for the run's timeline (one per series, read and reset every few
+ * seconds): 2 significant digits, 1% precision, enough for a chart, at ~13 KB rather than ~95 KB.
+ */
+export function createWindowHistogram(): Histogram {
+  return build({
+    useWebAssembly: false,
+    bitBucketSize: 32,
+    lowestDiscernibleValue: LOWEST_US,
+    highestTrackableValue: HIGHEST_US,
+    numberOfSignificantValueDigits: 2,
+    autoResize: false,
+  });
+}
+
+/**
  * Whole microseconds inside the histogram's range. A negative value (a clock read out of order)
  * counts as 0; a value past one hour counts as one hour, so a stuck action still weighs on the tail.
  */

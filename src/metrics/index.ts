@@ -3,3 +3,4 @@ export * from './histogram.ts';
 export * from './hgrm.ts';
 export * from './registry.ts';
 export * from './snapshot.ts';
+export * from './timeline.ts';

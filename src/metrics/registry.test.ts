@@ -181,6 +181,36 @@ describe('intervalLatency', () => {
   });
 });
 
+describe('windowLatencies', () => {
+  it('summarizes each series since the last call, apart from intervalLatency, leaving out series without samples', () => {
+    const metrics = createMetricsRegistry();
+    const bid = metrics.latency('ack', { event: 'bid' });
+    metrics.latency('ack', { event: 'ask' });
+    for (let us = 1; us <= 100; us++) bid.recordValueUs(us * 100);
+    expect(metrics.intervalLatency('ack')?.count).toBe(100);
+    const [window, ...rest] = metrics.windowLatencies();
+    expect(rest).toEqual([]);
+    expect(window?.key).toBe('ack{event:bid}');
+    expect(window?.summary.count).toBe(100);
+    // 2 significant digits: within 1% of the exact figures
+    expect(window?.summary.p50Us).toBeGreaterThanOrEqual(5_000);
+    expect(window?.summary.p50Us).toBeLessThanOrEqual(5_050);
+    expect(window?.summary.maxUs).toBeLessThanOrEqual(10_100);
+    expect(metrics.windowLatencies()).toEqual([]);
+    expect(metrics.queryLatency('ack')?.count).toBe(100);
+  });
+
+  it('reads every counter total by key', () => {
+    const metrics = createMetricsRegistry();
+    metrics.counter('errors', { code: 'x' }).add(2);
+    metrics.counter('disconnects', { reason: 'transport close' }).add();
+    expect(metrics.counterValues()).toEqual([
+      { key: 'disconnects{reason:transport close}', value: 1 },
+      { key: 'errors{code:x}', value: 2 },
+    ]);
+  });
+});
+
 describe('snapshot', () => {
   it('is plain JSON sorted by key, with both histograms encoded', () => {
     const metrics = createMetricsRegistry();

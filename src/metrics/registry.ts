@@ -2,6 +2,7 @@ import type { Histogram } from 'hdr-histogram-js';
 import { BazaarError } from '../errors.ts';
 import {
   createLatencyHistogram,
+  createWindowHistogram,
   encodeHistogram,
   mergeHistograms,
   summarize,
@@ -75,6 +76,13 @@ export interface MetricsRegistry {
    * undefined when nothing of that name was recorded in the window.
    */
   intervalLatency(name: string): TrendSummary | undefined;
+  /**
+   * Each series' corrected latencies recorded since the last call (the run's timeline, at 1%
+   * precision): series with no sample in the window are left out. Independent of intervalLatency.
+   */
+  windowLatencies(): { key: string; summary: TrendSummary }[];
+  /** Every counter's total now, by series key (the timeline takes differences). */
+  counterValues(): { key: string; value: number }[];
 }
 
 interface LatencyState {
@@ -84,6 +92,8 @@ interface LatencyState {
   uncorrected(): Histogram;
   /** The last snapshot entry and the sample count it was taken at: a series not recorded since is not encoded again. */
   cached: { count: number; entry: LatencySnapshot } | undefined;
+  /** Samples since the last windowLatencies() call. */
+  window: Histogram;
 }
 
 export function createMetricsRegistry(): MetricsRegistry {
@@ -147,6 +157,16 @@ export function createMetricsRegistry(): MetricsRegistry {
     return summary;
   }
 
+  function windowLatencies(): { key: string; summary: TrendSummary }[] {
+    const windows: { key: string; summary: TrendSummary }[] = [];
+    for (const state of latencies.values()) {
+      if (state.window.totalCount === 0) continue;
+      windows.push({ key: state.series.key, summary: summarize(state.window) });
+      state.window.reset();
+    }
+    return windows.sort(byKey);
+  }
+
   function* snapshotInSteps(): Generator<void, MetricsSnapshot> {
     const entries: LatencySnapshot[] = [];
     for (const state of [...latencies.values()]) {
@@ -184,6 +204,8 @@ export function createMetricsRegistry(): MetricsRegistry {
     snapshot,
     snapshotInSteps,
     intervalLatency,
+    windowLatencies,
+    counterValues: () => [...counters.values()].map((series) => ({ key: series.key, value: series.value() })).sort(byKey),
   };
 }
 
@@ -219,6 +241,7 @@ function createLatencyState(name: string, tags: Tags, key: string, interval: His
   // for nothing. So the uncorrected histogram starts as the corrected one, and becomes its own
   // (a copy of every sample so far) at the first sample whose two figures differ.
   let uncorrected: Histogram | undefined;
+  const window = createWindowHistogram();
   const recordValueUs = (valueUs: number, uncorrectedUs = valueUs) => {
     const correctedValue = toRecordableUs(valueUs, key);
     const uncorrectedValue = uncorrectedUs === valueUs ? correctedValue : toRecordableUs(uncorrectedUs, key);
@@ -226,6 +249,7 @@ function createLatencyState(name: string, tags: Tags, key: string, interval: His
     corrected.recordValue(correctedValue);
     uncorrected?.recordValue(uncorrectedValue);
     interval.recordValue(correctedValue);
+    window.recordValue(correctedValue);
   };
   const uncorrectedHistogram = () => uncorrected ?? corrected;
   const series: LatencySeries = {
@@ -244,7 +268,7 @@ function createLatencyState(name: string, tags: Tags, key: string, interval: His
     uncorrectedSummary: () => summarize(uncorrectedHistogram()),
     percentileUs: (p) => corrected.getValueAtPercentile(p),
   };
-  return { series, corrected, uncorrected: uncorrectedHistogram, cached: undefined };
+  return { series, corrected, uncorrected: uncorrectedHistogram, cached: undefined, window };
 }
 
 function createCounter(name: string, tags: Tags, key: string): CounterSeries {
