@@ -1,7 +1,11 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { BazaarError } from '../errors.ts';
 import { renderHgrm } from '../metrics/index.ts';
-import { renderSummaryMarkdown, type RunResultForReport } from './summary.ts';
+import { renderRunHtml, type RunResultForHtml } from './html/run-html.ts';
+import type { ChartAssets } from './html/page.ts';
+import { renderSummaryMarkdown } from './summary.ts';
 
 /** Where a run's report goes by default: reports/<timestamp>_<name>/ under the working directory. */
 export function defaultReportDir(name: string, startedAt: Date, cwd = process.cwd()): string {
@@ -20,8 +24,8 @@ export interface ReportWriter {
   dir: string;
   /** result.json only: cheap enough to call every few seconds while the run goes. */
   writeSnapshot(result: object): void;
-  /** result.json, summary.md and one .hgrm per latency series. */
-  writeFinal(result: RunResultForReport & object): string[];
+  /** result.json, summary.md, report.html and one .hgrm per latency series. */
+  writeFinal(result: RunResultForHtml & object): string[];
 }
 
 export function createReportWriter(dir: string): ReportWriter {
@@ -38,6 +42,9 @@ export function createReportWriter(dir: string): ReportWriter {
       const summaryPath = join(dir, 'summary.md');
       writeFileAtomic(summaryPath, renderSummaryMarkdown(result));
       written.push(summaryPath);
+      const htmlPath = join(dir, 'report.html');
+      writeFileAtomic(htmlPath, renderRunHtml(result, loadChartAssets()));
+      written.push(htmlPath);
       for (const series of result.metrics.latencies) {
         const file = join(dir, `${series.key.replace(/[^\w.-]+/g, '_').replace(/_+$/, '')}.hgrm`);
         writeFileAtomic(file, renderHgrm(series.histogram, { unit: 'ms' }));
@@ -46,4 +53,26 @@ export function createReportWriter(dir: string): ReportWriter {
       return written;
     },
   };
+}
+
+let chartAssets: ChartAssets | undefined;
+
+/**
+ * uPlot's browser build and styles, to inline into report.html. Resolved as a package from this
+ * module, so it works in a checkout (src/report) and in the installed package (dist/src/report),
+ * where `uplot` is a runtime dependency. Read once per process.
+ */
+export function loadChartAssets(): ChartAssets {
+  if (chartAssets) return chartAssets;
+  const require = createRequire(import.meta.url);
+  try {
+    chartAssets = {
+      uplotJs: readFileSync(require.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8'),
+      uplotCss: readFileSync(require.resolve('uplot/dist/uPlot.min.css'), 'utf8'),
+    };
+  } catch (cause) {
+    throw new BazaarError('BAZAAR_MISSING_DEPENDENCY', `cannot read the chart library for report.html: ${(cause as Error).message}`,
+      'reinstall bazaar (npm install): its dependency uplot is missing', { cause });
+  }
+  return chartAssets;
 }

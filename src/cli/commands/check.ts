@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { ADAPTERS, type AdapterName } from '../../../reference-server/index.ts';
 import { runChecks, type CheckReport } from '../../checks/run-checks.ts';
 import { renderCheckJunit, renderCheckReport } from '../../report/checks.ts';
+import { renderCheckHtml } from '../../report/html/check-html.ts';
 import { defaultReportDir, writeFileAtomic } from '../../report/write-report.ts';
 import { ExitCode } from '../exit-codes.ts';
 import type { CliIo } from '../io.ts';
@@ -34,6 +35,7 @@ export function writeCheckReport(dir: string, report: CheckReport): void {
   mkdirSync(dir, { recursive: true });
   writeFileAtomic(join(dir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
   writeFileAtomic(join(dir, 'junit.xml'), renderCheckJunit(report));
+  writeFileAtomic(join(dir, 'report.html'), renderCheckHtml(report));
 }
 
 export function registerCheck(program: Command, io: CliIo): void {
@@ -80,7 +82,7 @@ export function registerCheck(program: Command, io: CliIo): void {
       });
       writeCheckReport(dir, report);
       io.out(options.json ? JSON.stringify(report, null, 2) : renderCheckReport(report));
-      if (!options.json) io.out(`report: ${dir}`);
+      if (!options.json) io.out(`report: ${dir}\nhtml: ${join(dir, 'report.html')}`);
       else if (report.interrupted) io.err(`partial report: ${dir}`);
       io.setExitCode(checkExitCode(report));
     });

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { ADAPTERS, type AdapterName } from '../../../reference-server/index.ts';
@@ -125,7 +126,7 @@ export function registerRun(program: Command, io: CliIo): void {
       });
       if (progressShown) process.stderr.write('\n');
       io.out(renderSummaryText(result));
-      if (result.reportDir) io.out(`report: ${result.reportDir}`);
+      if (result.reportDir) io.out(`report: ${result.reportDir}\nhtml: ${join(result.reportDir, 'report.html')}`);
       const code = exitCodeFor(result, options.allowSaturated === true);
       if (result.generator.saturated && code === ExitCode.HarnessError) {
         io.err('failing the run: the load generator was saturated, so its latencies are not to be trusted (--allow-saturated accepts them)');
