@@ -6,7 +6,7 @@
  * One pack and one install (it downloads the dependencies) serve every test here.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -173,6 +173,9 @@ describe('bazaar installed into another project', { timeout: COMMAND_TIMEOUT_MS 
   it('npx bazaar run smoke: a shipped scenario, found by name among the compiled ones', async () => {
     const { stdout } = await ok('npx', ['bazaar', 'run', 'smoke'], project);
     expect(stdout).toMatch(/PASSED/);
+    // report.html inlines uPlot, found as the package's own dependency from dist/
+    const html = /^html: (.+)$/m.exec(stdout)?.[1] ?? '';
+    expect(readFileSync(html, 'utf8')).toMatch(/uPlot/);
   });
 
   it("npx bazaar check against the embedded server: the suite's auth and authz groups pass", async () => {

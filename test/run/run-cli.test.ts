@@ -21,7 +21,8 @@ describe('bazaar run (the real CLI)', () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/status:\s+PASSED/);
     const files = readdirSync(dir);
-    expect(files).toEqual(expect.arrayContaining(['result.json', 'summary.md']));
+    expect(files).toEqual(expect.arrayContaining(['result.json', 'summary.md', 'report.html']));
+    expect(stdout).toContain(`html: ${join(dir, 'report.html')}`);
     expect(files.some((f) => f.endsWith('.hgrm'))).toBe(true);
     const result = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8'));
     expect(result).toMatchObject({ scenario: 'smoke', partial: false, status: 'passed', embedded: true });
@@ -72,5 +73,7 @@ describe('bazaar run (the real CLI)', () => {
     const result = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8'));
     expect(result).toMatchObject({ partial: true, status: 'interrupted' });
     expect(existsSync(join(dir, 'summary.md'))).toBe(true);
+    // the partial run's page says so first
+    expect(readFileSync(join(dir, 'report.html'), 'utf8')).toMatch(/<div class="verdict">INTERRUPTED \(partial\)<\/div>/);
   });
 });
