@@ -22,3 +22,7 @@ export { runChecks } from './checks/run-checks.ts';
 export type { CheckOptions, CheckReport } from './checks/run-checks.ts';
 export type { CheckDefinition, CheckContext, CheckResult } from './checks/types.ts';
 export type { RunViolations, ViolationRecord, ViolationKind } from './checks/violations.ts';
+export type { RunTimeline, TimelineLatency } from './metrics/index.ts';
+export { renderRunHtml, renderCheckHtml } from './report/index.ts';
+export type { RunResultForHtml, ChartAssets } from './report/index.ts';
+export { loadChartAssets } from './report/write-report.ts';
