@@ -27,7 +27,8 @@ export const CHARTS_SCRIPT = String.raw`
   'use strict';
   var specs = JSON.parse(document.getElementById('bazaar-charts').textContent);
   // No red among the lines: dashed red lines mark contract violations.
-  var palette = ['#2563eb', '#f59e0b', '#7c3aed', '#059669', '#0891b2', '#db2777', '#65a30d', '#ea580c', '#4b5563', '#a16207'];
+  var palette = ['#2563eb', '#f59e0b', '#7c3aed', '#059669', '#0891b2', '#db2777', '#65a30d', '#ea580c', '#4b5563', '#a16207',
+    '#1e3a8a', '#be185d', '#0f766e', '#9333ea', '#84cc16', '#78350f'];
   var drawn = [];
   window.bazaarCharts = drawn;
 

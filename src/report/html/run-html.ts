@@ -199,7 +199,7 @@ function renderLatencyOverTime(timeline: RunTimeline | undefined, markers: Marke
     return chartCard(id, key);
   });
   const merged = timeline.merged ? ' Long run: neighbouring intervals were merged, each percentile is the higher of the two merged.' : '';
-  return `<p class="note">${escapeHtml(`One point per ${formatMs(timeline.intervalMs)} interval.${merged}`)}</p>\n<div class="grid">\n${cards.join('\n')}\n</div>`;
+  return `<p class="note">${escapeHtml(`One point per ${formatMs(timeline.intervalMs)} interval, drawn at the interval's end.${merged}`)}</p>\n<div class="grid">\n${cards.join('\n')}\n</div>`;
 }
 
 function renderDistribution(latencies: LatencySnapshot[], charts: ChartSpec[]): string {
@@ -278,7 +278,7 @@ function renderThroughput(timeline: RunTimeline | undefined, markers: Markers, c
     xs,
     series: [
       { label: 'live users (connected or connecting)', values: timeline.liveUsers },
-      { label: 'VUs in an iteration', values: timeline.vus },
+      { label: 'VUs in an iteration (at each interval\'s end)', values: timeline.vus },
     ],
     markers,
   });
