@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { BazaarError } from '../errors.ts';
 import { registerCheck } from './commands/check.ts';
+import { registerCompare } from './commands/compare.ts';
 import { registerRun } from './commands/run.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerToken } from './commands/token.ts';
@@ -24,6 +25,8 @@ const USAGE_ERRORS = new Set([
   'BAZAAR_BAD_OPTIONS',
   'BAZAAR_BAD_SCALE',
   'BAZAAR_UNKNOWN_DEFECT',
+  'BAZAAR_RESULT_NOT_FOUND',
+  'BAZAAR_BAD_RESULT',
 ]);
 
 export function createProgram(io: CliIo): Command {
@@ -34,6 +37,7 @@ export function createProgram(io: CliIo): Command {
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
   registerRun(program, io);
   registerCheck(program, io);
+  registerCompare(program, io);
   registerServe(program, io);
   registerToken(program, io);
   for (const command of program.commands) command.exitOverride();

@@ -125,6 +125,8 @@ export interface RunResult {
   reason?: string;
   schedule: Record<string, string>;
   world: { sellers: number; buyers: number; admins: number; listings: number; bookings: number };
+  /** What shaped the load besides the scenario, so `bazaar compare` can tell two runs apart. */
+  conditions: RunConditions;
   generator: GeneratorHealth;
   thresholds: ThresholdResult[];
   thresholdsPassed: boolean;
@@ -132,6 +134,18 @@ export interface RunResult {
   violations: RunViolations;
   metrics: MetricsSnapshot;
   reportDir: string | undefined;
+}
+
+/** The options that change what a run measures (absent in result.json files from before they were recorded). */
+export interface RunConditions {
+  scale: number;
+  /** --duration, when the timeline was compressed or stretched. */
+  durationMs?: number;
+  /** Reference nodes started for the run (1 for the embedded server, 0 for an external target). */
+  nodes: number;
+  transport: Transport;
+  check: boolean;
+  defect?: string;
 }
 
 const MAX_LOGGED_ITERATION_ERRORS = 5;
@@ -286,6 +300,14 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
     status,
     ...(reason ? { reason } : {}),
     schedule: Object.fromEntries([...plans].map(([group, plan]) => [group, describeSchedule(plan)])),
+    conditions: {
+      scale: options.scale ?? 1,
+      ...(options.durationMs ? { durationMs: options.durationMs } : {}),
+      nodes: embedded ? (options.nodes ?? 1) : 0,
+      transport: options.transport ?? 'websocket',
+      check,
+      ...(options.defect ? { defect: options.defect } : {}),
+    },
     world: {
       sellers: world.sellers.length,
       buyers: world.buyers.length,
