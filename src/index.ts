@@ -22,3 +22,5 @@ export { runChecks } from './checks/run-checks.ts';
 export type { CheckOptions, CheckReport } from './checks/run-checks.ts';
 export type { CheckDefinition, CheckContext, CheckResult } from './checks/types.ts';
 export type { RunViolations, ViolationRecord, ViolationKind } from './checks/violations.ts';
+export { compareRuns, parseGate, loadRecordedRun, renderComparisonText, renderComparisonMarkdown } from './compare/index.ts';
+export type { RunComparison, Gate, GateResult, RecordedRun } from './compare/index.ts';
