@@ -37,9 +37,9 @@ export function createProgram(io: CliIo): Command {
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
   registerRun(program, io);
   registerCheck(program, io);
-  registerCompare(program, io);
   registerServe(program, io);
   registerToken(program, io);
+  registerCompare(program, io);
   for (const command of program.commands) command.exitOverride();
   return program;
 }
