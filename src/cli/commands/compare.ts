@@ -20,7 +20,7 @@ export function compareExitCode(comparison: RunComparison, requireComparable: bo
 export function registerCompare(program: Command, io: CliIo): void {
   program
     .command('compare <base> <current>')
-    .summary('regressions: compare a run with a baseline run')
+    .summary('regressions: a run against its baseline')
     .description('compare two runs (report folders or result.json files): every series\' percentiles and counters, with gates')
     .option('--fail-if <gate...>', "exit 99 when true, e.g. 'ack{event:message:send} p(95) > +10%', 'ack p(99) > +5ms', 'violations count > 0'")
     .option('--require-comparable', 'exit 99 when the runs are not comparable (other scenario, scale, target kind, a saturated generator)')
