@@ -1,4 +1,4 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Help } from 'commander';
 import { BazaarError } from '../errors.ts';
 import { registerCheck } from './commands/check.ts';
 import { registerCompare } from './commands/compare.ts';
@@ -34,7 +34,9 @@ export function createProgram(io: CliIo): Command {
     .description('load-testing and conformance harness for Socket.IO marketplaces')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+    // `compare [options] <base> <current>` would widen the command column until every summary wraps at 80.
+    .configureHelp({ subcommandTerm: (command) => (command.name() === 'compare' ? 'compare <base> <current>' : new Help().subcommandTerm(command)) });
   registerRun(program, io);
   registerCheck(program, io);
   registerServe(program, io);
