@@ -1,6 +1,7 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderHgrm } from '../metrics/index.ts';
+import { renderRunJunit } from './junit.ts';
 import { renderSummaryMarkdown, type RunResultForReport } from './summary.ts';
 
 /** Where a run's report goes by default: reports/<timestamp>_<name>/ under the working directory. */
@@ -20,7 +21,7 @@ export interface ReportWriter {
   dir: string;
   /** result.json only: cheap enough to call every few seconds while the run goes. */
   writeSnapshot(result: object): void;
-  /** result.json, summary.md and one .hgrm per latency series. */
+  /** result.json, summary.md, junit.xml and one .hgrm per latency series. */
   writeFinal(result: RunResultForReport & object): string[];
 }
 
@@ -38,6 +39,9 @@ export function createReportWriter(dir: string): ReportWriter {
       const summaryPath = join(dir, 'summary.md');
       writeFileAtomic(summaryPath, renderSummaryMarkdown(result));
       written.push(summaryPath);
+      const junitPath = join(dir, 'junit.xml');
+      writeFileAtomic(junitPath, renderRunJunit(result));
+      written.push(junitPath);
       for (const series of result.metrics.latencies) {
         const file = join(dir, `${series.key.replace(/[^\w.-]+/g, '_').replace(/_+$/, '')}.hgrm`);
         writeFileAtomic(file, renderHgrm(series.histogram, { unit: 'ms' }));

@@ -4,6 +4,8 @@ import type { Command } from 'commander';
 import { ADAPTERS, type AdapterName } from '../../../reference-server/index.ts';
 import { runChecks, type CheckReport } from '../../checks/run-checks.ts';
 import { renderCheckJunit, renderCheckReport } from '../../report/checks.ts';
+import { renderCheckMarkdown } from '../../report/check-markdown.ts';
+import { appendStepSummary } from '../step-summary.ts';
 import { defaultReportDir, writeFileAtomic } from '../../report/write-report.ts';
 import { ExitCode } from '../exit-codes.ts';
 import type { CliIo } from '../io.ts';
@@ -79,6 +81,7 @@ export function registerCheck(program: Command, io: CliIo): void {
         onCheckDone: live ? () => process.stderr.write('\r\u001b[K') : undefined,
       });
       writeCheckReport(dir, report);
+      appendStepSummary(io, renderCheckMarkdown(report));
       io.out(options.json ? JSON.stringify(report, null, 2) : renderCheckReport(report));
       if (!options.json) io.out(`report: ${dir}`);
       else if (report.interrupted) io.err(`partial report: ${dir}`);

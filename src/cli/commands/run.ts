@@ -6,7 +6,8 @@ import { compareRuns, loadRecordedRun, parseGate, renderComparisonMarkdown, rend
 import { BazaarError } from '../../errors.ts';
 import { ADAPTERS, type AdapterName } from '../../../reference-server/index.ts';
 import { startRun, type RunResult } from '../../engine/run.ts';
-import { renderProgressLine, renderSummaryText } from '../../report/index.ts';
+import { renderProgressLine, renderSummaryMarkdown, renderSummaryText } from '../../report/index.ts';
+import { appendStepSummary } from '../step-summary.ts';
 import { ExitCode } from '../exit-codes.ts';
 import type { CliIo } from '../io.ts';
 import { durationArg, nodesArg, adapterArg, fanoutArg } from '../options.ts';
@@ -141,12 +142,16 @@ export function registerRun(program: Command, io: CliIo): void {
       if (progressShown) process.stderr.write('\n');
       io.out(renderSummaryText(result));
       let code = exitCodeFor(result, options.allowSaturated === true);
+      let markdown = renderSummaryMarkdown(result);
       if (baseline) {
         const comparison = compareRuns(baseline, result, gates);
         io.out(renderComparisonText(comparison));
-        if (result.reportDir) appendFileSync(join(result.reportDir, 'summary.md'), `\n${renderComparisonMarkdown(comparison, '##')}`);
+        const compared = `\n${renderComparisonMarkdown(comparison, '##')}`;
+        markdown += compared;
+        if (result.reportDir) appendFileSync(join(result.reportDir, 'summary.md'), compared);
         if (!comparison.gatesPassed && code === ExitCode.Ok) code = ExitCode.ThresholdsFailed;
       }
+      appendStepSummary(io, markdown);
       if (result.reportDir) io.out(`report: ${result.reportDir}`);
       if (result.generator.saturated && code === ExitCode.HarnessError) {
         io.err('failing the run: the load generator was saturated, so its latencies are not to be trusted (--allow-saturated accepts them)');
