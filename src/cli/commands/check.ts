@@ -5,6 +5,9 @@ import { ADAPTERS, type AdapterName } from '../../../reference-server/index.ts';
 import { runChecks, type CheckReport } from '../../checks/run-checks.ts';
 import { renderCheckJunit, renderCheckReport } from '../../report/checks.ts';
 import { renderCheckMarkdown } from '../../report/check-markdown.ts';
+import { renderCheckSarif } from '../../report/sarif.ts';
+import { ALL_CHECKS } from '../../checks/suite.ts';
+import { packageVersion } from '../../util/package-version.ts';
 import { appendStepSummary } from '../step-summary.ts';
 import { defaultReportDir, writeFileAtomic } from '../../report/write-report.ts';
 import { ExitCode } from '../exit-codes.ts';
@@ -36,6 +39,7 @@ export function writeCheckReport(dir: string, report: CheckReport): void {
   mkdirSync(dir, { recursive: true });
   writeFileAtomic(join(dir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
   writeFileAtomic(join(dir, 'junit.xml'), renderCheckJunit(report));
+  writeFileAtomic(join(dir, 'findings.sarif'), renderCheckSarif(report, ALL_CHECKS, packageVersion()));
 }
 
 export function registerCheck(program: Command, io: CliIo): void {
