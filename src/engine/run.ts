@@ -43,6 +43,8 @@ import { primeSnapshots, snapshotYielding } from './snapshot-yielding.ts';
 import { seedWorld, type SeedProgress } from './seed-world.ts';
 import { createUserFactory, sleep } from './vu.ts';
 import { createRunChecks, withViolationThreshold } from './run-checks.ts';
+import { startMetricsExporter, type MetricsExporter } from './metrics-exporter.ts';
+import { renderPrometheus } from '../metrics/prometheus.ts';
 import type { RunViolations } from '../checks/violations.ts';
 
 export interface RunOptions {
@@ -85,6 +87,12 @@ export interface RunOptions {
   check?: boolean;
   /** Without a target: start the embedded reference server with this deliberate defect (reference-server/DEFECTS.md). */
   defect?: string;
+  /** Serve the run's live metrics in the Prometheus text format on this port while it lasts (0: any free port). */
+  metricsPort?: number;
+  /** Where the metrics listen; default 127.0.0.1. */
+  metricsHost?: string;
+  /** Called with the metrics URL once it listens. */
+  onMetricsListening?(url: string): void;
   /** How often result.json is rewritten while the run goes. Default 2 s. */
   snapshotEveryMs?: number;
   /**
@@ -284,6 +292,22 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
   const elapsedMs = () => (nowUs() - runStartUs) / 1000;
   const resolve = resolverFor(registry, elapsedMs);
   const checks = createRunChecks({ check, metrics: registry, startUs: () => runStartUs, deliveryTimeoutMs });
+  let exporter: MetricsExporter | undefined;
+  let busyVus = () => 0;
+  const liveGauges = () => {
+    const generator = health.current();
+    let connected = 0;
+    for (const user of users?.live ?? []) if (user.connected) connected++;
+    return [
+      { name: 'vus', help: 'virtual users running an iteration now', value: busyVus() },
+      { name: 'connected_users', help: 'virtual users with an open connection now', value: connected },
+      { name: 'elapsed_seconds', help: 'seconds since the schedule started', value: elapsedMs() / 1000 },
+      { name: 'planned_seconds', help: 'how long the schedule runs', value: totalMs / 1000 },
+      { name: 'generator_loop_delay_p99_seconds', help: "the load generator's worst one-second event-loop delay p99 so far", value: generator.loopDelayP99Ms / 1000 },
+      { name: 'generator_cpu_percent', help: "the load generator's CPU use", value: generator.cpuPercent },
+      { name: 'generator_saturated', help: '1 when the load generator is saturated: its latencies include its own delay', value: generator.saturated ? 1 : 0 },
+    ];
+  };
 
   const build = (
     partial: boolean,
@@ -325,6 +349,14 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
 
   try {
     if (options.reportDir !== false) writer = createReportWriter(options.reportDir ?? defaultReportDir(name, startedAt));
+    if (options.metricsPort !== undefined) {
+      exporter = await startMetricsExporter({
+        port: options.metricsPort,
+        ...(options.metricsHost ? { host: options.metricsHost } : {}),
+        render: () => renderPrometheus({ ...registry.liveSeries(), gauges: liveGauges() }),
+      });
+      options.onMetricsListening?.(exporter.url);
+    }
     await checkReachable(target);
     const token: TokenProvider = options.tokenModule
       ? await loadTokenModule(options.tokenModule)
@@ -400,6 +432,7 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
       slotOffset += plan.maxVUs;
     }
 
+    busyVus = () => groups.reduce((sum, g) => sum + g.busyVus, 0);
     // result.json while the run goes, so Ctrl-C or a crash leaves a report: the snapshot is built a
     // series per loop turn, and a partial that finishes after the final report is thrown away.
     let writingPartial = false;
@@ -475,6 +508,7 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
     options.signal?.removeEventListener('abort', onOuterAbort);
     if (!abort.signal.aborted) abort.abort('run over');
     for (const user of users?.live ?? []) user.disconnect();
+    await exporter?.close();
     await server?.close();
   }
 

@@ -75,6 +75,11 @@ export interface MetricsRegistry {
    * undefined when nothing of that name was recorded in the window.
    */
   intervalLatency(name: string): TrendSummary | undefined;
+  /**
+   * Every series as it is now, for a live exporter (Prometheus): the corrected histograms
+   * themselves, to be read, never recorded into. Nothing is copied or encoded.
+   */
+  liveSeries(): { latencies: { name: string; tags: Tags; histogram: Histogram }[]; counters: CounterSeries[] };
 }
 
 interface LatencyState {
@@ -184,6 +189,10 @@ export function createMetricsRegistry(): MetricsRegistry {
     snapshot,
     snapshotInSteps,
     intervalLatency,
+    liveSeries: () => ({
+      latencies: [...latencies.values()].map((state) => ({ name: state.series.name, tags: state.series.tags, histogram: state.corrected })),
+      counters: [...counters.values()],
+    }),
   };
 }
 

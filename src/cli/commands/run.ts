@@ -10,7 +10,7 @@ import { renderProgressLine, renderSummaryMarkdown, renderSummaryText } from '..
 import { appendStepSummary } from '../step-summary.ts';
 import { ExitCode } from '../exit-codes.ts';
 import type { CliIo } from '../io.ts';
-import { durationArg, nodesArg, adapterArg, fanoutArg } from '../options.ts';
+import { durationArg, nodesArg, adapterArg, fanoutArg, portArg } from '../options.ts';
 
 interface RunCliOptions {
   target?: string;
@@ -33,6 +33,8 @@ interface RunCliOptions {
   fanout?: 'ordered' | 'adapter';
   baseline?: string;
   failIf?: string[];
+  metricsPort?: number;
+  metricsHost?: string;
 }
 
 
@@ -91,6 +93,8 @@ export function registerRun(program: Command, io: CliIo): void {
     .option('--baseline <dir>', 'compare with this earlier run at the end (printed and in summary.md; see bazaar compare)')
     .option('--fail-if <gate...>', "with --baseline: exit 99 when true, e.g. 'ack{event:message:send} p(95) > +10%'")
     .option('--allow-saturated', 'pass even when the generator itself was saturated')
+    .option('--metrics-port <port>', 'serve live metrics for Prometheus at http://127.0.0.1:PORT/metrics while the run lasts (0: any free port)', portArg)
+    .option('--metrics-host <host>', 'address the metrics listen on (default 127.0.0.1; 0.0.0.0 for a Prometheus in a container)')
     .option('--no-progress', 'no live progress line')
     .option('--local-addresses <list>', 'spread connections over source addresses, e.g. 127.0.0.2-127.0.0.9', addressesArg)
     .option('--log-level <level>', 'pino log level on stderr', 'warn')
@@ -126,6 +130,9 @@ export function registerRun(program: Command, io: CliIo): void {
         scale: options.scale,
         reportDir: options.report,
         localAddresses: options.localAddresses,
+        ...(options.metricsPort !== undefined ? { metricsPort: options.metricsPort } : {}),
+        ...(options.metricsHost ? { metricsHost: options.metricsHost } : {}),
+        onMetricsListening: (url) => io.err(`metrics: ${url} (Prometheus text format, while the run lasts)`),
         signal: controller.signal,
         logger: io.logger(options.logLevel),
         onNotice: (message) => io.err(message),
