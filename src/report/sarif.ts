@@ -32,8 +32,10 @@ const isSecurity = (id: string) => (SECURITY_GROUPS as readonly string[]).includ
  * suite's definitions) is a rule with its guarantee as help; each such check that failed is a
  * result at level error with its evidence, and one that errored (no verdict) a warning.
  * A clean report is a valid log with the rules and no results: the dashboard closes old alerts.
+ * `artifactPath`: a file of the reader's repository the results point at (GitHub code scanning
+ * refuses results without a physical location).
  */
-export function renderCheckSarif(report: CheckReport, rules: readonly SarifRule[], toolVersion: string): string {
+export function renderCheckSarif(report: CheckReport, rules: readonly SarifRule[], toolVersion: string, options: { artifactPath?: string } = {}): string {
   const securityRules = rules.filter((rule) => isSecurity(rule.id));
   const ruleIndex = new Map(securityRules.map((rule, index) => [rule.id, index]));
   const descriptors: ReportingDescriptor[] = securityRules.map((rule) => {
@@ -62,8 +64,12 @@ export function renderCheckSarif(report: CheckReport, rules: readonly SarifRule[
         ruleIndex: ruleIndex.get(check.id) as number,
         level: check.status === 'failed' ? 'error' : 'warning',
         message: { text: [verdict, `guarantee: ${check.guarantee}`, 'evidence:', ...[...evidence, ...more].map((line) => `- ${line}`)].join('\n') },
-        // The server under test is a deployment, not a file of this repository: a logical location.
-        locations: [{ logicalLocations: [{ name: report.target, kind: 'module', fullyQualifiedName: `${report.target}#${check.id}` }] }],
+        // The server under test is a deployment, not a file: a logical location, and the file a
+        // person named (--sarif-path) for dashboards that need one (GitHub code scanning does).
+        locations: [{
+          logicalLocations: [{ name: report.target, kind: 'module', fullyQualifiedName: `${report.target}#${check.id}` }],
+          ...(options.artifactPath ? { physicalLocation: { artifactLocation: { uri: options.artifactPath }, region: { startLine: 1 } } } : {}),
+        }],
         // The check alone: an embedded target's port changes every run, and one alert per check is what a dashboard tracks.
         partialFingerprints: { 'bazaarCheck/v1': check.id },
         properties: { evidence: check.evidence, durationMs: check.durationMs },

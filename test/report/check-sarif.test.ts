@@ -37,6 +37,10 @@ describe('findings.sarif', () => {
     ]), ALL_CHECKS, '1.2.3'));
     expect(sarifProblems(log)).toEqual([]);
     expect(log.runs[0].results.map((r: any) => [r.ruleId, r.level])).toEqual([['authz.join-matrix', 'error'], ['robustness.hostile-payloads', 'warning']]);
+    expect(log.runs[0].results[0].locations[0].physicalLocation).toBeUndefined();
+    const located = JSON.parse(renderCheckSarif(report([check('authz.join-matrix', 'failed', ['x'])]), ALL_CHECKS, '1.2.3', { artifactPath: 'src/server.ts' }));
+    expect(sarifProblems(located)).toEqual([]);
+    expect(located.runs[0].results[0].locations[0].physicalLocation).toEqual({ artifactLocation: { uri: 'src/server.ts' }, region: { startLine: 1 } });
     expect(log.runs[0].results[0].message.text).toMatch(/FAILED on http:\/\/127\.0\.0\.1:1\nguarantee: contract §x\nevidence:\n- u1@c1 joined booking b2/);
   });
 });
