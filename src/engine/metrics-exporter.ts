@@ -2,6 +2,21 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BazaarError } from '../errors.ts';
 
+/** The gauges a run exports beside its counters and histograms (`bazaar_<name>`). */
+export const RUN_GAUGES = {
+  vus: 'virtual users running an iteration now',
+  connected_users: 'virtual users with an open connection now',
+  elapsed_seconds: 'seconds since the schedule started',
+  planned_seconds: 'how long the schedule runs',
+  generator_loop_delay_p99_seconds: "the load generator's worst one-second event-loop delay p99 so far",
+  generator_cpu_percent: "the load generator's CPU use",
+  generator_saturated: '1 when the load generator is saturated: its latencies include its own delay',
+} as const;
+
+export function runGauges(values: Record<keyof typeof RUN_GAUGES, number>): { name: string; help: string; value: number }[] {
+  return Object.entries(RUN_GAUGES).map(([name, help]) => ({ name, help, value: values[name as keyof typeof RUN_GAUGES] }));
+}
+
 export interface MetricsExporter {
   url: string;
   close(): Promise<void>;

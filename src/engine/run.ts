@@ -43,7 +43,7 @@ import { primeSnapshots, snapshotYielding } from './snapshot-yielding.ts';
 import { seedWorld, type SeedProgress } from './seed-world.ts';
 import { createUserFactory, sleep } from './vu.ts';
 import { createRunChecks, withViolationThreshold } from './run-checks.ts';
-import { startMetricsExporter, type MetricsExporter } from './metrics-exporter.ts';
+import { runGauges, startMetricsExporter, type MetricsExporter } from './metrics-exporter.ts';
 import { renderPrometheus } from '../metrics/prometheus.ts';
 import type { RunViolations } from '../checks/violations.ts';
 
@@ -298,15 +298,15 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
     const generator = health.current();
     let connected = 0;
     for (const user of users?.live ?? []) if (user.connected) connected++;
-    return [
-      { name: 'vus', help: 'virtual users running an iteration now', value: busyVus() },
-      { name: 'connected_users', help: 'virtual users with an open connection now', value: connected },
-      { name: 'elapsed_seconds', help: 'seconds since the schedule started', value: elapsedMs() / 1000 },
-      { name: 'planned_seconds', help: 'how long the schedule runs', value: totalMs / 1000 },
-      { name: 'generator_loop_delay_p99_seconds', help: "the load generator's worst one-second event-loop delay p99 so far", value: generator.loopDelayP99Ms / 1000 },
-      { name: 'generator_cpu_percent', help: "the load generator's CPU use", value: generator.cpuPercent },
-      { name: 'generator_saturated', help: '1 when the load generator is saturated: its latencies include its own delay', value: generator.saturated ? 1 : 0 },
-    ];
+    return runGauges({
+      vus: busyVus(),
+      connected_users: connected,
+      elapsed_seconds: elapsedMs() / 1000,
+      planned_seconds: totalMs / 1000,
+      generator_loop_delay_p99_seconds: generator.loopDelayP99Ms / 1000,
+      generator_cpu_percent: generator.cpuPercent,
+      generator_saturated: generator.saturated ? 1 : 0,
+    });
   };
 
   const build = (
