@@ -4,7 +4,7 @@ export { BazaarError } from './errors.ts';
 export { defineScenario, loadScenario } from './scenario/index.ts';
 export type { ScenarioDefinition, Scenario, IterationContext, WorldSpec, SeededWorld, ActorGroup } from './scenario/index.ts';
 export { startRun } from './engine/run.ts';
-export type { RunOptions, RunResult, RunProgress } from './engine/run.ts';
+export type { RunOptions, RunResult, RunProgress, RunConditions } from './engine/run.ts';
 export { VirtualUser } from './client/virtual-user.ts';
 export type { AckResult, AckMissing, EmitAckResult, EventHandler, RequestOptions, Transport } from './client/virtual-user.ts';
 export type { HttpAnswer, HttpMethod, TokenProvider } from './client/http.ts';
