@@ -54,7 +54,7 @@ describe('bazaar --help', () => {
     expect(await runCli(['--help'], io)).toBe(0);
     const help = io.stdout.join('\n');
     // one line each: every command's line is followed directly by the next command's
-    expect(help).toMatch(/\n {2}run \[options\] <scenario>\s+\S[^\n]+\n {2}check \[options\]\s+\S[^\n]+\n {2}serve \[options\]\s+\S[^\n]+\n {2}token \[options\]\s+\S[^\n]+\n/);
+    expect(help).toMatch(/\n {2}run \[options\] <scenario>\s+\S[^\n]+\n {2}check \[options\]\s+\S[^\n]+\n {2}serve \[options\]\s+\S[^\n]+\n {2}token \[options\]\s+\S[^\n]+\n {2}compare <base> <current>\s+\S[^\n]+\n/);
   });
 });
 

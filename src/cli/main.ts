@@ -1,6 +1,7 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Help } from 'commander';
 import { BazaarError } from '../errors.ts';
 import { registerCheck } from './commands/check.ts';
+import { registerCompare } from './commands/compare.ts';
 import { registerRun } from './commands/run.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerToken } from './commands/token.ts';
@@ -24,6 +25,8 @@ const USAGE_ERRORS = new Set([
   'BAZAAR_BAD_OPTIONS',
   'BAZAAR_BAD_SCALE',
   'BAZAAR_UNKNOWN_DEFECT',
+  'BAZAAR_RESULT_NOT_FOUND',
+  'BAZAAR_BAD_RESULT',
 ]);
 
 export function createProgram(io: CliIo): Command {
@@ -31,11 +34,14 @@ export function createProgram(io: CliIo): Command {
     .description('load-testing and conformance harness for Socket.IO marketplaces')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+    // `compare [options] <base> <current>` would widen the command column until every summary wraps at 80.
+    .configureHelp({ subcommandTerm: (command) => (command.name() === 'compare' ? 'compare <base> <current>' : new Help().subcommandTerm(command)) });
   registerRun(program, io);
   registerCheck(program, io);
   registerServe(program, io);
   registerToken(program, io);
+  registerCompare(program, io);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -46,6 +46,8 @@ import { primeSnapshots, snapshotYielding } from './snapshot-yielding.ts';
 import { seedWorld, type SeedProgress } from './seed-world.ts';
 import { createUserFactory, sleep } from './vu.ts';
 import { createRunChecks, withViolationThreshold } from './run-checks.ts';
+import { runGauges, startMetricsExporter, type MetricsExporter } from './metrics-exporter.ts';
+import { renderPrometheus } from '../metrics/prometheus.ts';
 import type { RunViolations } from '../checks/violations.ts';
 
 export interface RunOptions {
@@ -88,6 +90,12 @@ export interface RunOptions {
   check?: boolean;
   /** Without a target: start the embedded reference server with this deliberate defect (reference-server/DEFECTS.md). */
   defect?: string;
+  /** Serve the run's live metrics in the Prometheus text format on this port while it lasts (0: any free port). */
+  metricsPort?: number;
+  /** Where the metrics listen; default 127.0.0.1. */
+  metricsHost?: string;
+  /** Called with the metrics URL once it listens. */
+  onMetricsListening?(url: string): void;
   /** How often result.json is rewritten while the run goes. Default 2 s. */
   snapshotEveryMs?: number;
   /**
@@ -128,6 +136,8 @@ export interface RunResult {
   reason?: string;
   schedule: Record<string, string>;
   world: { sellers: number; buyers: number; admins: number; listings: number; bookings: number };
+  /** What shaped the load besides the scenario, so `bazaar compare` can tell two runs apart. */
+  conditions: RunConditions;
   generator: GeneratorHealth;
   thresholds: ThresholdResult[];
   thresholdsPassed: boolean;
@@ -137,6 +147,18 @@ export interface RunResult {
   /** The run over time: per-interval latency percentiles, users and counter growth (bounded; src/metrics/timeline.ts). */
   timeline: RunTimeline;
   reportDir: string | undefined;
+}
+
+/** The options that change what a run measures (absent in result.json files from before they were recorded). */
+export interface RunConditions {
+  scale: number;
+  /** --duration, when the timeline was compressed or stretched. */
+  durationMs?: number;
+  /** Reference nodes started for the run (1 for the embedded server, 0 for an external target). */
+  nodes: number;
+  transport: Transport;
+  check: boolean;
+  defect?: string;
 }
 
 const MAX_LOGGED_ITERATION_ERRORS = 5;
@@ -278,6 +300,22 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
   const timeline = createTimeline({ intervalMs: timelineEveryMs });
   let sampleTimeline = () => {};
   const checks = createRunChecks({ check, metrics: registry, startUs: () => runStartUs, deliveryTimeoutMs });
+  let exporter: MetricsExporter | undefined;
+  let busyVus = () => 0;
+  const liveGauges = () => {
+    const generator = health.current();
+    let connected = 0;
+    for (const user of users?.live ?? []) if (user.connected) connected++;
+    return runGauges({
+      vus: busyVus(),
+      connected_users: connected,
+      elapsed_seconds: elapsedMs() / 1000,
+      planned_seconds: totalMs / 1000,
+      generator_loop_delay_p99_seconds: generator.loopDelayP99Ms / 1000,
+      generator_cpu_percent: generator.cpuPercent,
+      generator_saturated: generator.saturated ? 1 : 0,
+    });
+  };
 
   const build = (
     partial: boolean,
@@ -294,6 +332,14 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
     status,
     ...(reason ? { reason } : {}),
     schedule: Object.fromEntries([...plans].map(([group, plan]) => [group, describeSchedule(plan)])),
+    conditions: {
+      scale: options.scale ?? 1,
+      ...(options.durationMs ? { durationMs: options.durationMs } : {}),
+      nodes: embedded ? (options.nodes ?? 1) : 0,
+      transport: options.transport ?? 'websocket',
+      check,
+      ...(options.defect ? { defect: options.defect } : {}),
+    },
     world: {
       sellers: world.sellers.length,
       buyers: world.buyers.length,
@@ -312,6 +358,14 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
 
   try {
     if (options.reportDir !== false) writer = createReportWriter(options.reportDir ?? defaultReportDir(name, startedAt));
+    if (options.metricsPort !== undefined) {
+      exporter = await startMetricsExporter({
+        port: options.metricsPort,
+        ...(options.metricsHost ? { host: options.metricsHost } : {}),
+        render: () => renderPrometheus({ ...registry.liveSeries(), gauges: liveGauges() }),
+      });
+      options.onMetricsListening?.(exporter.url);
+    }
     await checkReachable(target);
     const token: TokenProvider = options.tokenModule
       ? await loadTokenModule(options.tokenModule)
@@ -397,6 +451,7 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
       slotOffset += plan.maxVUs;
     }
 
+    busyVus = () => groups.reduce((sum, g) => sum + g.busyVus, 0);
     // result.json while the run goes, so Ctrl-C or a crash leaves a report: the snapshot is built a
     // series per loop turn, and a partial that finishes after the final report is thrown away.
     let writingPartial = false;
@@ -472,6 +527,7 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
     options.signal?.removeEventListener('abort', onOuterAbort);
     if (!abort.signal.aborted) abort.abort('run over');
     for (const user of users?.live ?? []) user.disconnect();
+    await exporter?.close();
     await server?.close();
   }
 

@@ -83,6 +83,11 @@ export interface MetricsRegistry {
   windowLatencies(): { key: string; summary: TrendSummary }[];
   /** Every counter's total now, by series key (the timeline takes differences). */
   counterValues(): { key: string; value: number }[];
+  /**
+   * Every series as it is now, for a live exporter (Prometheus): the corrected histograms
+   * themselves, to be read, never recorded into. Nothing is copied or encoded.
+   */
+  liveSeries(): { latencies: { name: string; tags: Tags; histogram: Histogram }[]; counters: CounterSeries[] };
 }
 
 interface LatencyState {
@@ -206,6 +211,10 @@ export function createMetricsRegistry(): MetricsRegistry {
     intervalLatency,
     windowLatencies,
     counterValues: () => [...counters.values()].map((series) => ({ key: series.key, value: series.value() })).sort(byKey),
+    liveSeries: () => ({
+      latencies: [...latencies.values()].map((state) => ({ name: state.series.name, tags: state.series.tags, histogram: state.corrected })),
+      counters: [...counters.values()],
+    }),
   };
 }
 

@@ -5,6 +5,7 @@ import { BazaarError } from '../errors.ts';
 import { renderHgrm } from '../metrics/index.ts';
 import { renderRunHtml, type RunResultForHtml } from './html/run-html.ts';
 import type { ChartAssets } from './html/page.ts';
+import { renderRunJunit } from './junit.ts';
 import { renderSummaryMarkdown } from './summary.ts';
 
 /** Where a run's report goes by default: reports/<timestamp>_<name>/ under the working directory. */
@@ -24,7 +25,7 @@ export interface ReportWriter {
   dir: string;
   /** result.json only: cheap enough to call every few seconds while the run goes. */
   writeSnapshot(result: object): void;
-  /** result.json, summary.md, report.html and one .hgrm per latency series. */
+  /** result.json, summary.md, junit.xml, report.html and one .hgrm per latency series. */
   writeFinal(result: RunResultForHtml & object): string[];
 }
 
@@ -45,6 +46,9 @@ export function createReportWriter(dir: string): ReportWriter {
       const htmlPath = join(dir, 'report.html');
       writeFileAtomic(htmlPath, renderRunHtml(result, loadChartAssets()));
       written.push(htmlPath);
+      const junitPath = join(dir, 'junit.xml');
+      writeFileAtomic(junitPath, renderRunJunit(result));
+      written.push(junitPath);
       for (const series of result.metrics.latencies) {
         const file = join(dir, `${series.key.replace(/[^\w.-]+/g, '_').replace(/_+$/, '')}.hgrm`);
         writeFileAtomic(file, renderHgrm(series.histogram, { unit: 'ms' }));

@@ -5,6 +5,11 @@ import { ADAPTERS, type AdapterName } from '../../../reference-server/index.ts';
 import { runChecks, type CheckReport } from '../../checks/run-checks.ts';
 import { renderCheckJunit, renderCheckReport } from '../../report/checks.ts';
 import { renderCheckHtml } from '../../report/html/check-html.ts';
+import { renderCheckMarkdown } from '../../report/check-markdown.ts';
+import { renderCheckSarif } from '../../report/sarif.ts';
+import { ALL_CHECKS } from '../../checks/suite.ts';
+import { packageVersion } from '../../util/package-version.ts';
+import { appendStepSummary } from '../step-summary.ts';
 import { defaultReportDir, writeFileAtomic } from '../../report/write-report.ts';
 import { ExitCode } from '../exit-codes.ts';
 import type { CliIo } from '../io.ts';
@@ -23,6 +28,7 @@ interface CheckCliOptions {
   adapter?: AdapterName;
   maxWait?: number;
   failOnSkip?: boolean;
+  sarifPath?: string;
 }
 
 /** 130 when interrupted (the report is partial), 3 when a check failed (or, with --fail-on-skip, was skipped), else 0. */
@@ -31,11 +37,12 @@ export function checkExitCode(report: CheckReport): number {
   return report.passed ? ExitCode.Ok : ExitCode.ChecksFailed;
 }
 
-export function writeCheckReport(dir: string, report: CheckReport): void {
+export function writeCheckReport(dir: string, report: CheckReport, sarif: { artifactPath?: string } = {}): void {
   mkdirSync(dir, { recursive: true });
   writeFileAtomic(join(dir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
   writeFileAtomic(join(dir, 'junit.xml'), renderCheckJunit(report));
   writeFileAtomic(join(dir, 'report.html'), renderCheckHtml(report));
+  writeFileAtomic(join(dir, 'findings.sarif'), renderCheckSarif(report, ALL_CHECKS, packageVersion(), sarif));
 }
 
 export function registerCheck(program: Command, io: CliIo): void {
@@ -54,10 +61,12 @@ export function registerCheck(program: Command, io: CliIo): void {
     .option('--adapter <name>', `the cluster's Socket.IO adapter: ${ADAPTERS.join(', ')}`, adapterArg)
     .option('--defect <name>', 'check the embedded reference server started with a deliberate defect (see reference-server/DEFECTS.md)')
     .option('--max-wait <duration>', 'let checks whose waits grow with the target (presence TTL) run this long instead of skipping, e.g. 5m', durationArg)
+    .option('--sarif-path <file>', 'the file of your repository findings.sarif results point at (GitHub code scanning needs one), e.g. src/server.ts')
     .option('--fail-on-skip', 'exit 3 when any check is skipped (CI: a check that did not run proves nothing)')
     .action(async (options: CheckCliOptions) => {
       const startedAt = new Date();
       const dir = options.report ?? defaultReportDir('check', startedAt);
+      const sarifOptions = options.sarifPath ? { artifactPath: options.sarifPath } : {};
       const live = !options.json && process.stderr.isTTY;
       const controller = new AbortController();
       void io.untilSignal().then((signal) => {
@@ -76,11 +85,12 @@ export function registerCheck(program: Command, io: CliIo): void {
         maxWaitMs: options.maxWait,
         failOnSkip: options.failOnSkip === true,
         signal: controller.signal,
-        onSnapshot: (partial) => writeCheckReport(dir, partial),
+        onSnapshot: (partial) => writeCheckReport(dir, partial, sarifOptions),
         onCheckStart: live ? (check) => process.stderr.write(`\r\u001b[K… ${check.id}`) : undefined,
         onCheckDone: live ? () => process.stderr.write('\r\u001b[K') : undefined,
       });
-      writeCheckReport(dir, report);
+      writeCheckReport(dir, report, sarifOptions);
+      appendStepSummary(io, renderCheckMarkdown(report));
       io.out(options.json ? JSON.stringify(report, null, 2) : renderCheckReport(report));
       if (!options.json) io.out(`report: ${dir}\nhtml: ${join(dir, 'report.html')}`);
       else if (report.interrupted) io.err(`partial report: ${dir}`);

@@ -1,12 +1,16 @@
+import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
+import { compareRuns, loadRecordedRun, parseGate, renderComparisonMarkdown, renderComparisonText } from '../../compare/index.ts';
+import { BazaarError } from '../../errors.ts';
 import { ADAPTERS, type AdapterName } from '../../../reference-server/index.ts';
 import { startRun, type RunResult } from '../../engine/run.ts';
-import { renderProgressLine, renderSummaryText } from '../../report/index.ts';
+import { renderProgressLine, renderSummaryMarkdown, renderSummaryText } from '../../report/index.ts';
+import { appendStepSummary } from '../step-summary.ts';
 import { ExitCode } from '../exit-codes.ts';
 import type { CliIo } from '../io.ts';
-import { durationArg, nodesArg, adapterArg, fanoutArg } from '../options.ts';
+import { durationArg, nodesArg, adapterArg, fanoutArg, portArg } from '../options.ts';
 
 interface RunCliOptions {
   target?: string;
@@ -27,6 +31,10 @@ interface RunCliOptions {
   check: boolean;
   defect?: string;
   fanout?: 'ordered' | 'adapter';
+  baseline?: string;
+  failIf?: string[];
+  metricsPort?: number;
+  metricsHost?: string;
 }
 
 
@@ -82,11 +90,22 @@ export function registerRun(program: Command, io: CliIo): void {
     .option('--defect <name>', 'without --target: start the embedded reference server with this deliberate defect (reference-server/DEFECTS.md)')
     .option('--threshold <expr...>', 'extra thresholds, e.g. "ack{event:message:send} p(95)<150ms"')
     .option('--report <dir>', 'report folder (default reports/<timestamp>_<scenario>/)')
+    .option('--baseline <dir>', 'compare with this earlier run at the end (printed and in summary.md; see bazaar compare)')
+    .option('--fail-if <gate...>', "with --baseline: exit 99 when true, e.g. 'ack{event:message:send} p(95) > +10%'")
     .option('--allow-saturated', 'pass even when the generator itself was saturated')
+    .option('--metrics-port <port>', 'serve live metrics for Prometheus at http://127.0.0.1:PORT/metrics while the run lasts (0: any free port)', portArg)
+    .option('--metrics-host <host>', 'address the metrics listen on (default 127.0.0.1; 0.0.0.0 for a Prometheus in a container)')
     .option('--no-progress', 'no live progress line')
     .option('--local-addresses <list>', 'spread connections over source addresses, e.g. 127.0.0.2-127.0.0.9', addressesArg)
     .option('--log-level <level>', 'pino log level on stderr', 'warn')
     .action(async (scenario: string, options: RunCliOptions) => {
+      if (options.failIf && !options.baseline) {
+        throw new BazaarError('BAZAAR_BAD_OPTIONS', '--fail-if gates compare with a baseline, and there is none',
+          'add --baseline DIR (an earlier run\'s report folder), or use --threshold for a limit on this run alone');
+      }
+      // Before any load: a missing baseline or a mistyped gate is the person's to fix first.
+      const gates = (options.failIf ?? []).map(parseGate);
+      const baseline = options.baseline ? loadRecordedRun(options.baseline) : undefined;
       const controller = new AbortController();
       const live = options.progress && process.stderr.isTTY;
       let progressShown = false;
@@ -111,6 +130,9 @@ export function registerRun(program: Command, io: CliIo): void {
         scale: options.scale,
         reportDir: options.report,
         localAddresses: options.localAddresses,
+        ...(options.metricsPort !== undefined ? { metricsPort: options.metricsPort } : {}),
+        ...(options.metricsHost ? { metricsHost: options.metricsHost } : {}),
+        onMetricsListening: (url) => io.err(`metrics: ${url} (Prometheus text format, while the run lasts)`),
         signal: controller.signal,
         logger: io.logger(options.logLevel),
         onNotice: (message) => io.err(message),
@@ -126,8 +148,18 @@ export function registerRun(program: Command, io: CliIo): void {
       });
       if (progressShown) process.stderr.write('\n');
       io.out(renderSummaryText(result));
+      let code = exitCodeFor(result, options.allowSaturated === true);
+      let markdown = renderSummaryMarkdown(result);
+      if (baseline) {
+        const comparison = compareRuns(baseline, result, gates);
+        io.out(renderComparisonText(comparison));
+        const compared = `\n${renderComparisonMarkdown(comparison, '##')}`;
+        markdown += compared;
+        if (result.reportDir) appendFileSync(join(result.reportDir, 'summary.md'), compared);
+        if (!comparison.gatesPassed && code === ExitCode.Ok) code = ExitCode.ThresholdsFailed;
+      }
+      appendStepSummary(io, markdown);
       if (result.reportDir) io.out(`report: ${result.reportDir}\nhtml: ${join(result.reportDir, 'report.html')}`);
-      const code = exitCodeFor(result, options.allowSaturated === true);
       if (result.generator.saturated && code === ExitCode.HarnessError) {
         io.err('failing the run: the load generator was saturated, so its latencies are not to be trusted (--allow-saturated accepts them)');
       }

@@ -1,0 +1,76 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { CheckReport } from '../../src/checks/run-checks.ts';
+import { ALL_CHECKS } from '../../src/checks/suite.ts';
+import { renderCheckSarif, SECURITY_GROUPS } from '../../src/report/sarif.ts';
+import { sarifProblems } from '../helpers/sarif.ts';
+import { spawnCli } from '../run/cli-helpers.ts';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'bazaar-sarif-'));
+
+const report = (checks: CheckReport['checks']): CheckReport => ({
+  target: 'http://127.0.0.1:1', embedded: true, startedAt: '2026-01-01T00:00:00.000Z', durationMs: 1000,
+  presence: { ttlMs: 60_000, heartbeatMs: 20_000, sweepMs: 5_000 }, nodes: 1, checks, passed: true, partial: false, failOnSkip: false,
+});
+const check = (id: string, status: CheckReport['checks'][number]['status'], evidence: string[] = []) => ({
+  id, title: `title of ${id}`, guarantee: 'contract §x', status, durationMs: 5, evidence,
+});
+
+describe('findings.sarif', () => {
+  it('on a clean report: every security check a rule with help, no results', () => {
+    const log = JSON.parse(renderCheckSarif(report([check('auth.rejects-unsigned-tokens', 'passed')]), ALL_CHECKS, '1.2.3'));
+    expect(sarifProblems(log)).toEqual([]);
+    expect(log.runs[0].results).toEqual([]);
+    const ids = log.runs[0].tool.driver.rules.map((r: { id: string }) => r.id);
+    expect(ids).toEqual(ALL_CHECKS.map((c) => c.id).filter((id) => (SECURITY_GROUPS as readonly string[]).includes(id.split('.')[0]!)));
+    expect(ids).toEqual(expect.arrayContaining(['auth.rejects-unsigned-tokens', 'authz.join-matrix', 'robustness.hostile-payloads']));
+    expect(ids.some((id: string) => id.startsWith('order.'))).toBe(false);
+  });
+
+  it('a failed security check is an error with its evidence, an errored one a warning; other groups stay out', () => {
+    const log = JSON.parse(renderCheckSarif(report([
+      check('authz.join-matrix', 'failed', ['u1@c1 joined booking b2 it is no party to']),
+      check('robustness.hostile-payloads', 'error', ['the check threw: socket hang up']),
+      check('order.concurrent-senders', 'failed', ['seq 41 after 43']),
+    ]), ALL_CHECKS, '1.2.3'));
+    expect(sarifProblems(log)).toEqual([]);
+    expect(log.runs[0].results.map((r: any) => [r.ruleId, r.level])).toEqual([['authz.join-matrix', 'error'], ['robustness.hostile-payloads', 'warning']]);
+    expect(log.runs[0].results[0].locations[0].physicalLocation).toBeUndefined();
+    const located = JSON.parse(renderCheckSarif(report([check('authz.join-matrix', 'failed', ['x'])]), ALL_CHECKS, '1.2.3', { artifactPath: 'src/server.ts' }));
+    expect(sarifProblems(located)).toEqual([]);
+    expect(located.runs[0].results[0].locations[0].physicalLocation).toEqual({ artifactLocation: { uri: 'src/server.ts' }, region: { startLine: 1 } });
+    expect(log.runs[0].results[0].message.text).toMatch(/FAILED on http:\/\/127\.0\.0\.1:1\nguarantee: contract §x\nevidence:\n- u1@c1 joined booking b2/);
+  });
+});
+
+describe('bazaar check writes findings.sarif and the GitHub step summary (the real CLI)', () => {
+  afterEach(() => {
+    delete process.env.GITHUB_STEP_SUMMARY;
+  });
+
+  it('against a server that joins every room of an array: the failed authz check is a result with its evidence', async () => {
+    const dir = tmp();
+    const stepSummary = join(tmp(), 'summary.md');
+    process.env.GITHUB_STEP_SUMMARY = stepSummary;
+    const { code } = await spawnCli(['check', '--defect', 'join-first-element', '--only', 'authz.hostile-join-payloads,auth.rejects-unsigned-tokens', '--report', dir]).exited;
+    expect(code).toBe(3);
+    const log = JSON.parse(readFileSync(join(dir, 'findings.sarif'), 'utf8'));
+    expect(sarifProblems(log)).toEqual([]);
+    const checkReport = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as CheckReport;
+    const failed = checkReport.checks.filter((c) => c.status === 'failed').map((c) => c.id);
+    expect(failed).toEqual(['authz.hostile-join-payloads']);
+    expect(log.runs[0].results.map((r: any) => r.ruleId)).toEqual(failed);
+    const [finding] = log.runs[0].results;
+    expect(finding).toMatchObject({ level: 'error', ruleId: 'authz.hostile-join-payloads' });
+    expect(finding.message.text).toMatch(/evidence:\n- \S+ sent only malformed \S+ payloads and received/);
+    const rule = log.runs[0].tool.driver.rules[finding.ruleIndex];
+    expect(rule.help.text).toMatch(/A failure means authorization: .*--only 'authz.hostile-join-payloads'/);
+    expect(rule.properties['security-severity']).toMatch(/^\d+\.\d$/);
+
+    const summary = readFileSync(stepSummary, 'utf8');
+    expect(summary).toMatch(/^# bazaar check: http:\/\/127\.0\.0\.1:\d+ \(defect join-first-element\)\n\n\*\*FAILED\*\*: 1 passed, 1 failed, 0 skipped/);
+    expect(summary).toMatch(/### ✗ `authz.hostile-join-payloads`/);
+  }, 60_000);
+});
