@@ -2,7 +2,7 @@
 export * from './contract/index.ts';
 export { BazaarError } from './errors.ts';
 export { defineScenario, loadScenario } from './scenario/index.ts';
-export type { ScenarioDefinition, Scenario, IterationContext, WorldSpec, SeededWorld, ActorGroup } from './scenario/index.ts';
+export type { ScenarioDefinition, Scenario, IterationContext, WorldSpec, SeededWorld, ActorGroup, IntruderGroup, IntrudersSpec } from './scenario/index.ts';
 export { startRun } from './engine/run.ts';
 export type { RunOptions, RunResult, RunProgress, RunConditions } from './engine/run.ts';
 export { VirtualUser } from './client/virtual-user.ts';

@@ -1,6 +1,10 @@
+import type { Booking } from '../contract/index.ts';
+
 /** A receiving connection as evidence names it. */
 export interface ObservedReceiver {
   readonly userId: string;
+  /** The user's role (admins may be in every room: src/checks/online/entitlements.ts). */
+  readonly role?: string;
   /** The socket id of the connection it holds now (the server's name for it); undefined while none. */
   readonly connectionId: string | undefined;
 }
@@ -15,4 +19,6 @@ export interface EventObserver {
   received(receiver: ObservedReceiver, event: string, payload: unknown): void;
   left(receiver: ObservedReceiver, room: string): void;
   closed(receiver: ObservedReceiver): void;
+  /** A booking this user made during the run (its buyer is now entitled to more: authz checks). */
+  booked?(booking: Booking): void;
 }

@@ -36,6 +36,9 @@ export const METRICS = {
   connect_errors: { kind: 'counter', tags: ['message'] },
   /** Contract invariants broken under load, by kind (src/checks/violations.ts); evidence in result.json. */
   violations: { kind: 'counter', tags: ['kind'] },
+  /** Intruders' attempts and the ones answered with a refusal, by action and payload shape (src/engine/intruders.ts). */
+  intruder_attempts: { kind: 'counter', tags: ['action', 'shape'] },
+  intruder_refusals: { kind: 'counter', tags: ['action', 'shape'] },
 } as const satisfies Record<string, { kind: 'trend' | 'counter'; tags: readonly string[] }>;
 
 /** Every metric name a run records: thresholds may name only these. */

@@ -426,6 +426,7 @@ export class VirtualUser {
     const answer = await this.http({ method: 'POST', path: '/api/bookings', route: 'POST /api/bookings', body: { listingId: id } });
     if (answer.ok) {
       this.options.deliveries.causedNext(deliveryStreams.availability(id, false), { event: 'listing:availabilityChanged', room: rooms.listing(id) }, sentAtUs);
+      this.options.observer?.booked?.(answer.body);
     }
     return answer;
   }

@@ -3,6 +3,8 @@ import type { DeliveryTrackerOptions } from '../client/delivery-tracker.ts';
 import type { EventObserver } from '../client/event-observer.ts';
 import type { MetricsSink } from '../client/sink.ts';
 import { createOnlineChecks } from '../checks/online-checks.ts';
+import { createAuthzChecks, type AuthzChecks } from '../checks/online/authz-checks.ts';
+import { bothObservers } from '../checks/online/both-observers.ts';
 import { createViolationLog, NOT_CHECKED, type RunViolations } from '../checks/violations.ts';
 import { parseThresholds, type Threshold } from '../thresholds/index.ts';
 
@@ -26,12 +28,15 @@ export interface RunChecks {
   summary(): RunViolations;
   /** Checker streams held now (receiver and room). */
   size(): number;
+  /** Authorization by receipt (seeded once the world is), and the intruders' own findings. */
+  authz: AuthzChecks | undefined;
 }
 
 /** Online checking for one run (src/checks/online-checks.ts), or none with `check: false`. */
 export function createRunChecks(options: { check: boolean; metrics: MetricsSink; startUs: () => number; deliveryTimeoutMs: number }): RunChecks {
-  if (!options.check) return { observer: undefined, onLost: undefined, summary: () => NOT_CHECKED, size: () => 0 };
+  if (!options.check) return { observer: undefined, onLost: undefined, summary: () => NOT_CHECKED, size: () => 0, authz: undefined };
   const log = createViolationLog({ metrics: options.metrics, startUs: options.startUs });
   const checks = createOnlineChecks({ log, nowUs, deliveryTimeoutMs: options.deliveryTimeoutMs });
-  return { observer: checks, onLost: checks.lost, summary: log.summary, size: checks.size };
+  const authz = createAuthzChecks({ log, nowUs });
+  return { observer: bothObservers(checks, authz), onLost: checks.lost, summary: log.summary, size: checks.size, authz };
 }

@@ -26,7 +26,7 @@ import { createReportWriter, defaultReportDir, type ReportWriter } from '../repo
 import type { RunStatus } from '../report/summary.ts';
 import { loadScenario } from '../scenario/load-scenario.ts';
 import { durationFactorFor, rescaleExecutor, runTimings } from '../scenario/rescale.ts';
-import type { Scenario } from '../scenario/types.ts';
+import type { Scenario, SeededWorld } from '../scenario/types.ts';
 import { describeSchedule, planSchedule, type SchedulePlan } from '../schedule/index.ts';
 import {
   checkThresholdMetrics,
@@ -48,6 +48,7 @@ import { createUserFactory, sleep } from './vu.ts';
 import { createRunChecks, withViolationThreshold } from './run-checks.ts';
 import { runGauges, startMetricsExporter, type MetricsExporter } from './metrics-exporter.ts';
 import { renderPrometheus } from '../metrics/prometheus.ts';
+import { withIntruders } from './intruders.ts';
 import type { RunViolations } from '../checks/violations.ts';
 
 export interface RunOptions {
@@ -208,7 +209,9 @@ function collectThresholds(scenario: Scenario, extra: string[] = []): Threshold[
 export async function startRun(options: RunOptions): Promise<RunResult> {
   const log = options.logger ?? pino({ level: 'silent' });
   const notice = options.onNotice ?? (() => {});
-  const scenario = typeof options.scenario === 'string' ? await loadScenario(options.scenario) : options.scenario;
+  const loaded = typeof options.scenario === 'string' ? await loadScenario(options.scenario) : options.scenario;
+  // Intruders are played by the harness (src/engine/intruders.ts); their hooks are bound once the run's checks exist.
+  const scenario = withIntruders(loaded, { metrics: () => registry, authz: () => checks.authz });
   const name = scenario.name ?? 'scenario';
   const check = options.check !== false;
   const thresholds = withViolationThreshold(collectThresholds(scenario, options.thresholds), check);
@@ -374,6 +377,7 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
     if (scenario.world !== false) {
       notice(`seeding the world on ${target}`);
       world = await seedWorld(scenario.world, target, token, options.onSeed);
+      checks.authz?.seeded(world as SeededWorld);
     }
 
     const httpTimeoutMs = Math.max(ackTimeoutMs, 10_000);

@@ -64,9 +64,34 @@ export interface ActorGroup {
   executor: ExecutorConfig;
   /** Delay before this group starts, e.g. '5s'. */
   startTime?: string;
+  /** 'intruder': the harness plays this group's iteration (an IntruderGroup; docs/scenarios.md, "Intruders"). */
+  role?: 'intruder';
+  /** An intruder group's attempts per iteration. */
+  attempts?: number;
   /** Once per VU, before its first iteration (connect, watch, join). */
   setup?(ctx: IterationContext): Promise<void>;
   iteration(ctx: IterationContext): Promise<void>;
+}
+
+/**
+ * Users who try what they may not, mixed into the load: watch private listings, join others'
+ * bookings, send, type and mark reads in them, with plain and hostile payloads. Every refusal
+ * is verified by receipt (docs/scenarios.md, "Intruders").
+ */
+export interface IntruderGroup {
+  role: 'intruder';
+  executor: ExecutorConfig;
+  startTime?: string;
+  /** Attempts per iteration, all at once. Default 5. */
+  attempts?: number;
+}
+
+/** The shorthand: intruders arriving at `rate` per second for as long as the rest of the scenario. */
+export interface IntrudersSpec {
+  /** Intruder iterations per second (scaled by --scale). */
+  rate: number;
+  /** Attempts per iteration, all at once. Default 5. */
+  attempts?: number;
 }
 
 export interface ScenarioOptions {
@@ -112,7 +137,9 @@ export interface ScenarioDefinition {
   setup?(ctx: IterationContext): Promise<void>;
   iteration?(ctx: IterationContext): Promise<void>;
   /** Several groups, each with its own executor, running side by side. */
-  actors?: Record<string, ActorGroup>;
+  actors?: Record<string, ActorGroup | IntruderGroup>;
+  /** Intruders mixed into the load: the shorthand for an actor group `intruders` with `role: 'intruder'`. */
+  intruders?: IntrudersSpec;
 }
 
 export interface Scenario extends ScenarioDefinition {

@@ -14,7 +14,7 @@ const violationThreshold = (result: RunResult) => result.thresholds.find((t) => 
 describe('checked load against the reference server', () => {
   it.each([1, 2])('finds no violation on the correct server (run %i), and passes', async () => {
     const result = await run();
-    expect(result.violations).toMatchObject({ checked: true, kinds: ['order', 'versions', 'loss'], total: 0, evidence: [] });
+    expect(result.violations).toMatchObject({ checked: true, kinds: ['order', 'versions', 'loss', 'authz-leak', 'authz-write'], total: 0, evidence: [] });
     // The load did flow: messages, price changes and status changes were delivered and judged.
     const delivered = result.metrics.latencies.filter((l) => l.name === 'delivery').map((l) => l.tags.event);
     expect(delivered).toEqual(expect.arrayContaining(['message:new', 'listing:priceChanged', 'booking:statusChanged']));

@@ -17,7 +17,7 @@ const FAILURE_COUNTERS = ['errors', 'ack_timeouts', 'expect_timeouts', 'connect_
 describe('every shipped scenario runs against the embedded server', () => {
   it('ships the scenarios the docs promise', () => {
     expect(shipped).toEqual(
-      expect.arrayContaining(['smoke', 'booking-chat', 'listing-hot', 'checkout-rush', 'presence-churn', 'typing-storm', 'read-receipts']),
+      expect.arrayContaining(['smoke', 'booking-chat', 'listing-hot', 'checkout-rush', 'presence-churn', 'typing-storm', 'read-receipts', 'marketplace-day']),
     );
   });
 

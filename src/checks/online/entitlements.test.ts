@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import type { Booking, Listing } from '../../contract/index.ts';
+import { createEntitlements } from './entitlements.ts';
+
+const listing = (id: string, sellerId: string, isPrivate: boolean): Listing => ({ id, sellerId, title: id, price: 1, private: isPrivate, available: true, version: 1 });
+const booking = (id: string, listingId: string, buyerId: string, sellerId: string): Booking => ({ id, listingId, buyerId, sellerId, status: 'requested', version: 1 });
+
+const world = {
+  sellers: ['s1', 's2'],
+  buyers: ['b1', 'b2'],
+  admins: ['a1'],
+  listings: [listing('lpriv', 's1', true), listing('lpub', 's2', false), listing('lpriv2', 's2', true)],
+  bookings: [booking('bk1', 'lpriv', 'b1', 's1')],
+};
+const buyer = (userId: string) => ({ userId, role: 'buyer' });
+const admin = { userId: 'a1', role: 'admin' };
+
+describe('entitlements: who may receive what, from the world the harness seeded', () => {
+  const e = createEntitlements(world);
+  it.each([
+    ['a party gets its booking\'s message', buyer('b1'), 'message:new', { bookingId: 'bk1', senderId: 's1' }, undefined],
+    ['an admin gets any booking\'s events', admin, 'booking:statusChanged', { bookingId: 'bk1' }, undefined],
+    ['a stranger gets a booking\'s message', buyer('b2'), 'message:new', { bookingId: 'bk1', senderId: 's1' }, 'leak'],
+    ['a stranger gets a booking\'s typing', buyer('b2'), 'typing:start', { bookingId: 'bk1', userId: 'b1' }, 'leak'],
+    ['a party gets a message written by a non-party', buyer('b1'), 'message:new', { bookingId: 'bk1', senderId: 'a1' }, 'write'],
+    ['a party gets a read by a non-party', { userId: 's1', role: 'seller' }, 'read:updated', { bookingId: 'bk1', readerId: 'b2' }, 'write'],
+    ['anyone gets a public listing\'s price', buyer('b2'), 'listing:priceChanged', { listingId: 'lpub' }, undefined],
+    ['a buyer with a booking on a private listing gets its price', buyer('b1'), 'listing:priceChanged', { listingId: 'lpriv' }, undefined],
+    ['the owner gets its private listing\'s price', { userId: 's2', role: 'seller' }, 'listing:priceChanged', { listingId: 'lpriv2' }, undefined],
+    ['a stranger gets a private listing\'s price', buyer('b2'), 'listing:availabilityChanged', { listingId: 'lpriv' }, 'leak'],
+    ['anyone gets a seller\'s presence', buyer('b2'), 'presence:changed', { userId: 's1' }, undefined],
+    ['a non-admin gets a buyer\'s presence', { userId: 's1', role: 'seller' }, 'presence:changed', { userId: 'b1' }, 'leak'],
+    ['the seller gets its booking notification', { userId: 's2', role: 'seller' }, 'notification', { type: 'booking:requested', bookingId: 'new', listingId: 'lpub', buyerId: 'b2' }, undefined],
+    ['the buyer named gets it too (a server may notify it)', buyer('b2'), 'notification', { type: 'booking:requested', bookingId: 'new', listingId: 'lpub', buyerId: 'b2' }, undefined],
+    ['a watcher of the listing gets the seller\'s notification', buyer('b1'), 'notification', { type: 'booking:requested', bookingId: 'new', listingId: 'lpub', buyerId: 'b2' }, 'leak'],
+    ['a room the harness does not know is not judged', buyer('b2'), 'message:new', { bookingId: 'elsewhere', senderId: 'x' }, undefined],
+    ['a payload that is no object is not judged', buyer('b2'), 'message:new', 'x', undefined],
+  ])('%s', (_, recipient, event, payload, kind) => {
+    expect(e.judge(recipient, event, payload)?.kind).toBe(kind);
+  });
+
+  it('a booking made during the run entitles its buyer to the private listing', () => {
+    const later = createEntitlements(world);
+    expect(later.judge(buyer('b2'), 'listing:priceChanged', { listingId: 'lpriv2' })?.kind).toBe('leak');
+    later.learnBooking(booking('bk2', 'lpriv2', 'b2', 's2'));
+    expect(later.judge(buyer('b2'), 'listing:priceChanged', { listingId: 'lpriv2' })).toBeUndefined();
+    expect(later.isParty('bk2', 'b2')).toBe(true);
+    expect(later.isParty('bk2', 'b1')).toBe(false);
+  });
+
+  it('says who may receive, and who received, in its evidence', () => {
+    expect(e.judge(buyer('b2'), 'message:new', { bookingId: 'bk1', senderId: 's1' })).toEqual({
+      kind: 'leak',
+      room: 'booking:bk1',
+      expected: 'message:new of booking bk1 only for its buyer b1, its seller s1 and admins',
+      observed: 'received by b2 (buyer), not entitled to booking:bk1',
+    });
+  });
+});
