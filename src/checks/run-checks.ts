@@ -7,7 +7,9 @@ import { startEmbeddedServer } from '../lab/embedded-server.ts';
 import { startReferenceCluster } from '../lab/cluster.ts';
 import type { AdapterName } from '../../reference-server/index.ts';
 import { createCheckContext, type CheckTarget } from './context.ts';
-import { describeAbort, openProbe } from './probe-client.ts';
+import { CONTRACT_PROBES } from '../target/contract-probes.ts';
+import { requireDialect } from '../target/detect-dialect.ts';
+import { describeAbort } from './probe-client.ts';
 import { ALL_CHECKS, selectChecks } from './suite.ts';
 import { CheckFailed, type CheckDefinition, type CheckResult } from './types.ts';
 
@@ -65,40 +67,26 @@ export interface CheckReport {
 /** Embedded server presence: short, so presence checks take seconds, not minutes. */
 const EMBEDDED_PRESENCE = { presenceTtlMs: 2_000, presenceHeartbeatMs: 500, presenceSweepMs: 200 };
 const ASSUMED_SWEEP_MS = 5_000;
+/** How long a probe waits for the contract's `session` after connect (it comes at once). */
+const DIALECT_WAIT_MS = 2_000;
 const DEFAULT_CHECK_TIMEOUT_MS = 30_000;
 /** After stopping a check: how long its own cleanup (finally blocks) may take before the next check starts. */
 const STOP_GRACE_MS = 1_000;
 
-async function readSession(url: string, token: TokenProvider, runId: string): Promise<SessionPayload | undefined> {
-  const userId = `${runId}-session`;
-  let probe;
-  try {
-    probe = await openProbe(url, `${userId}@c0`, { auth: { token: await token(userId, 'buyer') } });
-  } catch (error) {
-    const message = (error as Error).message;
-    if (message === 'unauthorized') {
-      throw new BazaarError('BAZAAR_BAD_SECRET', `${url} refused a token minted for the check (connect_error "unauthorized")`,
-        'pass the server\'s HS256 secret with --jwt-secret (or JWT_SECRET), or a --token-module that logs in');
-    }
-    throw new BazaarError('BAZAAR_TARGET_UNREACHABLE', `cannot open a Socket.IO connection to ${url}: ${message}`,
-      'check --target (the server must serve Socket.IO at /socket.io/), or leave it out to check the bundled reference server');
-  }
-  try {
-    return await probe.waitFor<SessionPayload>('session', () => true, 3_000);
-  } finally {
-    probe.close();
-  }
-}
+const CONTRACT_CREDENTIALS_HINT = 'pass the server\'s HS256 secret with --jwt-secret (or JWT_SECRET), or a --token-module that logs in';
 
-async function checkReachable(url: string): Promise<void> {
-  try {
-    const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(5_000) });
-    await res.arrayBuffer();
-  } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
-    throw new BazaarError('BAZAAR_TARGET_UNREACHABLE', `cannot reach ${url}: ${cause}`,
-      'start the server first, or leave out --target to check the bundled reference server');
-  }
+/**
+ * Before any check: does the target speak the contract? Probed up front (src/target/), so a
+ * server of another dialect is told so, not reported as failing every check. Resolves with the
+ * `session` the server greeted the probe with.
+ */
+async function probeContract(url: string, token: TokenProvider, runId: string): Promise<SessionPayload | undefined> {
+  if (!URL.canParse(url)) throw new BazaarError('BAZAAR_BAD_TARGET', `--target "${url}" is not a URL`, 'write it like http://127.0.0.1:3000');
+  const findings = await requireDialect(CONTRACT_PROBES, { url, token, userId: `${runId}-session`, waitMs: DIALECT_WAIT_MS }, {
+    dialect: 'the contract (docs/contract.md)',
+    credentialsHint: CONTRACT_CREDENTIALS_HINT,
+  });
+  return findings.find((f) => f.id === 'socket.session')?.facts?.session as SessionPayload | undefined;
 }
 
 /** The time limit of one check: --max-wait raises it for checks whose waits grow with the target. */
@@ -241,10 +229,9 @@ export async function runChecks(options: CheckOptions = {}): Promise<CheckReport
   try {
     const url = (options.target ?? server?.url ?? '').replace(/\/$/, '');
     const jwtSecret = options.jwtSecret ?? server?.jwtSecret;
-    await checkReachable(url);
     const token = options.tokenModule ? await loadTokenModule(options.tokenModule) : createSecretTokenProvider(jwtSecret as string);
     const runId = `k${randomBytes(3).toString('hex')}`;
-    const session = await readSession(url, token, runId);
+    const session = await probeContract(url, token, runId);
     const presence = {
       ttlMs: session?.presence.ttlMs ?? 60_000,
       heartbeatMs: session?.presence.heartbeatMs ?? 20_000,

@@ -36,6 +36,8 @@ import {
   type ThresholdResult,
 } from '../thresholds/index.ts';
 import { parseDurationMs } from '../util/duration.ts';
+import { CONTRACT_PROBES } from '../target/contract-probes.ts';
+import { requireDialect } from '../target/detect-dialect.ts';
 import { connectionWarning, openFilesLimit } from './preflight.ts';
 import { judgeGeneratorHealth, startHealthSampler, type GeneratorHealth } from './generator-health.ts';
 import { runGroup, type GroupRun } from './run-group.ts';
@@ -307,6 +309,14 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
     const token: TokenProvider = options.tokenModule
       ? await loadTokenModule(options.tokenModule)
       : createSecretTokenProvider(options.jwtSecret ?? server?.jwtSecret ?? '');
+    // A scenario on the contract against a server of another dialect: say so before seeding,
+    // rather than report every step as failing. (`world: false` scenarios speak any dialect.)
+    if (!embedded && scenario.world !== false) {
+      await requireDialect(CONTRACT_PROBES, { url: target, token, userId: `probe-${startedAt.getTime().toString(36)}`, waitMs: 2_000 }, {
+        dialect: 'the contract (docs/contract.md), which this scenario uses',
+        credentialsHint: 'pass the server\'s HS256 secret with --jwt-secret (or JWT_SECRET), or a --token-module that logs in',
+      });
+    }
     // `world: false`: a server of another dialect, driven by generic steps only, has no contract API to seed.
     if (scenario.world !== false) {
       notice(`seeding the world on ${target}`);

@@ -18,7 +18,7 @@ export interface ProbeContext {
   /** The target's base URL, without a trailing slash. */
   url: string;
   /** Credentials for a probe user, when there is a way to get them. */
-  token?: (userId: string, role: Role) => Promise<string>;
+  token?: (userId: string, role: Role) => string | Promise<string>;
   /** The user id probes should use (unique per run, so probes leave no trace a check would trip on). */
   userId: string;
   /** How long a probe waits for something that should come at once (an event after connect). */
