@@ -30,3 +30,7 @@ export type {
   OperationsProfile, OperationMapping, OperationName, OperationInputs, EventOperation, HttpOperation, AckOutcome, ReplyOutcome, NoOutcome,
   PushesProfile, PushMapping, PushName, SessionMapping, Capability, CapabilitiesProfile, PresenceTimingProfile,
 } from './target/types.ts';
+export { CONTRACT_PROFILE } from './target/contract-profile.ts';
+export { createTarget } from './target/target.ts';
+export type { Target } from './target/target.ts';
+export { loadTargetProfile, resolveTargetProfile } from './target/load-target.ts';
