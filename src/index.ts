@@ -22,3 +22,15 @@ export { runChecks } from './checks/run-checks.ts';
 export type { CheckOptions, CheckReport } from './checks/run-checks.ts';
 export type { CheckDefinition, CheckContext, CheckResult } from './checks/types.ts';
 export type { RunViolations, ViolationRecord, ViolationKind } from './checks/violations.ts';
+export { defineTarget } from './target/define-target.ts';
+export { CAPABILITIES } from './target/types.ts';
+export type {
+  TargetProfile, TargetUser, TargetRequest, TargetResponse, TargetApi, Credentials, Placement, HandshakePlacement, HttpPlacement,
+  IdentityProfile, JwtIdentity, LoginIdentity, CustomIdentity, WorldProfile, WorldStep, ListingInput, BookingInput,
+  OperationsProfile, OperationMapping, OperationName, OperationInputs, EventOperation, HttpOperation, AckOutcome, ReplyOutcome, NoOutcome,
+  PushesProfile, PushMapping, PushName, SessionMapping, Capability, CapabilitiesProfile, PresenceTimingProfile,
+} from './target/types.ts';
+export { CONTRACT_PROFILE } from './target/contract-profile.ts';
+export { createTarget } from './target/target.ts';
+export type { Target } from './target/target.ts';
+export { loadTargetProfile, resolveTargetProfile } from './target/load-target.ts';
