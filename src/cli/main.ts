@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { BazaarError } from '../errors.ts';
 import { registerCheck } from './commands/check.ts';
+import { registerInit } from './commands/init.ts';
 import { registerRun } from './commands/run.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerToken } from './commands/token.ts';
@@ -24,6 +25,7 @@ const USAGE_ERRORS = new Set([
   'BAZAAR_BAD_OPTIONS',
   'BAZAAR_BAD_SCALE',
   'BAZAAR_UNKNOWN_DEFECT',
+  'BAZAAR_FILE_EXISTS',
 ]);
 
 export function createProgram(io: CliIo): Command {
@@ -36,6 +38,7 @@ export function createProgram(io: CliIo): Command {
   registerCheck(program, io);
   registerServe(program, io);
   registerToken(program, io);
+  registerInit(program, io);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -47,8 +47,9 @@ export function parseEngineIoOpen(body: string, eio: 3 | 4): EngineIoHandshake |
 
 /** The network error behind a failed fetch, as a code a person knows (ECONNREFUSED), else its message. */
 export function fetchErrorCode(error: unknown): string {
-  const cause = (error as { cause?: { code?: string } }).cause?.code;
-  return cause ?? ((error as Error).name === 'TimeoutError' ? 'no answer (timed out)' : (error as Error).message);
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  if ((error as Error).name === 'TimeoutError') return 'no answer (timed out)';
+  return cause?.code ?? cause?.message ?? (error as Error).message;
 }
 
 /**
