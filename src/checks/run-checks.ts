@@ -6,16 +6,24 @@ import { BazaarError } from '../errors.ts';
 import { startEmbeddedServer } from '../lab/embedded-server.ts';
 import { startReferenceCluster } from '../lab/cluster.ts';
 import type { AdapterName } from '../../reference-server/index.ts';
+import { notApplicableReason } from '../target/capabilities.ts';
+import { createTarget, type Target } from '../target/target.ts';
+import type { TargetProfile } from '../target/types.ts';
 import { createCheckContext, type CheckTarget } from './context.ts';
 import { CONTRACT_PROBES } from '../target/contract-probes.ts';
 import { requireDialect } from '../target/detect-dialect.ts';
-import { describeAbort } from './probe-client.ts';
+import { describeAbort, openProbe } from './probe-client.ts';
 import { ALL_CHECKS, selectChecks } from './suite.ts';
 import { CheckFailed, type CheckDefinition, type CheckResult } from './types.ts';
 
 export interface CheckOptions {
-  /** Server to check; default: the bundled reference server (one node, in memory). */
+  /** Server to check; default: the profile's url, else the bundled reference server (one node, in memory). */
   target?: string;
+  /**
+   * How the server speaks (src/target/, docs/profiles.md); default the contract's dialect. Checks
+   * whose capability the profile does not claim are `not-applicable`.
+   */
+  profile?: TargetProfile;
   jwtSecret?: string;
   tokenModule?: string;
   /** Run only matching checks: 'authz.*', several comma-separated. */
@@ -46,6 +54,8 @@ export interface CheckOptions {
 
 export interface CheckReport {
   target: string;
+  /** The target profile's name ('contract' for the contract's own dialect). */
+  profile?: string;
   embedded: boolean;
   defect?: string;
   startedAt: string;
@@ -87,6 +97,27 @@ async function probeContract(url: string, token: TokenProvider, runId: string): 
     credentialsHint: CONTRACT_CREDENTIALS_HINT,
   });
   return findings.find((f) => f.id === 'socket.session')?.facts?.session as SessionPayload | undefined;
+}
+
+/**
+ * First contact through a profile: log a user in and open a connection the profile's way, so
+ * that a wrong login, a refused handshake or an unreachable server is said up front, once.
+ */
+async function readDialectSession(target: Target, runId: string): Promise<SessionPayload | undefined> {
+  const user = { userId: `${runId}-session`, role: 'buyer' as const };
+  const handshake = target.identity.handshake(await target.identity.credentials(user));
+  let probe;
+  try {
+    probe = await openProbe(target.url, `${user.userId}@c0`, { ...handshake, dialect: { target, user } });
+  } catch (error) {
+    throw new BazaarError('BAZAAR_TARGET_REFUSED', `${target.url} refused a Socket.IO connection made the way profile "${target.profile.name}" says: ${(error as Error).message}`,
+      'check the profile\'s identity (the login, and where its token or cookie goes on the handshake: identity.placement.handshake)');
+  }
+  try {
+    return await probe.waitFor<SessionPayload>('session', () => true, 3_000);
+  } finally {
+    probe.close();
+  }
 }
 
 /** The time limit of one check: --max-wait raises it for checks whose waits grow with the target. */
@@ -183,9 +214,14 @@ function notStarted(check: CheckDefinition, runSignal: AbortSignal | undefined):
   return { id: check.id, title: check.title, guarantee: check.guarantee, status: 'interrupted', durationMs: 0, evidence: [reason], reason };
 }
 
-/** The verdict over results: a skip fails it only when asked to. */
+/** The verdict over results: a skip fails it only when asked to; a not-applicable check never does (the app never claimed it). */
 export function checksPassed(results: readonly CheckResult[], failOnSkip: boolean): boolean {
-  return results.every((r) => r.status === 'passed' || (r.status === 'skipped' && !failOnSkip));
+  return results.every((r) => r.status === 'passed' || r.status === 'not-applicable' || (r.status === 'skipped' && !failOnSkip));
+}
+
+/** A check the target's profile does not claim the guarantee of: not run. */
+function notApplicable(check: CheckDefinition, reason: string): CheckResult {
+  return { id: check.id, title: check.title, guarantee: check.guarantee, status: 'not-applicable', durationMs: 0, evidence: [reason], reason };
 }
 
 /**
@@ -197,11 +233,17 @@ export async function runChecks(options: CheckOptions = {}): Promise<CheckReport
   if (checks.length === 0) {
     throw new BazaarError('BAZAAR_NO_CHECKS', `--only "${options.only}" matches no check`, 'use a group like "authz.*" (see docs/checks.md for every id)');
   }
-  if (options.target && !options.jwtSecret && !options.tokenModule) {
+  const profile = options.profile;
+  const dialect = profile !== undefined && profile.identity.type !== 'contract';
+  const targetUrl = options.target ?? profile?.url;
+  if (dialect && !targetUrl) {
+    throw new BazaarError('BAZAAR_BAD_OPTIONS', `the target profile "${profile!.name}" has no url and no --target was given`, 'pass --target URL, or set url in the profile: the bundled reference server speaks the contract, not this profile');
+  }
+  if (targetUrl && !dialect && !options.jwtSecret && !options.tokenModule) {
     throw new BazaarError('BAZAAR_NO_SECRET', `no way to mint tokens for ${options.target}`,
       'pass --jwt-secret S (the server\'s HS256 secret), or --token-module FILE for servers with their own login');
   }
-  if (options.target && options.defect) {
+  if (targetUrl && options.defect) {
     throw new BazaarError('BAZAAR_BAD_OPTIONS', '--defect applies to the embedded reference server only',
       'leave out --target, or start your own defective server with bazaar serve --defect NAME');
   }
@@ -212,7 +254,7 @@ export async function runChecks(options: CheckOptions = {}): Promise<CheckReport
     throw new BazaarError('BAZAAR_BAD_OPTIONS', `maxWaitMs ${options.maxWaitMs} is not a positive number of milliseconds`, 'pass e.g. --max-wait 5m');
   }
   const startedAt = new Date();
-  const server = options.target
+  const server = targetUrl
     ? undefined
     : (options.nodes ?? 1) > 1
       ? await startReferenceCluster({
@@ -227,29 +269,40 @@ export async function runChecks(options: CheckOptions = {}): Promise<CheckReport
         })
       : await startEmbeddedServer({ ...EMBEDDED_PRESENCE, recovery: true, ...(options.defect ? { defect: options.defect } : {}) });
   try {
-    const url = (options.target ?? server?.url ?? '').replace(/\/$/, '');
-    const jwtSecret = options.jwtSecret ?? server?.jwtSecret;
-    const token = options.tokenModule ? await loadTokenModule(options.tokenModule) : createSecretTokenProvider(jwtSecret as string);
+    const url = (targetUrl ?? server?.url ?? '').replace(/\/$/, '');
+    const jwtSecret = dialect ? undefined : (options.jwtSecret ?? server?.jwtSecret);
     const runId = `k${randomBytes(3).toString('hex')}`;
-    const session = await probeContract(url, token, runId);
+    let token: TokenProvider;
+    let session: SessionPayload | undefined;
+    let resolved: Target | undefined;
+    if (dialect) {
+      resolved = createTarget(profile, { url });
+      token = resolved.identity.tokenProvider;
+      session = await readDialectSession(resolved, runId);
+    } else {
+      token = options.tokenModule ? await loadTokenModule(options.tokenModule) : createSecretTokenProvider(jwtSecret as string);
+      session = await probeContract(url, token, runId);
+    }
     const presence = {
-      ttlMs: session?.presence.ttlMs ?? 60_000,
-      heartbeatMs: session?.presence.heartbeatMs ?? 20_000,
-      sweepMs: session?.presence.sweepMs ?? ASSUMED_SWEEP_MS,
+      ttlMs: session?.presence?.ttlMs ?? profile?.presence?.ttlMs ?? 60_000,
+      heartbeatMs: session?.presence?.heartbeatMs ?? profile?.presence?.heartbeatMs ?? 20_000,
+      sweepMs: session?.presence?.sweepMs ?? profile?.presence?.sweepMs ?? ASSUMED_SWEEP_MS,
     };
-    const target: CheckTarget = { url, token, jwtSecret, presence, session };
+    const target: CheckTarget = { url, token, jwtSecret, presence, session, ...(resolved ? { dialect: resolved } : {}) };
+    const claimed = resolved?.capabilities;
     const results: CheckResult[] = [];
     const failOnSkip = options.failOnSkip === true;
     const report = (snapshot: boolean): CheckReport => {
       const partial = snapshot || results.some((r) => r.status === 'interrupted');
       return {
         target: url,
-        embedded: !options.target,
+        profile: profile?.name ?? 'contract',
+        embedded: !targetUrl,
         ...(options.defect ? { defect: options.defect } : {}),
         startedAt: startedAt.toISOString(),
         durationMs: Date.now() - startedAt.getTime(),
         presence,
-        nodes: options.target ? 1 : (options.nodes ?? 1),
+        nodes: targetUrl ? 1 : (options.nodes ?? 1),
         checks: [...results],
         passed: !partial && checksPassed(results, failOnSkip),
         partial,
@@ -261,6 +314,13 @@ export async function runChecks(options: CheckOptions = {}): Promise<CheckReport
     for (const [index, check] of checks.entries()) {
       if (options.signal?.aborted) {
         results.push(notStarted(check, options.signal));
+        continue;
+      }
+      const inapplicable = claimed && notApplicableReason(check.requires, claimed, profile!.name);
+      if (inapplicable) {
+        const result = notApplicable(check, inapplicable);
+        results.push(result);
+        options.onCheckDone?.(result);
         continue;
       }
       options.onCheckStart?.(check);

@@ -41,6 +41,7 @@ async function readHistory(ctx: CheckContext, ledger: DeliveryLedger, bookingId:
  */
 const everyMemberSocket: CheckDefinition = {
   id: 'delivery.every-member-socket',
+  requires: ['ownEcho'],
   title: 'every acked message reaches every socket in the room, the sender\'s own and its other tabs included',
   guarantee: 'contract §6.2 Delivery',
   timeoutMs: 30_000,
@@ -87,6 +88,7 @@ const HISTORY_MESSAGES_PER_SENDER = 35;
  */
 const inHistory: CheckDefinition = {
   id: 'delivery.in-history',
+  requires: ['history'],
   title: 'every acked message is in history (GET /api/bookings/:id/messages) as it was acked, for either party',
   guarantee: 'contract §6.2 Delivery',
   timeoutMs: 30_000,
