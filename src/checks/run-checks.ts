@@ -12,7 +12,8 @@ import type { TargetProfile } from '../target/types.ts';
 import { createCheckContext, type CheckTarget } from './context.ts';
 import { CONTRACT_PROBES } from '../target/contract-probes.ts';
 import { requireDialect } from '../target/detect-dialect.ts';
-import { describeAbort, openProbe } from './probe-client.ts';
+import { profileProbes } from '../target/profile-probes.ts';
+import { describeAbort } from './probe-client.ts';
 import { ALL_CHECKS, selectChecks } from './suite.ts';
 import { CheckFailed, type CheckDefinition, type CheckResult } from './types.ts';
 
@@ -100,24 +101,20 @@ async function probeContract(url: string, token: TokenProvider, runId: string): 
 }
 
 /**
- * First contact through a profile: log a user in and open a connection the profile's way, so
- * that a wrong login, a refused handshake or an unreachable server is said up front, once.
+ * First contact through a profile, probed up front as the contract is: log a user in and
+ * connect the profile's way (and see its greeting), so that a wrong login, a refused handshake
+ * or an unreachable server is said once, before any check, naming what was probed.
  */
-async function readDialectSession(target: Target, runId: string): Promise<SessionPayload | undefined> {
-  const user = { userId: `${runId}-session`, role: 'buyer' as const };
-  const handshake = target.identity.handshake(await target.identity.credentials(user));
-  let probe;
-  try {
-    probe = await openProbe(target.url, `${user.userId}@c0`, { ...handshake, dialect: { target, user } });
-  } catch (error) {
-    throw new BazaarError('BAZAAR_TARGET_REFUSED', `${target.url} refused a Socket.IO connection made the way profile "${target.profile.name}" says: ${(error as Error).message}`,
-      'check the profile\'s identity (the login, and where its token or cookie goes on the handshake: identity.placement.handshake)');
-  }
-  try {
-    return await probe.waitFor<SessionPayload>('session', () => true, 3_000);
-  } finally {
-    probe.close();
-  }
+async function probeProfile(target: Target, runId: string): Promise<SessionPayload> {
+  const userId = `${runId}-session`;
+  const findings = await requireDialect(profileProbes(target), { url: target.url, userId, waitMs: DIALECT_WAIT_MS }, {
+    dialect: `the way profile "${target.profile.name}" says it does`,
+    credentialsHint: 'check the profile\'s identity (the login, and where its token or cookie goes on the handshake: identity.placement.handshake)',
+    foreignHint: 'fix the profile where it differs from the server (docs/own-server.md); npx bazaar init --target URL shows what the server answers',
+  });
+  const greeted = findings.find((f) => f.id === 'profile.connect')?.facts?.session as SessionPayload | undefined;
+  // An app with no greeting: being connected is its session (as the probes see it).
+  return greeted ?? ({ userId, role: 'buyer', ...(target.profile.presence ? { presence: target.profile.presence } : {}) } as SessionPayload);
 }
 
 /** The time limit of one check: --max-wait raises it for checks whose waits grow with the target. */
@@ -278,7 +275,7 @@ export async function runChecks(options: CheckOptions = {}): Promise<CheckReport
     if (dialect) {
       resolved = createTarget(profile, { url });
       token = resolved.identity.tokenProvider;
-      session = await readDialectSession(resolved, runId);
+      session = await probeProfile(resolved, runId);
     } else {
       token = options.tokenModule ? await loadTokenModule(options.tokenModule) : createSecretTokenProvider(jwtSecret as string);
       session = await probeContract(url, token, runId);

@@ -54,6 +54,8 @@ export interface DialectOptions {
   dialect: string;
   /** What to do when the token is refused (flags differ between a profile and the contract). */
   credentialsHint: string;
+  /** What to do when the dialect is not spoken; default: write a profile with bazaar init. */
+  foreignHint?: string;
 }
 
 /** The verdict as an error a person can act on; undefined when the target speaks the dialect. */
@@ -69,7 +71,7 @@ export function dialectError(url: string, verdict: DialectVerdict, options: Dial
     case 'foreign':
       return new BazaarError('BAZAAR_UNKNOWN_DIALECT',
         [`${url} does not speak ${options.dialect}; nothing was run. What bazaar probed:`, ...renderFindings(verdict.findings).map((l) => `  ${l}`)].join('\n'),
-        `describe how your server speaks in a profile: npx bazaar init --target ${url} writes a skeleton (walk-through: docs/own-server.md)`);
+        options.foreignHint ?? `describe how your server speaks in a profile: npx bazaar init --target ${url} writes a skeleton (walk-through: docs/own-server.md)`);
   }
 }
 

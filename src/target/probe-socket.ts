@@ -3,6 +3,8 @@ import { io } from 'socket.io-client';
 export interface SocketProbeOptions {
   auth?: Record<string, unknown>;
   query?: Record<string, string>;
+  /** Handshake headers (a session cookie, a token header). */
+  extraHeaders?: Record<string, string>;
   /** How long to wait for the connect. */
   connectTimeoutMs?: number;
   /** After connecting, how long to listen for what the server sends unasked (a `session` event). */
@@ -28,6 +30,7 @@ export function probeSocket(url: string, options: SocketProbeOptions): Promise<S
     auth: options.auth ?? {},
     query: options.query ?? {},
     timeout: options.connectTimeoutMs ?? 5_000,
+    ...(options.extraHeaders && Object.keys(options.extraHeaders).length ? { extraHeaders: options.extraHeaders } : {}),
   });
   const events: { event: string; args: unknown[]; afterMs: number }[] = [];
   return new Promise((resolve) => {

@@ -72,6 +72,16 @@ describe('dialect detection before bazaar check', () => {
   });
 });
 
+describe('dialect detection through a profile', () => {
+  it('a profile the server does not match: exits 1 naming what the profile said and what the server answered', async () => {
+    const { code, stderr } = await cli(['check', '--target', chat.url, '--profile', 'test/fixtures/dialects/rooms.target.ts', '--report', join(dir, 'profile-chat')]);
+    expect(code).toBe(1);
+    expect(stderr).toContain(`${chat.url} does not speak the way profile "rooms fixture" says it does`);
+    expect(stderr).toMatch(/✗ log in the profile's way \(identity login\), connect with the credentials in the handshake's query: .*POST \/api\/signup\) answered 401/);
+    expect(stderr).toContain('fix the profile where it differs from the server');
+  });
+});
+
 describe('dialect detection before bazaar run --target', () => {
   it('a contract scenario against the rooms dialect exits 1 before seeding', async () => {
     const { code, stderr, stdout } = await cli(['run', 'smoke', '--target', rooms.url, '--jwt-secret', 'any', '--report', join(dir, 'run-rooms'), '--no-progress']);
