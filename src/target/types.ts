@@ -237,9 +237,12 @@ export interface OperationInputs {
 }
 export type OperationName = keyof OperationInputs;
 
+/** A message as a profile can tell it: the contract's, with the order key only when the app has one. */
+export type ProfileMessage = Omit<MessageNewPayload, 'seq'> & { seq?: number };
+
 /** What a successful operation yields, in the contract's words (the ack's or answer's data). */
 export interface OperationResults {
-  'message:send': { message: MessageNewPayload };
+  'message:send': { message: ProfileMessage };
   'read:mark': { readAt: number };
   'presence:watch': { online: boolean };
   'booking:history': { messages: MessageNewPayload[] };
