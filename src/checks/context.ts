@@ -119,6 +119,7 @@ export function createCheckContext(target: CheckTarget, prefix: string, limits: 
       return `${prefix}-${label}${n}`;
     },
     token: async (userId, role) => target.token(userId, role),
+    claims: (capability) => !target.dialect || target.dialect.capabilities.has(capability),
     async connect(userId, role, options: ProbeConnectOptions = {}) {
       const dialect = target.dialect;
       if (dialect && !dialect.contract) {

@@ -10,9 +10,7 @@ import { notApplicableReason } from '../target/capabilities.ts';
 import { createTarget, type Target } from '../target/target.ts';
 import type { TargetProfile } from '../target/types.ts';
 import { createCheckContext, type CheckTarget } from './context.ts';
-import { CONTRACT_PROBES } from '../target/contract-probes.ts';
-import { requireDialect } from '../target/detect-dialect.ts';
-import { profileProbes } from '../target/profile-probes.ts';
+import { probeContractTarget, probeProfileTarget } from '../target/probe-target.ts';
 import { describeAbort } from './probe-client.ts';
 import { ALL_CHECKS, selectChecks } from './suite.ts';
 import { CheckFailed, type CheckDefinition, type CheckResult } from './types.ts';
@@ -78,44 +76,9 @@ export interface CheckReport {
 /** Embedded server presence: short, so presence checks take seconds, not minutes. */
 const EMBEDDED_PRESENCE = { presenceTtlMs: 2_000, presenceHeartbeatMs: 500, presenceSweepMs: 200 };
 const ASSUMED_SWEEP_MS = 5_000;
-/** How long a probe waits for the contract's `session` after connect (it comes at once). */
-const DIALECT_WAIT_MS = 2_000;
 const DEFAULT_CHECK_TIMEOUT_MS = 30_000;
 /** After stopping a check: how long its own cleanup (finally blocks) may take before the next check starts. */
 const STOP_GRACE_MS = 1_000;
-
-const CONTRACT_CREDENTIALS_HINT = 'pass the server\'s HS256 secret with --jwt-secret (or JWT_SECRET), or a --token-module that logs in';
-
-/**
- * Before any check: does the target speak the contract? Probed up front (src/target/), so a
- * server of another dialect is told so, not reported as failing every check. Resolves with the
- * `session` the server greeted the probe with.
- */
-async function probeContract(url: string, token: TokenProvider, runId: string): Promise<SessionPayload | undefined> {
-  if (!URL.canParse(url)) throw new BazaarError('BAZAAR_BAD_TARGET', `--target "${url}" is not a URL`, 'write it like http://127.0.0.1:3000');
-  const findings = await requireDialect(CONTRACT_PROBES, { url, token, userId: `${runId}-session`, waitMs: DIALECT_WAIT_MS }, {
-    dialect: 'the contract (docs/contract.md)',
-    credentialsHint: CONTRACT_CREDENTIALS_HINT,
-  });
-  return findings.find((f) => f.id === 'socket.session')?.facts?.session as SessionPayload | undefined;
-}
-
-/**
- * First contact through a profile, probed up front as the contract is: log a user in and
- * connect the profile's way (and see its greeting), so that a wrong login, a refused handshake
- * or an unreachable server is said once, before any check, naming what was probed.
- */
-async function probeProfile(target: Target, runId: string): Promise<SessionPayload> {
-  const userId = `${runId}-session`;
-  const findings = await requireDialect(profileProbes(target), { url: target.url, userId, waitMs: DIALECT_WAIT_MS }, {
-    dialect: `the way profile "${target.profile.name}" says it does`,
-    credentialsHint: 'check the profile\'s identity (the login, and where its token or cookie goes on the handshake: identity.placement.handshake)',
-    foreignHint: 'fix the profile where it differs from the server (docs/own-server.md); npx bazaar init --target URL shows what the server answers',
-  });
-  const greeted = findings.find((f) => f.id === 'profile.connect')?.facts?.session as SessionPayload | undefined;
-  // An app with no greeting: being connected is its session (as the probes see it).
-  return greeted ?? ({ userId, role: 'buyer', ...(target.profile.presence ? { presence: target.profile.presence } : {}) } as SessionPayload);
-}
 
 /** The time limit of one check: --max-wait raises it for checks whose waits grow with the target. */
 export function checkTimeoutMs(check: CheckDefinition, maxWaitMs: number | undefined): number {
@@ -275,10 +238,11 @@ export async function runChecks(options: CheckOptions = {}): Promise<CheckReport
     if (dialect) {
       resolved = createTarget(profile, { url });
       token = resolved.identity.tokenProvider;
-      session = await probeProfile(resolved, runId);
+      session = await probeProfileTarget(resolved, `${runId}-session`);
     } else {
       token = options.tokenModule ? await loadTokenModule(options.tokenModule) : createSecretTokenProvider(jwtSecret as string);
-      session = await probeContract(url, token, runId);
+      if (!URL.canParse(url)) throw new BazaarError('BAZAAR_BAD_TARGET', `--target "${url}" is not a URL`, 'write it like http://127.0.0.1:3000');
+      session = await probeContractTarget(url, token, `${runId}-session`);
     }
     const presence = {
       ttlMs: session?.presence?.ttlMs ?? profile?.presence?.ttlMs ?? 60_000,

@@ -45,6 +45,11 @@ export interface CheckContext {
   id(label: string): string;
   /** A valid token for a user (HS256 with the target's secret, or the token module). */
   token(userId: string, role: Role): Promise<string>;
+  /**
+   * Does the target claim this guarantee (its profile's capabilities; the contract's dialect
+   * claims all)? For checks that judge a part only where it applies, e.g. an admin's socket.
+   */
+  claims(capability: Capability): boolean;
   /** The target's secret, when known: auth probes forge tokens with it. */
   jwtSecret: string | undefined;
   /** Connect as a user; the probe's name is `userId@cN`. Rejects with the connect_error. */

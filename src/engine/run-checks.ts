@@ -3,7 +3,9 @@ import type { DeliveryTrackerOptions } from '../client/delivery-tracker.ts';
 import type { EventObserver } from '../client/event-observer.ts';
 import type { MetricsSink } from '../client/sink.ts';
 import { createOnlineChecks } from '../checks/online-checks.ts';
-import { createViolationLog, NOT_CHECKED, type RunViolations } from '../checks/violations.ts';
+import { createViolationLog, NOT_CHECKED, VIOLATION_CAPABILITY, VIOLATION_KINDS, type RunViolations, type ViolationKind } from '../checks/violations.ts';
+import { notApplicableReason } from '../target/capabilities.ts';
+import type { Target } from '../target/target.ts';
 import { parseThresholds, type Threshold } from '../thresholds/index.ts';
 
 /** The threshold every checked run carries unless its scenario (or --threshold) judges violations itself. */
@@ -29,9 +31,17 @@ export interface RunChecks {
 }
 
 /** Online checking for one run (src/checks/online-checks.ts), or none with `check: false`. */
-export function createRunChecks(options: { check: boolean; metrics: MetricsSink; startUs: () => number; deliveryTimeoutMs: number }): RunChecks {
+export function createRunChecks(options: { check: boolean; metrics: MetricsSink; startUs: () => number; deliveryTimeoutMs: number; target?: Target }): RunChecks {
   if (!options.check) return { observer: undefined, onLost: undefined, summary: () => NOT_CHECKED, size: () => 0 };
-  const log = createViolationLog({ metrics: options.metrics, startUs: options.startUs });
-  const checks = createOnlineChecks({ log, nowUs, deliveryTimeoutMs: options.deliveryTimeoutMs });
+  // A kind whose guarantee the target's profile does not claim is not checked: result.json says which and why.
+  const kinds: ViolationKind[] = [];
+  const notApplicable: Record<string, string> = {};
+  for (const kind of VIOLATION_KINDS) {
+    const reason = options.target && notApplicableReason([VIOLATION_CAPABILITY[kind]], options.target.capabilities, options.target.profile.name);
+    if (reason) notApplicable[kind] = reason;
+    else kinds.push(kind);
+  }
+  const log = createViolationLog({ metrics: options.metrics, startUs: options.startUs, kinds, notApplicable });
+  const checks = createOnlineChecks({ log, nowUs, deliveryTimeoutMs: options.deliveryTimeoutMs, kinds: new Set(kinds) });
   return { observer: checks, onLost: checks.lost, summary: log.summary, size: checks.size };
 }

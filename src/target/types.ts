@@ -237,9 +237,12 @@ export interface OperationInputs {
 }
 export type OperationName = keyof OperationInputs;
 
+/** A message as a profile can tell it: the contract's, with the order key only when the app has one. */
+export type ProfileMessage = Omit<MessageNewPayload, 'seq'> & { seq?: number };
+
 /** What a successful operation yields, in the contract's words (the ack's or answer's data). */
 export interface OperationResults {
-  'message:send': { message: MessageNewPayload };
+  'message:send': { message: ProfileMessage };
   'read:mark': { readAt: number };
   'presence:watch': { online: boolean };
   'booking:history': { messages: MessageNewPayload[] };
@@ -358,6 +361,7 @@ export const CAPABILITIES = {
   bookingRaces: 'of concurrent bookings of one listing exactly one wins (contract §6.9)',
   listings: 'listing rooms with public and private listings (contract §4)',
   notifications: 'per-user notification rooms (contract §4)',
+  admin: 'an admin may join any booking and watch it (contract §4)',
   jwt: 'HS256 tokens bazaar can mint and forge (auth.* probes bad ones)',
   recovery: 'connection-state recovery across a reconnect (contract §6.10)',
   contractWire: 'the contract\'s own event payloads (hostile-payload probes are written for them)',

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { resolveTargetProfile } from '../../target/load-target.ts';
 import { InvalidArgumentError } from 'commander';
 import { ADAPTERS, type AdapterName } from '../../../reference-server/index.ts';
 import { startRun, type RunResult } from '../../engine/run.ts';
@@ -9,6 +10,7 @@ import { durationArg, nodesArg, adapterArg, fanoutArg } from '../options.ts';
 
 interface RunCliOptions {
   target?: string;
+  profile?: string;
   jwtSecret?: string;
   tokenModule?: string;
   transport: 'websocket' | 'polling' | 'mixed';
@@ -68,6 +70,7 @@ export function registerRun(program: Command, io: CliIo): void {
     .summary('load: play a scenario with many simulated users')
     .description('play a scenario with many simulated users and measure latency (HdrHistogram)')
     .option('--target <url>', 'server to test (default: start the bundled reference server)')
+    .option('--profile <file>', 'how the server speaks, if not the contract: a defineTarget() file (default: ./bazaar.target.ts or .js if there is one; docs/profiles.md)')
     .option('--jwt-secret <secret>', "the target's HS256 secret for per-user tokens (default: JWT_SECRET)")
     .option('--nodes <n>', 'without --target: start a cluster of N reference nodes on Redis for the run', nodesArg)
     .option('--redis <url>', "the cluster's Redis (default: REDIS_URL, else a throwaway redis-server or Docker container)")
@@ -93,7 +96,9 @@ export function registerRun(program: Command, io: CliIo): void {
         io.err(`\n${signal}: stopping; writing the partial report`);
         controller.abort('interrupted by the user');
       });
+      const found = await resolveTargetProfile(options.profile);
       const result = await startRun({
+        ...(found ? { profile: found.profile } : {}),
         scenario,
         target: options.target,
         jwtSecret: options.jwtSecret || io.env.JWT_SECRET || undefined,
