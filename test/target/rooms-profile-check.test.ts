@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.ts';
 import { memoryIo } from '../helpers/cli-io.ts';
@@ -59,5 +60,22 @@ describe('bazaar check --profile on the rooms dialect', () => {
       expect(byId(id)).toMatchObject({ status: 'not-applicable', reason: expect.stringMatching(/does not claim presence/) });
     }
     expect(stdout).toMatch(/order\.concurrent-senders +.*not applicable/);
+  });
+});
+
+describe('bazaar run --profile on the rooms dialect', () => {
+  it('plays a shipped scenario (booking-chat): latency measured, order not checked (no order key), no violations on the corrected variant', async () => {
+    const io = { ...memoryIo(), logger: () => pino({ level: 'silent' }) };
+    const report = join(dir, 'run');
+    const code = await runCli(['run', 'booking-chat', '--profile', PROFILE, '--target', corrected.url, '--duration', '2s', '--scale', '0.05', '--report', report, '--no-progress'], io);
+    expect(code, io.stderr.join('\n')).toBe(0);
+    const result = JSON.parse(readFileSync(join(report, 'result.json'), 'utf8'));
+    const count = (key: string) => result.metrics.latencies.find((l: { key: string }) => l.key.startsWith(key))?.summary.count ?? 0;
+    expect(count('ack{event:message:send}')).toBeGreaterThan(0);
+    expect(count('ack{event:booking:join}')).toBeGreaterThan(0);
+    expect(count('delivery{event:message:new')).toBeGreaterThan(0);
+    expect(result.violations.kinds).toEqual(['loss']);
+    expect(Object.keys(result.violations.notApplicable ?? {})).toContain('order');
+    expect(result.violations.total).toBe(0);
   });
 });
