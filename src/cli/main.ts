@@ -26,6 +26,7 @@ const USAGE_ERRORS = new Set([
   'BAZAAR_BAD_SCALE',
   'BAZAAR_UNKNOWN_DEFECT',
   'BAZAAR_FILE_EXISTS',
+  'BAZAAR_BAD_PROFILE',
 ]);
 
 export function createProgram(io: CliIo): Command {

@@ -46,7 +46,7 @@ export function renderTodo(f: InitFindings): string[] {
     `identity: how a simulated user gets credentials (your login or signup route)${f.withToken?.placement ? '' : ', and where the token goes on the handshake'}`,
     'world.booking: how to create the app\'s equivalent of a booking (a conversation, a room, an order) for a buyer and a seller',
     'operations: your event names and payloads for booking:join and message:send, and how success is known (ack, reply event, none)',
-    'pushes[\'message:new\']: your message event, read into {bookingId, senderId, body, id}',
+    'pushes[\'message:new\']: your message event, read into {bookingId, senderId, body, id, clientMsgId} (clientMsgId: an id the client gave, if your server echoes one; delivery is timed by it)',
     'capabilities: the guarantees your server claims (what it does not claim is shown not-applicable, never failed)',
   ];
 }
@@ -126,6 +126,7 @@ export default defineTarget({
     },
     'message:send': {
       event: 'message', // TODO
+      // TODO: if your server echoes a client-chosen id with the message, send input.clientMsgId in it
       args: (input) => [{ room: input.bookingId, text: input.body }],
       outcome: { none: true },
     },
@@ -135,7 +136,7 @@ export default defineTarget({
   pushes: {
     'message:new': {
       event: 'message', // TODO
-      read: (m) => ({ bookingId: m.room, senderId: m.from, body: m.text, id: m.id }),
+      read: (m) => ({ bookingId: m.room, senderId: m.from, body: m.text, id: m.id, clientMsgId: m.clientId }),
     },
   },
 

@@ -73,6 +73,12 @@ describe('dialect detection before bazaar check', () => {
 });
 
 describe('dialect detection through a profile', () => {
+  it('a profile file that does not load is a usage error: exit 2, naming the file', async () => {
+    const { code, stderr } = await cli(['check', '--target', rooms.url, '--profile', 'no-such.target.ts', '--report', join(dir, 'no-profile')]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/--profile no-such\.target\.ts: no such file/);
+  });
+
   it('a profile the server does not match: exits 1 naming what the profile said and what the server answered', async () => {
     const { code, stderr } = await cli(['check', '--target', chat.url, '--profile', 'test/fixtures/dialects/rooms.target.ts', '--report', join(dir, 'profile-chat')]);
     expect(code).toBe(1);
