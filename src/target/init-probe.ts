@@ -24,6 +24,9 @@ export interface InitProbeOptions {
   waitMs?: number;
 }
 
+/** The greeting is the first event a connection gets: stop listening there. */
+const firstEvent = () => true;
+
 /** Probe a server for `bazaar init` (the I/O edge; init-skeleton.ts renders what it found). */
 export async function probeForInit(url: string, options: InitProbeOptions = {}): Promise<InitFindings> {
   const waitMs = options.waitMs ?? 2_000;
@@ -31,7 +34,7 @@ export async function probeForInit(url: string, options: InitProbeOptions = {}):
   const [v4, v3, anonymous, healthzStatus] = await Promise.all([
     readEngineIoHandshake(base, 4),
     readEngineIoHandshake(base, 3),
-    probeSocket(base, { listenMs: waitMs }),
+    probeSocket(base, { listenMs: waitMs, until: firstEvent }),
     fetch(`${base}/healthz`, { signal: AbortSignal.timeout(5_000) }).then(async (res) => {
       await res.arrayBuffer();
       return res.status;
@@ -40,8 +43,8 @@ export async function probeForInit(url: string, options: InitProbeOptions = {}):
   const findings: InitFindings = { url: base, engineIo: { 4: v4, 3: v3 }, anonymous, ...(healthzStatus !== undefined ? { healthzStatus } : {}), waitMs };
   if (options.token && v4.ok) {
     // Where the token goes is the first thing a profile needs: try the contract's place, then the query string.
-    const inAuth = await probeSocket(base, { auth: { token: options.token }, listenMs: waitMs });
-    const inQuery = inAuth.connected ? undefined : await probeSocket(base, { query: { token: options.token }, listenMs: waitMs });
+    const inAuth = await probeSocket(base, { auth: { token: options.token }, listenMs: waitMs, until: firstEvent });
+    const inQuery = inAuth.connected ? undefined : await probeSocket(base, { query: { token: options.token }, listenMs: waitMs, until: firstEvent });
     if (inAuth.connected) findings.withToken = { placement: 'auth', answer: inAuth };
     else if (inQuery?.connected) findings.withToken = { placement: 'query', answer: inQuery };
     else findings.withToken = { placement: undefined, answer: (inQuery ?? inAuth) as SocketProbeAnswer & { connected: false } };

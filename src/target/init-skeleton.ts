@@ -40,6 +40,16 @@ export function renderFindingLines(f: InitFindings): string[] {
   return lines;
 }
 
+/**
+ * Whether what init saw is the contract's own dialect (docs/contract.md): the anonymous connect
+ * refused with exactly `unauthorized` and a `session {userId, role, presence}` greeting. Such a
+ * server needs no profile.
+ */
+export function looksLikeContract(f: InitFindings): boolean {
+  const s = f.greeting?.event === 'session' ? (f.greeting.args[0] as { userId?: unknown; role?: unknown; presence?: { ttlMs?: unknown } } | undefined) : undefined;
+  return !f.anonymous.connected && f.anonymous.error === 'unauthorized' && typeof s?.userId === 'string' && typeof s.role === 'string' && typeof s.presence?.ttlMs === 'number';
+}
+
 /** What the person has to fill in, in the order a profile needs it. */
 export function renderTodo(f: InitFindings): string[] {
   return [

@@ -4,7 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startReferenceServer } from '../../reference-server/index.ts';
 import { runCli } from '../../src/cli/main.ts';
+import { createSecretTokenProvider } from '../../src/client/tokens.ts';
 import { loadScenario } from '../../src/scenario/load-scenario.ts';
 import { loadTargetProfile } from '../../src/target/load-target.ts';
 import { initTarget } from '../../src/target/init-target.ts';
@@ -58,6 +60,7 @@ describe('bazaar init --target', () => {
     expect(stdout).toContain('refused in auth.token, accepted in the query string (?token=)');
     expect(stdout).toContain('greeting after connect: none within 2 s');
     expect(stdout).toContain('GET /healthz: 401');
+    expect(stdout).not.toContain('greets like the contract');
     expect(stdout).toMatch(/fill in[\s\S]*identity[\s\S]*world\.booking[\s\S]*operations[\s\S]*capabilities/);
     expect(stdout).toContain('docs/own-server.md');
     const profile = readFileSync(join(dir, 'bazaar.target.ts'), 'utf8');
@@ -86,6 +89,20 @@ describe('bazaar init --target', () => {
     expect(stdout).toContain('connect with --token in auth.token: accepted');
     expect(stdout).toMatch(/greeting after connect: `session` \{"sid":"[^"]+"\} after \d+ ms/);
     expect(readFileSync(join(dir, 'bazaar.target.ts'), 'utf8')).toContain('session: { event: "session", read: (greeting) => ({}) }');
+  });
+
+  it('tells a server that already speaks the contract that it may need no profile', async () => {
+    const reference = await startReferenceServer({ port: 0, jwtSecret: 'init-secret', metricsPort: false });
+    try {
+      const token = createSecretTokenProvider('init-secret');
+      const { code, stdout } = await cli(['init', '--target', reference.url, '--token', await token('init-buyer', 'buyer'), '--dir', tmp()]);
+      expect(code).toBe(0);
+      expect(stdout).toContain('connect without a token: refused, connect_error "unauthorized"');
+      expect(stdout).toMatch(/greeting after connect: `session` \{"userId":"init-buyer","role":"buyer","presence":/);
+      expect(stdout).toContain('this server greets like the contract (docs/contract.md): it may need no profile');
+    } finally {
+      await reference.close();
+    }
   });
 
   it('never overwrites without --force: exit 2 naming the file, the file untouched; --force replaces it', async () => {

@@ -1,6 +1,6 @@
 import { relative } from 'node:path';
 import type { Command } from 'commander';
-import { renderFindingLines, renderTodo } from '../../target/init-skeleton.ts';
+import { looksLikeContract, renderFindingLines, renderTodo } from '../../target/init-skeleton.ts';
 import { initTarget } from '../../target/init-target.ts';
 import type { CliIo } from '../io.ts';
 
@@ -24,6 +24,9 @@ export function registerInit(program: Command, io: CliIo): void {
       const result = await initTarget({ target: options.target, dir: options.dir, token: options.token, force: options.force === true, date: new Date() });
       io.out(`probed ${result.findings.url}:`);
       for (const line of renderFindingLines(result.findings)) io.out(`  ${line}`);
+      if (looksLikeContract(result.findings)) {
+        io.out(`this server greets like the contract (docs/contract.md): it may need no profile; try npx bazaar check --target ${result.findings.url} --jwt-secret S first`);
+      }
       io.out('wrote:');
       for (const file of result.written) io.out(`  ${relative(process.cwd(), file) || file}`);
       io.out('fill in (TODO in bazaar.target.ts):');
