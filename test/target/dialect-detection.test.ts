@@ -96,6 +96,13 @@ describe('dialect detection before bazaar run --target', () => {
     expect(stdout).not.toMatch(/seeding/);
   });
 
+  it('through a profile the server does not match: exits 1 before seeding', async () => {
+    const { code, stderr, stdout } = await cli(['run', 'smoke', '--profile', 'test/fixtures/dialects/rooms.target.ts', '--target', chat.url, '--report', join(dir, 'run-profile'), '--no-progress']);
+    expect(code).toBe(1);
+    expect(stderr).toContain('does not speak the way profile "rooms fixture" says it does');
+    expect(stdout).not.toMatch(/seeding/);
+  });
+
   it('the reference server proceeds and passes smoke', async () => {
     const { code, stdout } = await cli(['run', 'smoke', '--target', reference.url, '--jwt-secret', 'dialect-secret', '--report', join(dir, 'run-ref'), '--no-progress']);
     expect(code).toBe(0);
