@@ -1,8 +1,11 @@
 import { createHmac } from 'node:crypto';
 import { BazaarError } from '../errors.ts';
-import type { TokenProvider } from '../client/http.ts';
 import { cookieHeader, cookiesSet, createTargetApi, sendTargetRequest } from './api.ts';
+import type { Role } from '../contract/index.ts';
 import type { Credentials, HandshakePlacement, HttpPlacement, IdentityProfile, JwtIdentity, TargetUser } from './types.ts';
+
+/** The contract's token source (--jwt-secret or --token-module), as the clients have it. */
+export type TokenProvider = (userId: string, role: Role) => string | Promise<string>;
 
 /** What a Socket.IO client is given to present a user's credentials on the handshake. */
 export interface HandshakeCredentials {

@@ -1,8 +1,7 @@
-import type { TokenProvider } from '../client/http.ts';
 import { createTargetApi } from './api.ts';
 import { claimedCapabilities } from './capabilities.ts';
 import { CONTRACT_PROFILE, isContractProfile } from './contract-profile.ts';
-import { createIdentity, type Identity } from './identity.ts';
+import { createIdentity, type Identity, type TokenProvider } from './identity.ts';
 import { createPushReader, type PushReader } from './operations.ts';
 import type { Capability, OperationInputs, OperationMapping, OperationName, TargetApi, TargetProfile, TargetUser } from './types.ts';
 import { createWorld, type World } from './world.ts';
