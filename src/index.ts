@@ -28,3 +28,24 @@ export type { RunResultForHtml, ChartAssets } from './report/index.ts';
 export { loadChartAssets } from './report/write-report.ts';
 export { compareRuns, parseGate, loadRecordedRun, renderComparisonText, renderComparisonMarkdown } from './compare/index.ts';
 export type { RunComparison, Gate, GateResult, RecordedRun } from './compare/index.ts';
+export { defineTarget } from './target/define-target.ts';
+export { CAPABILITIES } from './target/types.ts';
+export type {
+  TargetProfile, TargetUser, TargetRequest, TargetResponse, TargetApi, Credentials, Placement, HandshakePlacement, HttpPlacement,
+  IdentityProfile, JwtIdentity, LoginIdentity, CustomIdentity, WorldProfile, WorldStep, ListingInput, BookingInput,
+  OperationsProfile, OperationMapping, OperationName, OperationInputs, ProfileMessage, EventOperation, HttpOperation, AckOutcome, ReplyOutcome, NoOutcome,
+  PushesProfile, PushMapping, PushName, SessionMapping, Capability, CapabilitiesProfile, PresenceTimingProfile,
+} from './target/types.ts';
+export { CONTRACT_PROFILE } from './target/contract-profile.ts';
+export { createTarget } from './target/target.ts';
+export type { Target } from './target/target.ts';
+export { loadTargetProfile, resolveTargetProfile } from './target/load-target.ts';
+export { initTarget } from './target/init-target.ts';
+export type { InitOptions, InitResult } from './target/init-target.ts';
+export { probeForInit } from './target/init-probe.ts';
+export type { InitFindings } from './target/init-probe.ts';
+export { CONTRACT_PROBES } from './target/contract-probes.ts';
+export { profileProbes } from './target/profile-probes.ts';
+export { judgeDialect, requireDialect, runProbes } from './target/detect-dialect.ts';
+export type { DialectVerdict } from './target/detect-dialect.ts';
+export type { Probe, ProbeContext, ProbeFinding, ProbeOutcome } from './target/probe.ts';

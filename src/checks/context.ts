@@ -1,5 +1,6 @@
-import type { Role, SessionPayload } from '../contract/index.ts';
+import type { Listing, Role, SessionPayload } from '../contract/index.ts';
 import type { TokenProvider } from '../client/http.ts';
+import type { Target } from '../target/target.ts';
 import { absenceWindowMs } from './absence-window.ts';
 import { clockSkewFromDateHeader } from './clock-skew.ts';
 import { describeAbort, openProbe, type ProbeClient, type ProbeConnectOptions } from './probe-client.ts';
@@ -11,6 +12,11 @@ export interface CheckTarget {
   jwtSecret: string | undefined;
   presence: PresenceTiming;
   session: SessionPayload | undefined;
+  /**
+   * How the server speaks (src/target/): with a profile of another dialect, probes translate,
+   * listings and bookings are made the profile's way. Absent: the contract's dialect.
+   */
+  dialect?: Target;
 }
 
 export interface CheckLimits {
@@ -52,6 +58,9 @@ export function createCheckContext(target: CheckTarget, prefix: string, limits: 
   const opened: ProbeClient[] = [];
   let connections = 0;
   let closed = false;
+  /** Records made the profile's way (a booking is asked for by listing id: its seller comes from here). */
+  let made = 0;
+  const listingsMade = new Map<string, Listing>();
 
   const track = (probe: ProbeClient) => {
     if (closed) {
@@ -69,8 +78,12 @@ export function createCheckContext(target: CheckTarget, prefix: string, limits: 
   const timeout = (ms: number) => AbortSignal.any([signal, AbortSignal.timeout(ms)]);
 
   const http = async (method: string, path: string, options: { as?: [string, Role]; token?: string; body?: unknown } = {}): Promise<HttpResult> => {
-    const token = options.token ?? (options.as ? await target.token(options.as[0], options.as[1]) : undefined);
     const headers: Record<string, string> = {};
+    if (!options.token && options.as && target.dialect && !target.dialect.contract) {
+      const identity = target.dialect.identity;
+      Object.assign(headers, identity.http(await identity.credentials({ userId: options.as[0], role: options.as[1] })).headers);
+    }
+    const token = options.token ?? (options.as && !headers.authorization && !headers.cookie ? await target.token(options.as[0], options.as[1]) : undefined);
     if (token) headers.authorization = `Bearer ${token}`;
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     const sentAtMs = Date.now();
@@ -106,7 +119,20 @@ export function createCheckContext(target: CheckTarget, prefix: string, limits: 
       return `${prefix}-${label}${n}`;
     },
     token: async (userId, role) => target.token(userId, role),
+    claims: (capability) => !target.dialect || target.dialect.capabilities.has(capability),
     async connect(userId, role, options: ProbeConnectOptions = {}) {
+      const dialect = target.dialect;
+      if (dialect && !dialect.contract) {
+        const user = { userId, role };
+        const handshake = dialect.identity.handshake(await dialect.identity.credentials(user));
+        return track(await open(`${userId}@c${++connections}`, {
+          ...options,
+          auth: options.auth ?? handshake.auth,
+          query: { ...handshake.query, ...options.query },
+          extraHeaders: handshake.extraHeaders,
+          dialect: { target: dialect, user },
+        }));
+      }
       const token = await target.token(userId, role);
       return track(await open(`${userId}@c${++connections}`, { ...options, auth: options.auth ?? { token } }));
     },
@@ -115,6 +141,11 @@ export function createCheckContext(target: CheckTarget, prefix: string, limits: 
     },
     http,
     async listing(sellerId, options = {}) {
+      if (target.dialect && !target.dialect.contract) {
+        const listing = await target.dialect.world.listing({ sellerId, title: `check listing of ${sellerId}`, price: options.price ?? 100, private: options.private ?? false, index: ++made });
+        listingsMade.set(listing.id, listing);
+        return listing;
+      }
       const res = await http('POST', '/api/listings', {
         as: [sellerId, 'seller'],
         body: { title: `check listing of ${sellerId}`, price: options.price ?? 100, private: options.private ?? false },
@@ -123,6 +154,10 @@ export function createCheckContext(target: CheckTarget, prefix: string, limits: 
       return res.body;
     },
     async booking(buyerId, listingId) {
+      if (target.dialect && !target.dialect.contract) {
+        const listing = listingsMade.get(listingId) ?? { id: listingId, sellerId: '', title: '', price: 0, private: false, available: true, version: 1 };
+        return target.dialect.world.booking({ buyerId, listing, index: ++made });
+      }
       const res = await http('POST', '/api/bookings', { as: [buyerId, 'buyer'], body: { listingId } });
       if (res.status !== 201) throw new Error(`setup: POST /api/bookings as ${buyerId} answered ${res.status} ${JSON.stringify(res.body)}`);
       return res.body;
@@ -132,12 +167,13 @@ export function createCheckContext(target: CheckTarget, prefix: string, limits: 
     },
     sleep: (ms) => abortableSleep(ms, signal),
     async serverAlive() {
-      try {
-        const health = await fetch(`${target.url}/healthz`, { signal: timeout(3_000) });
+      const healthPath = target.dialect?.profile.healthPath ?? '/healthz';
+      if (healthPath !== false) try {
+        const health = await fetch(`${target.url}${healthPath}`, { signal: timeout(3_000) });
         await health.arrayBuffer();
-        if (health.status !== 200) return { ok: false, detail: `/healthz answered ${health.status}` };
+        if (health.status !== 200) return { ok: false, detail: `${healthPath} answered ${health.status}` };
       } catch (error) {
-        return { ok: false, detail: `/healthz did not answer: ${(error as Error).message}` };
+        return { ok: false, detail: `${healthPath} did not answer: ${(error as Error).message}` };
       }
       try {
         const probe = await ctx.connect(ctx.id('alive'), 'buyer', { timeoutMs: 3_000 });

@@ -2,7 +2,7 @@ import type { EventObserver, ObservedReceiver } from '../client/event-observer.t
 import type { Fanout } from '../client/delivery-ledger.ts';
 import { createOrderChecker } from './checkers/order-checker.ts';
 import { createVersionChecker } from './checkers/version-checker.ts';
-import type { ViolationLog, ViolationRecord } from './violations.ts';
+import type { ViolationKind, ViolationLog, ViolationRecord } from './violations.ts';
 
 export interface OnlineChecksOptions {
   log: ViolationLog;
@@ -16,6 +16,8 @@ export interface OnlineChecksOptions {
    * still caught, as a descent.
    */
   rememberSeqs?: number;
+  /** The kinds to check; default all. A target whose profile does not claim a kind's guarantee leaves it out. */
+  kinds?: ReadonlySet<ViolationKind>;
 }
 
 export interface OnlineChecks extends EventObserver {
@@ -42,6 +44,10 @@ const LISTING = 'listing:';
  */
 export function createOnlineChecks(options: OnlineChecksOptions): OnlineChecks {
   const { log, nowUs } = options;
+  const checking = (kind: ViolationKind) => options.kinds === undefined || options.kinds.has(kind);
+  const checkOrder = checking('order');
+  const checkVersions = checking('versions');
+  const checkLoss = checking('loss');
   const keys = new WeakMap<ObservedReceiver, string>();
   let next = 0;
   /** A receiver's key: users may hold several connections (one per VU), each checked on its own. */
@@ -66,7 +72,7 @@ export function createOnlineChecks(options: OnlineChecksOptions): OnlineChecks {
   });
 
   const observeVersion = (receiver: ObservedReceiver, event: string, kind: 'listing' | 'booking', id: unknown, version: unknown) => {
-    if (typeof id !== 'string') return;
+    if (!checkVersions || typeof id !== 'string') return;
     current = { receiver, detail: '' };
     versions.observe({ socket: keyOf(receiver), entity: `${kind} ${id}`, event, version: version as number });
     current = undefined;
@@ -78,7 +84,7 @@ export function createOnlineChecks(options: OnlineChecksOptions): OnlineChecks {
       if (!p || typeof p !== 'object') return;
       switch (event) {
         case 'message:new':
-          if (typeof p.bookingId !== 'string') return;
+          if (!checkOrder || typeof p.bookingId !== 'string') return;
           current = { receiver, detail: typeof p.clientMsgId === 'string' ? ` (clientMsgId ${p.clientMsgId})` : '' };
           order.observe({ socket: keyOf(receiver), booking: p.bookingId, seq: p.seq as number });
           current = undefined;
@@ -111,6 +117,7 @@ export function createOnlineChecks(options: OnlineChecksOptions): OnlineChecks {
       keys.delete(receiver);
     },
     lost(fanout, receiver, sentAtUs, cause) {
+      if (!checkLoss) return;
       const r = receiver as ObservedReceiver;
       const message = cause.startsWith('m|');
       const what = message ? `clientMsgId ${cause.slice(2)}, acked` : `change ${cause}, answered`;

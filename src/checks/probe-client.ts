@@ -1,4 +1,8 @@
 import { io, type Socket } from 'socket.io-client';
+import { performOperation } from '../target/operations.ts';
+import { operationInput, SOCKET_OPERATIONS, type Target } from '../target/target.ts';
+import { readSession } from '../target/operations.ts';
+import type { OperationName, TargetUser } from '../target/types.ts';
 
 export interface Received {
   event: string;
@@ -25,7 +29,17 @@ export interface ProbeConnectOptions {
   timeoutMs?: number;
   /** Gives up the connect at once when aborted (a check stopped on its timeout, or Ctrl-C). */
   signal?: AbortSignal;
+  /** Handshake headers (a session cookie, a token header) for targets whose identity wants them. */
+  extraHeaders?: Record<string, string>;
+  /**
+   * A target of another dialect and the user this probe is: the probe then speaks the contract's
+   * words to its checks and the app's on the wire (src/target/): contract emits become the
+   * profile's operations, the app's events are read into contract pushes.
+   */
+  dialect?: { target: Target; user: TargetUser };
 }
+
+const ACK_TIMEOUT_MS = 5_000;
 
 /**
  * A connection that records everything it receives, for checks and probes. It does not
@@ -44,13 +58,38 @@ export class ProbeClient {
   /** Pending waits, ended by close(). */
   readonly #pending = new Set<() => void>();
 
-  constructor(name: string, socket: Socket) {
+  /** waitFor's listeners, by the event name checks know (the contract's, for a probe with a dialect). */
+  readonly #waiting = new Map<string, Set<(payload: any) => void>>();
+  readonly #dialect: ProbeConnectOptions['dialect'];
+
+  constructor(name: string, socket: Socket, dialect?: ProbeConnectOptions['dialect']) {
     this.name = name;
     this.socket = socket;
-    socket.onAny((event: string, payload: unknown) => this.received.push({ event, payload, atMs: Date.now() }));
+    this.#dialect = dialect;
+    if (!dialect) {
+      socket.onAny((event: string, payload: unknown) => this.#receive(event, payload));
+    } else {
+      const { target, user } = dialect;
+      socket.onAny((event: string, ...args: unknown[]) => {
+        for (const push of target.pushes.read(event, args)) this.#receive(push.event, push.payload);
+        const session = readSession(target.profile.session, event, args);
+        if (session) this.#receive('session', { userId: user.userId, role: user.role, ...session });
+      });
+      // An app with no greeting: being connected is its session (checks wait for one).
+      const session = target.profile.session;
+      if (!session || session === 'none') {
+        socket.on('connect', () => this.#receive('session', { userId: user.userId, role: user.role, ...(target.profile.presence ? { presence: target.profile.presence } : {}) }));
+      }
+    }
     socket.on('disconnect', (reason) => {
       this.disconnectReason = reason;
     });
+  }
+
+  #receive(event: string, payload: unknown): void {
+    this.received.push({ event, payload, atMs: Date.now() });
+    const listeners = this.#waiting.get(event);
+    if (listeners) for (const listener of [...listeners]) listener(payload);
   }
 
   get connected(): boolean {
@@ -72,9 +111,11 @@ export class ProbeClient {
     if (already) return Promise.resolve(already.payload as T);
     if (this.#closed) return Promise.resolve(undefined);
     return new Promise((resolve) => {
+      let listeners = this.#waiting.get(event);
+      if (!listeners) this.#waiting.set(event, (listeners = new Set()));
       const finish = (payload: T | undefined) => {
         clearTimeout(timer);
-        this.socket.off(event, listener);
+        listeners.delete(listener);
         this.#pending.delete(cancel);
         resolve(payload);
       };
@@ -84,7 +125,7 @@ export class ProbeClient {
       const cancel = () => finish(undefined);
       const timer = setTimeout(cancel, timeoutMs);
       this.#pending.add(cancel);
-      this.socket.on(event, listener);
+      listeners.add(listener);
     });
   }
 
@@ -93,8 +134,20 @@ export class ProbeClient {
     // On a closed socket the emit would wait in the send buffer for its whole timeout.
     if (this.#closed) return { ok: false, error: { code: 'probe_closed', message: `${this.name} is closed: ${event} not sent` } } as T;
     const sentAtMs = Date.now();
+    const dialect = this.#dialect;
+    if (dialect && SOCKET_OPERATIONS.has(event)) {
+      const op = event as OperationName;
+      const mapping = dialect.target.operation(op);
+      if (!mapping) return { ok: false, error: { code: 'not_mapped', message: `the target profile maps no ${event}` } } as T;
+      const done = await performOperation(mapping, operationInput(op, args, dialect.user), {
+        socket: this.socket, user: dialect.user, timeoutMs: ACK_TIMEOUT_MS, url: dialect.target.url, identity: dialect.target.identity,
+      });
+      if (done.kind === 'timeout') return { ok: false, error: { code: 'ack_timeout', message: `no answer to ${event} (${'event' in mapping ? mapping.event : 'HTTP'})` } } as T;
+      if (done.kind === 'answered') this.roundTripsMs.push(Date.now() - sentAtMs);
+      return (done.kind === 'answered' ? done.ack : { ok: true }) as T;
+    }
     try {
-      const answer = (await this.socket.timeout(5_000).emitWithAck(event, ...args)) as T;
+      const answer = (await this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck(event, ...args)) as T;
       this.roundTripsMs.push(Date.now() - sentAtMs);
       return answer;
     } catch {
@@ -132,6 +185,13 @@ export class ProbeClient {
   }
 
   emit(event: string, ...args: unknown[]): void {
+    const dialect = this.#dialect;
+    if (dialect && SOCKET_OPERATIONS.has(event)) {
+      const op = event as OperationName;
+      const mapping = dialect.target.operation(op);
+      if (mapping) void performOperation(mapping, operationInput(op, args, dialect.user), { socket: this.socket, user: dialect.user, timeoutMs: ACK_TIMEOUT_MS, url: dialect.target.url, identity: dialect.target.identity });
+      return;
+    }
     this.socket.emit(event, ...args);
   }
 
@@ -171,8 +231,9 @@ export function openProbe(url: string, name: string, options: ProbeConnectOption
     auth: options.auth ?? {},
     query: options.query ?? {},
     timeout: options.timeoutMs ?? 5_000,
+    ...(options.extraHeaders ? { extraHeaders: options.extraHeaders } : {}),
   });
-  const client = new ProbeClient(name, socket);
+  const client = new ProbeClient(name, socket, options.dialect);
   const signal = options.signal;
   return new Promise((resolve, reject) => {
     const onAbort = () => {

@@ -6,14 +6,23 @@ import { BazaarError } from '../errors.ts';
 import { startEmbeddedServer } from '../lab/embedded-server.ts';
 import { startReferenceCluster } from '../lab/cluster.ts';
 import type { AdapterName } from '../../reference-server/index.ts';
+import { notApplicableReason } from '../target/capabilities.ts';
+import { createTarget, type Target } from '../target/target.ts';
+import type { TargetProfile } from '../target/types.ts';
 import { createCheckContext, type CheckTarget } from './context.ts';
-import { describeAbort, openProbe } from './probe-client.ts';
+import { probeContractTarget, probeProfileTarget } from '../target/probe-target.ts';
+import { describeAbort } from './probe-client.ts';
 import { ALL_CHECKS, selectChecks } from './suite.ts';
 import { CheckFailed, type CheckDefinition, type CheckResult } from './types.ts';
 
 export interface CheckOptions {
-  /** Server to check; default: the bundled reference server (one node, in memory). */
+  /** Server to check; default: the profile's url, else the bundled reference server (one node, in memory). */
   target?: string;
+  /**
+   * How the server speaks (src/target/, docs/profiles.md); default the contract's dialect. Checks
+   * whose capability the profile does not claim are `not-applicable`.
+   */
+  profile?: TargetProfile;
   jwtSecret?: string;
   tokenModule?: string;
   /** Run only matching checks: 'authz.*', several comma-separated. */
@@ -44,6 +53,8 @@ export interface CheckOptions {
 
 export interface CheckReport {
   target: string;
+  /** The target profile's name ('contract' for the contract's own dialect). */
+  profile?: string;
   embedded: boolean;
   defect?: string;
   startedAt: string;
@@ -68,38 +79,6 @@ const ASSUMED_SWEEP_MS = 5_000;
 const DEFAULT_CHECK_TIMEOUT_MS = 30_000;
 /** After stopping a check: how long its own cleanup (finally blocks) may take before the next check starts. */
 const STOP_GRACE_MS = 1_000;
-
-async function readSession(url: string, token: TokenProvider, runId: string): Promise<SessionPayload | undefined> {
-  const userId = `${runId}-session`;
-  let probe;
-  try {
-    probe = await openProbe(url, `${userId}@c0`, { auth: { token: await token(userId, 'buyer') } });
-  } catch (error) {
-    const message = (error as Error).message;
-    if (message === 'unauthorized') {
-      throw new BazaarError('BAZAAR_BAD_SECRET', `${url} refused a token minted for the check (connect_error "unauthorized")`,
-        'pass the server\'s HS256 secret with --jwt-secret (or JWT_SECRET), or a --token-module that logs in');
-    }
-    throw new BazaarError('BAZAAR_TARGET_UNREACHABLE', `cannot open a Socket.IO connection to ${url}: ${message}`,
-      'check --target (the server must serve Socket.IO at /socket.io/), or leave it out to check the bundled reference server');
-  }
-  try {
-    return await probe.waitFor<SessionPayload>('session', () => true, 3_000);
-  } finally {
-    probe.close();
-  }
-}
-
-async function checkReachable(url: string): Promise<void> {
-  try {
-    const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(5_000) });
-    await res.arrayBuffer();
-  } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
-    throw new BazaarError('BAZAAR_TARGET_UNREACHABLE', `cannot reach ${url}: ${cause}`,
-      'start the server first, or leave out --target to check the bundled reference server');
-  }
-}
 
 /** The time limit of one check: --max-wait raises it for checks whose waits grow with the target. */
 export function checkTimeoutMs(check: CheckDefinition, maxWaitMs: number | undefined): number {
@@ -195,9 +174,14 @@ function notStarted(check: CheckDefinition, runSignal: AbortSignal | undefined):
   return { id: check.id, title: check.title, guarantee: check.guarantee, status: 'interrupted', durationMs: 0, evidence: [reason], reason };
 }
 
-/** The verdict over results: a skip fails it only when asked to. */
+/** The verdict over results: a skip fails it only when asked to; a not-applicable check never does (the app never claimed it). */
 export function checksPassed(results: readonly CheckResult[], failOnSkip: boolean): boolean {
-  return results.every((r) => r.status === 'passed' || (r.status === 'skipped' && !failOnSkip));
+  return results.every((r) => r.status === 'passed' || r.status === 'not-applicable' || (r.status === 'skipped' && !failOnSkip));
+}
+
+/** A check the target's profile does not claim the guarantee of: not run. */
+function notApplicable(check: CheckDefinition, reason: string): CheckResult {
+  return { id: check.id, title: check.title, guarantee: check.guarantee, status: 'not-applicable', durationMs: 0, evidence: [reason], reason };
 }
 
 /**
@@ -209,11 +193,17 @@ export async function runChecks(options: CheckOptions = {}): Promise<CheckReport
   if (checks.length === 0) {
     throw new BazaarError('BAZAAR_NO_CHECKS', `--only "${options.only}" matches no check`, 'use a group like "authz.*" (see docs/checks.md for every id)');
   }
-  if (options.target && !options.jwtSecret && !options.tokenModule) {
+  const profile = options.profile;
+  const dialect = profile !== undefined && profile.identity.type !== 'contract';
+  const targetUrl = options.target ?? profile?.url;
+  if (dialect && !targetUrl) {
+    throw new BazaarError('BAZAAR_BAD_OPTIONS', `the target profile "${profile!.name}" has no url and no --target was given`, 'pass --target URL, or set url in the profile: the bundled reference server speaks the contract, not this profile');
+  }
+  if (targetUrl && !dialect && !options.jwtSecret && !options.tokenModule) {
     throw new BazaarError('BAZAAR_NO_SECRET', `no way to mint tokens for ${options.target}`,
       'pass --jwt-secret S (the server\'s HS256 secret), or --token-module FILE for servers with their own login');
   }
-  if (options.target && options.defect) {
+  if (targetUrl && options.defect) {
     throw new BazaarError('BAZAAR_BAD_OPTIONS', '--defect applies to the embedded reference server only',
       'leave out --target, or start your own defective server with bazaar serve --defect NAME');
   }
@@ -224,7 +214,7 @@ export async function runChecks(options: CheckOptions = {}): Promise<CheckReport
     throw new BazaarError('BAZAAR_BAD_OPTIONS', `maxWaitMs ${options.maxWaitMs} is not a positive number of milliseconds`, 'pass e.g. --max-wait 5m');
   }
   const startedAt = new Date();
-  const server = options.target
+  const server = targetUrl
     ? undefined
     : (options.nodes ?? 1) > 1
       ? await startReferenceCluster({
@@ -239,30 +229,41 @@ export async function runChecks(options: CheckOptions = {}): Promise<CheckReport
         })
       : await startEmbeddedServer({ ...EMBEDDED_PRESENCE, recovery: true, ...(options.defect ? { defect: options.defect } : {}) });
   try {
-    const url = (options.target ?? server?.url ?? '').replace(/\/$/, '');
-    const jwtSecret = options.jwtSecret ?? server?.jwtSecret;
-    await checkReachable(url);
-    const token = options.tokenModule ? await loadTokenModule(options.tokenModule) : createSecretTokenProvider(jwtSecret as string);
+    const url = (targetUrl ?? server?.url ?? '').replace(/\/$/, '');
+    const jwtSecret = dialect ? undefined : (options.jwtSecret ?? server?.jwtSecret);
     const runId = `k${randomBytes(3).toString('hex')}`;
-    const session = await readSession(url, token, runId);
+    let token: TokenProvider;
+    let session: SessionPayload | undefined;
+    let resolved: Target | undefined;
+    if (dialect) {
+      resolved = createTarget(profile, { url });
+      token = resolved.identity.tokenProvider;
+      session = await probeProfileTarget(resolved, `${runId}-session`);
+    } else {
+      token = options.tokenModule ? await loadTokenModule(options.tokenModule) : createSecretTokenProvider(jwtSecret as string);
+      if (!URL.canParse(url)) throw new BazaarError('BAZAAR_BAD_TARGET', `--target "${url}" is not a URL`, 'write it like http://127.0.0.1:3000');
+      session = await probeContractTarget(url, token, `${runId}-session`);
+    }
     const presence = {
-      ttlMs: session?.presence.ttlMs ?? 60_000,
-      heartbeatMs: session?.presence.heartbeatMs ?? 20_000,
-      sweepMs: session?.presence.sweepMs ?? ASSUMED_SWEEP_MS,
+      ttlMs: session?.presence?.ttlMs ?? profile?.presence?.ttlMs ?? 60_000,
+      heartbeatMs: session?.presence?.heartbeatMs ?? profile?.presence?.heartbeatMs ?? 20_000,
+      sweepMs: session?.presence?.sweepMs ?? profile?.presence?.sweepMs ?? ASSUMED_SWEEP_MS,
     };
-    const target: CheckTarget = { url, token, jwtSecret, presence, session };
+    const target: CheckTarget = { url, token, jwtSecret, presence, session, ...(resolved ? { dialect: resolved } : {}) };
+    const claimed = resolved?.capabilities;
     const results: CheckResult[] = [];
     const failOnSkip = options.failOnSkip === true;
     const report = (snapshot: boolean): CheckReport => {
       const partial = snapshot || results.some((r) => r.status === 'interrupted');
       return {
         target: url,
-        embedded: !options.target,
+        profile: profile?.name ?? 'contract',
+        embedded: !targetUrl,
         ...(options.defect ? { defect: options.defect } : {}),
         startedAt: startedAt.toISOString(),
         durationMs: Date.now() - startedAt.getTime(),
         presence,
-        nodes: options.target ? 1 : (options.nodes ?? 1),
+        nodes: targetUrl ? 1 : (options.nodes ?? 1),
         checks: [...results],
         passed: !partial && checksPassed(results, failOnSkip),
         partial,
@@ -274,6 +275,13 @@ export async function runChecks(options: CheckOptions = {}): Promise<CheckReport
     for (const [index, check] of checks.entries()) {
       if (options.signal?.aborted) {
         results.push(notStarted(check, options.signal));
+        continue;
+      }
+      const inapplicable = claimed && notApplicableReason(check.requires, claimed, profile!.name);
+      if (inapplicable) {
+        const result = notApplicable(check, inapplicable);
+        results.push(result);
+        options.onCheckDone?.(result);
         continue;
       }
       options.onCheckStart?.(check);

@@ -1,5 +1,6 @@
 import { authChecks } from './groups/auth.ts';
 import { authzChecks } from './groups/authz.ts';
+import { authzPartyChecks } from './groups/authz-parties.ts';
 import { deliveryChecks } from './groups/delivery.ts';
 import { idempotencyChecks } from './groups/idempotency.ts';
 import { orderChecks } from './groups/order.ts';
@@ -16,6 +17,7 @@ import type { CheckDefinition } from './types.ts';
 export const ALL_CHECKS: readonly CheckDefinition[] = [
   ...authChecks,
   ...authzChecks,
+  ...authzPartyChecks,
   ...orderChecks,
   ...deliveryChecks,
   ...idempotencyChecks,

@@ -1,11 +1,15 @@
 import type { Booking, Listing, Role, SessionPayload } from '../contract/index.ts';
+import type { Capability } from '../target/types.ts';
 import type { ProbeClient, ProbeConnectOptions } from './probe-client.ts';
 
 /**
  * `skipped`: the check decided it cannot judge this target (the reason says why and what to do).
+ * `not-applicable`: the target's profile does not claim the guarantee the check holds it to
+ * (src/target/capabilities.ts): never run, never failed, never counted as passed, and not a
+ * skip for --fail-on-skip (the app never promised it).
  * `interrupted`: the run was stopped (Ctrl-C) while it ran or before it started: no verdict.
  */
-export type CheckStatus = 'passed' | 'failed' | 'skipped' | 'error' | 'interrupted';
+export type CheckStatus = 'passed' | 'failed' | 'skipped' | 'not-applicable' | 'error' | 'interrupted';
 
 export interface CheckResult {
   id: string;
@@ -15,7 +19,7 @@ export interface CheckResult {
   durationMs: number;
   /** For failures: what was sent, what was observed, by whom, e.g. `u17@c2 received seq 41 after 43 in booking b9`. Skipped and interrupted: the reason. */
   evidence: string[];
-  /** Skipped and interrupted checks: why there is no verdict, and what would give one. */
+  /** Skipped, not-applicable and interrupted checks: why there is no verdict, and what would give one. */
   reason?: string;
 }
 
@@ -41,6 +45,11 @@ export interface CheckContext {
   id(label: string): string;
   /** A valid token for a user (HS256 with the target's secret, or the token module). */
   token(userId: string, role: Role): Promise<string>;
+  /**
+   * Does the target claim this guarantee (its profile's capabilities; the contract's dialect
+   * claims all)? For checks that judge a part only where it applies, e.g. an admin's socket.
+   */
+  claims(capability: Capability): boolean;
   /** The target's secret, when known: auth probes forge tokens with it. */
   jwtSecret: string | undefined;
   /** Connect as a user; the probe's name is `userId@cN`. Rejects with the connect_error. */
@@ -100,6 +109,8 @@ export interface CheckDefinition {
    * timeout, and it skips (saying so) when the target needs more than `ctx.timeoutMs`.
    */
   longWaits?: boolean;
+  /** The guarantees (a target profile's capabilities) it holds the server to; not claimed → not-applicable. */
+  requires?: readonly Capability[];
   run(ctx: CheckContext): Promise<void | { skipped: string }>;
 }
 

@@ -1,9 +1,20 @@
 import type { MetricsSink } from '../client/sink.ts';
 import { AUTHZ_VIOLATION_KINDS } from './online/authz-kinds.ts';
+import type { Capability } from '../target/types.ts';
 
 /** The invariants a load run checks online (docs/scenarios.md, "Violations"). */
 export const VIOLATION_KINDS = ['order', 'versions', 'loss', ...AUTHZ_VIOLATION_KINDS] as const;
 export type ViolationKind = (typeof VIOLATION_KINDS)[number];
+
+/** The guarantee each kind holds the server to: a target profile that does not claim it is not checked for it. */
+export const VIOLATION_CAPABILITY: Record<ViolationKind, Capability> = {
+  order: 'ordering',
+  versions: 'versions',
+  loss: 'ownEcho',
+  // Entitlements are judged from the contract's rooms and the world bazaar seeded in its terms.
+  'authz-leak': 'contractWire',
+  'authz-write': 'contractWire',
+};
 
 /** One violation as evidence: who saw what, where, when, instead of what. */
 export interface ViolationRecord {
@@ -25,6 +36,8 @@ export interface RunViolations {
   checked: boolean;
   /** The kinds checked (empty when not checked). */
   kinds: string[];
+  /** Kinds not checked because the target's profile does not claim their guarantee, with the reason. */
+  notApplicable?: Record<string, string>;
   total: number;
   counts: Record<string, number>;
   /** At most `evidencePerKind` records of each kind, the first ones, in the order they happened. */
@@ -45,7 +58,14 @@ export interface ViolationLog {
  * Counts each violation in `violations{kind}` (so thresholds judge them) and keeps the first
  * `evidencePerKind` of each kind: memory stays flat however many there are.
  */
-export function createViolationLog(options: { metrics: MetricsSink; startUs: () => number; evidencePerKind?: number }): ViolationLog {
+export function createViolationLog(options: {
+  metrics: MetricsSink;
+  startUs: () => number;
+  evidencePerKind?: number;
+  /** The kinds checked (default all), and those not applicable to the target, with why. */
+  kinds?: readonly ViolationKind[];
+  notApplicable?: Record<string, string>;
+}): ViolationLog {
   const perKind = options.evidencePerKind ?? DEFAULT_EVIDENCE_PER_KIND;
   const counters = new Map<string, { add(n?: number): void }>();
   const counts: Record<string, number> = {};
@@ -60,7 +80,8 @@ export function createViolationLog(options: { metrics: MetricsSink; startUs: () 
     },
     summary() {
       const total = Object.values(counts).reduce((sum, n) => sum + n, 0);
-      return { checked: true, kinds: [...VIOLATION_KINDS], total, counts: { ...counts }, evidence: [...evidence], evidencePerKind: perKind };
+      const notApplicable = options.notApplicable && Object.keys(options.notApplicable).length ? { notApplicable: { ...options.notApplicable } } : {};
+      return { checked: true, kinds: [...(options.kinds ?? VIOLATION_KINDS)], ...notApplicable, total, counts: { ...counts }, evidence: [...evidence], evidencePerKind: perKind };
     },
   };
 }

@@ -2,6 +2,7 @@ import { Command, CommanderError, Help } from 'commander';
 import { BazaarError } from '../errors.ts';
 import { registerCheck } from './commands/check.ts';
 import { registerCompare } from './commands/compare.ts';
+import { registerInit } from './commands/init.ts';
 import { registerRun } from './commands/run.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerToken } from './commands/token.ts';
@@ -27,6 +28,8 @@ const USAGE_ERRORS = new Set([
   'BAZAAR_UNKNOWN_DEFECT',
   'BAZAAR_RESULT_NOT_FOUND',
   'BAZAAR_BAD_RESULT',
+  'BAZAAR_FILE_EXISTS',
+  'BAZAAR_BAD_PROFILE',
 ]);
 
 export function createProgram(io: CliIo): Command {
@@ -42,6 +45,7 @@ export function createProgram(io: CliIo): Command {
   registerServe(program, io);
   registerToken(program, io);
   registerCompare(program, io);
+  registerInit(program, io);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -5,7 +5,10 @@ import type { MetricsSink } from '../client/sink.ts';
 import { createOnlineChecks } from '../checks/online-checks.ts';
 import { createAuthzChecks, type AuthzChecks } from '../checks/online/authz-checks.ts';
 import { bothObservers } from '../checks/online/both-observers.ts';
-import { createViolationLog, NOT_CHECKED, type RunViolations } from '../checks/violations.ts';
+import { AUTHZ_VIOLATION_KINDS } from '../checks/online/authz-kinds.ts';
+import { createViolationLog, NOT_CHECKED, VIOLATION_CAPABILITY, VIOLATION_KINDS, type RunViolations, type ViolationKind } from '../checks/violations.ts';
+import { notApplicableReason } from '../target/capabilities.ts';
+import type { Target } from '../target/target.ts';
 import { parseThresholds, type Threshold } from '../thresholds/index.ts';
 
 /** The threshold every checked run carries unless its scenario (or --threshold) judges violations itself. */
@@ -33,10 +36,18 @@ export interface RunChecks {
 }
 
 /** Online checking for one run (src/checks/online-checks.ts), or none with `check: false`. */
-export function createRunChecks(options: { check: boolean; metrics: MetricsSink; startUs: () => number; deliveryTimeoutMs: number }): RunChecks {
+export function createRunChecks(options: { check: boolean; metrics: MetricsSink; startUs: () => number; deliveryTimeoutMs: number; target?: Target }): RunChecks {
   if (!options.check) return { observer: undefined, onLost: undefined, summary: () => NOT_CHECKED, size: () => 0, authz: undefined };
-  const log = createViolationLog({ metrics: options.metrics, startUs: options.startUs });
-  const checks = createOnlineChecks({ log, nowUs, deliveryTimeoutMs: options.deliveryTimeoutMs });
-  const authz = createAuthzChecks({ log, nowUs });
-  return { observer: bothObservers(checks, authz), onLost: checks.lost, summary: log.summary, size: checks.size, authz };
+  // A kind whose guarantee the target's profile does not claim is not checked: result.json says which and why.
+  const kinds: ViolationKind[] = [];
+  const notApplicable: Record<string, string> = {};
+  for (const kind of VIOLATION_KINDS) {
+    const reason = options.target && notApplicableReason([VIOLATION_CAPABILITY[kind]], options.target.capabilities, options.target.profile.name);
+    if (reason) notApplicable[kind] = reason;
+    else kinds.push(kind);
+  }
+  const log = createViolationLog({ metrics: options.metrics, startUs: options.startUs, kinds, notApplicable });
+  const checks = createOnlineChecks({ log, nowUs, deliveryTimeoutMs: options.deliveryTimeoutMs, kinds: new Set(kinds) });
+  const authz = kinds.some((kind) => (AUTHZ_VIOLATION_KINDS as readonly string[]).includes(kind)) ? createAuthzChecks({ log, nowUs }) : undefined;
+  return { observer: authz ? bothObservers(checks, authz) : checks, onLost: checks.lost, summary: log.summary, size: checks.size, authz };
 }

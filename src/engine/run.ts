@@ -39,11 +39,14 @@ import {
   type ThresholdResult,
 } from '../thresholds/index.ts';
 import { parseDurationMs } from '../util/duration.ts';
+import { probeContractTarget, probeProfileTarget } from '../target/probe-target.ts';
 import { connectionWarning, openFilesLimit } from './preflight.ts';
 import { judgeGeneratorHealth, startHealthSampler, type GeneratorHealth } from './generator-health.ts';
 import { runGroup, type GroupRun } from './run-group.ts';
 import { primeSnapshots, snapshotYielding } from './snapshot-yielding.ts';
 import { seedWorld, type SeedProgress } from './seed-world.ts';
+import { createTarget } from '../target/target.ts';
+import type { TargetProfile } from '../target/types.ts';
 import { createUserFactory, sleep } from './vu.ts';
 import { createRunChecks, withViolationThreshold } from './run-checks.ts';
 import { runGauges, startMetricsExporter, type MetricsExporter } from './metrics-exporter.ts';
@@ -54,8 +57,14 @@ import type { RunViolations } from '../checks/violations.ts';
 export interface RunOptions {
   /** A shipped scenario name, a path, or a scenario object from defineScenario. */
   scenario: string | (Scenario & { name?: string });
-  /** Server to test; default: start the bundled reference server (one node, in memory). */
+  /** Server to test; default: the profile's url, else start the bundled reference server (one node, in memory). */
   target?: string;
+  /**
+   * How the server speaks (src/target/, docs/profiles.md); default the contract's dialect. The
+   * scenario's steps become the profile's operations, its world is made the profile's way, and
+   * online violation kinds whose guarantee the profile does not claim are not checked.
+   */
+  profile?: TargetProfile;
   jwtSecret?: string;
   /** Path to a module whose default export mints tokens: (userId, role) => token. */
   tokenModule?: string;
@@ -246,7 +255,15 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
   for (const group of Object.keys(scenario.groups)) startDelays.set(group, Math.round(startTimeMs(group) * durationFactor));
   const totalMs = Math.max(...[...plans].map(([group, plan]) => plan.durationMs + (startDelays.get(group) ?? 0)));
 
-  if (options.target && !options.jwtSecret && !options.tokenModule) {
+  const dialectProfile = options.profile && options.profile.identity.type !== 'contract' ? options.profile : undefined;
+  if (dialectProfile) {
+    if (!options.target && !dialectProfile.url) {
+      throw new BazaarError('BAZAAR_BAD_OPTIONS', `the target profile "${dialectProfile.name}" has no url and no --target was given`,
+        'pass --target URL, or set url in the profile: the bundled reference server speaks the contract, not this profile');
+    }
+    options = { ...options, target: options.target ?? dialectProfile.url };
+  }
+  if (options.target && !dialectProfile && !options.jwtSecret && !options.tokenModule) {
     throw new BazaarError('BAZAAR_NO_SECRET', `no way to mint tokens for ${options.target}`,
       'pass --jwt-secret S (the server\'s HS256 secret), or --token-module FILE for servers with their own login');
   }
@@ -302,7 +319,6 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
   const timelineEveryMs = timelineIntervalMs(totalMs);
   const timeline = createTimeline({ intervalMs: timelineEveryMs });
   let sampleTimeline = () => {};
-  const checks = createRunChecks({ check, metrics: registry, startUs: () => runStartUs, deliveryTimeoutMs });
   let exporter: MetricsExporter | undefined;
   let busyVus = () => 0;
   const liveGauges = () => {
@@ -319,6 +335,8 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
       generator_saturated: generator.saturated ? 1 : 0,
     });
   };
+  const dialect = dialectProfile ? createTarget(dialectProfile, { url: target }) : undefined;
+  const checks = createRunChecks({ check, metrics: registry, startUs: () => runStartUs, deliveryTimeoutMs, ...(dialect ? { target: dialect } : {}) });
 
   const build = (
     partial: boolean,
@@ -369,14 +387,22 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
       });
       options.onMetricsListening?.(exporter.url);
     }
-    await checkReachable(target);
-    const token: TokenProvider = options.tokenModule
-      ? await loadTokenModule(options.tokenModule)
-      : createSecretTokenProvider(options.jwtSecret ?? server?.jwtSecret ?? '');
+    await checkReachable(target, dialect?.profile.healthPath);
+    const token: TokenProvider = dialect
+      ? dialect.identity.tokenProvider
+      : options.tokenModule
+        ? await loadTokenModule(options.tokenModule)
+        : createSecretTokenProvider(options.jwtSecret ?? server?.jwtSecret ?? '');
+    // Before seeding: does the server speak what the run will speak to it (the profile's dialect,
+    // or the contract's for a contract scenario)? Said up front, rather than every step failing.
+    // (`world: false` scenarios without a profile drive any dialect with generic steps.)
+    const probeUser = `probe-${startedAt.getTime().toString(36)}`;
+    if (dialect) await probeProfileTarget(dialect, probeUser);
+    else if (!embedded && scenario.world !== false) await probeContractTarget(target, token, probeUser, 'the contract (docs/contract.md), which this scenario uses');
     // `world: false`: a server of another dialect, driven by generic steps only, has no contract API to seed.
     if (scenario.world !== false) {
-      notice(`seeding the world on ${target}`);
-      world = await seedWorld(scenario.world, target, token, options.onSeed);
+      notice(`seeding the world on ${target}${dialect ? ` (profile ${dialect.profile.name})` : ''}`);
+      world = await seedWorld(scenario.world, target, token, options.onSeed, undefined, dialect?.world);
       checks.authz?.seeded(world as SeededWorld);
     }
 
@@ -405,6 +431,7 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
           notice(`warning: ${message}`);
         }),
         ...(checks.observer ? { observer: checks.observer } : {}),
+        ...(dialect ? { target: dialect } : {}),
       },
       options.localAddresses,
     );
@@ -569,10 +596,11 @@ function abortedPromise(signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 }
 
-async function checkReachable(target: string): Promise<void> {
+/** Any answer proves the server is there (a 404 on a health path the app lacks included). */
+async function checkReachable(target: string, healthPath: string | false = '/healthz'): Promise<void> {
   let url: URL;
   try {
-    url = new URL('/healthz', target);
+    url = new URL(healthPath === false ? '/' : healthPath, target);
   } catch {
     throw new BazaarError('BAZAAR_BAD_TARGET', `--target "${target}" is not a URL`, 'write it like http://127.0.0.1:3000');
   }

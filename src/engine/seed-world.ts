@@ -3,6 +3,7 @@ import { callApi, type HttpAnswer, type TokenProvider } from '../client/http.ts'
 import type { MetricsSink } from '../client/sink.ts';
 import { BazaarError } from '../errors.ts';
 import type { SeededWorld, WorldSpec } from '../scenario/types.ts';
+import type { World } from '../target/world.ts';
 import { runBounded } from './pool.ts';
 
 export interface SeedProgress {
@@ -57,13 +58,17 @@ function explain(answer: HttpAnswer, what: string, baseUrl: string): BazaarError
   return new BazaarError('BAZAAR_SEED_FAILED', `${what} failed: HTTP ${answer.status} ${JSON.stringify(answer.body)}`, 'the target must follow docs/contract.md §3');
 }
 
-/** Seed the world through the contract's HTTP API: concurrent, bounded, with progress. */
+/**
+ * Seed the world through the contract's HTTP API, or (`world`) the way a target profile says
+ * (src/target/world.ts): concurrent, bounded, with progress.
+ */
 export async function seedWorld(
   spec: WorldSpec | undefined,
   baseUrl: string,
   token: TokenProvider,
   onProgress?: (progress: SeedProgress) => void,
   runId = Date.now().toString(36),
+  world?: World,
 ): Promise<SeededWorld> {
   const plan = planWorld(spec);
   // Ids carry the run id, so two runs against one server never share users.
@@ -81,6 +86,7 @@ export async function seedWorld(
     async (i) => {
       const seller = sellers[i % plan.sellers] as string;
       const isPrivate = Number.isFinite(privateEvery) && Math.floor(i % privateEvery) === 0;
+      if (world) return world.listing({ sellerId: seller, title: `listing ${i + 1} of ${seller}`, price: 50 + (i % 450), private: isPrivate, index: i });
       const answer = await callApi(http, await as(seller, 'seller'), {
         method: 'POST',
         path: '/api/listings',
@@ -98,6 +104,7 @@ export async function seedWorld(
     async (i) => {
       const buyer = buyers[i % plan.buyers] as string;
       const listing = listings[i] as Listing;
+      if (world) return world.booking({ buyerId: buyer, listing, index: i });
       const answer = await callApi(http, await as(buyer, 'buyer'), {
         method: 'POST',
         path: '/api/bookings',

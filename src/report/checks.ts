@@ -1,14 +1,14 @@
 import type { CheckReport } from '../checks/run-checks.ts';
 import { renderTextTable } from './table.ts';
 
-const MARK: Record<string, string> = { passed: '✓ passed', failed: '✗ FAILED', skipped: '- SKIPPED', error: '✗ ERROR', interrupted: '- INTERRUPTED' };
+const MARK: Record<string, string> = { passed: '✓ passed', failed: '✗ FAILED', skipped: '- SKIPPED', 'not-applicable': '· not applicable', error: '✗ ERROR', interrupted: '- INTERRUPTED' };
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
 
 /** The terminal report of `bazaar check`: one row per check, then each failure's evidence and each skip's reason. */
 export function renderCheckReport(report: CheckReport): string {
   const lines: string[] = [];
-  lines.push(`bazaar check: ${report.target}${report.embedded ? (report.nodes > 1 ? ` (embedded reference cluster, ${report.nodes} nodes on Redis)` : ' (embedded reference server)') : ''}${report.defect ? `, defect ${report.defect}` : ''}`);
+  lines.push(`bazaar check: ${report.target}${report.profile && report.profile !== 'contract' ? ` (profile ${report.profile})` : ''}${report.embedded ? (report.nodes > 1 ? ` (embedded reference cluster, ${report.nodes} nodes on Redis)` : ' (embedded reference server)') : ''}${report.defect ? `, defect ${report.defect}` : ''}`);
   lines.push(`presence: ttl ${report.presence.ttlMs} ms, heartbeat ${report.presence.heartbeatMs} ms, sweep ${report.presence.sweepMs} ms`);
   lines.push('');
   lines.push(
@@ -27,7 +27,7 @@ export function renderCheckReport(report: CheckReport): string {
     if (failure.evidence.length > 20) lines.push(`  - ... and ${failure.evidence.length - 20} more`);
   }
   // A skip is not a pass: say which checks gave no verdict and why, so "green" never hides them.
-  const unjudged = report.checks.filter((c) => c.status === 'skipped' || c.status === 'interrupted');
+  const unjudged = report.checks.filter((c) => c.status === 'skipped' || c.status === 'not-applicable' || c.status === 'interrupted');
   if (unjudged.length) lines.push('');
   for (const check of unjudged) lines.push(`- ${check.id} ${check.status}: ${check.reason ?? check.evidence[0] ?? 'no reason given'}`);
   lines.push('');
@@ -46,7 +46,8 @@ function verdictWord(report: CheckReport): string {
 function countLine(report: CheckReport): string {
   const count = (...statuses: string[]) => report.checks.filter((c) => statuses.includes(c.status)).length;
   const interrupted = count('interrupted');
-  return `${count('passed')} passed, ${count('failed', 'error')} failed, ${count('skipped')} skipped${interrupted ? `, ${interrupted} interrupted` : ''}`;
+  const inapplicable = count('not-applicable');
+  return `${count('passed')} passed, ${count('failed', 'error')} failed, ${count('skipped')} skipped${inapplicable ? `, ${inapplicable} not applicable` : ''}${interrupted ? `, ${interrupted} interrupted` : ''}`;
 }
 
 const xml = (text: string) =>
@@ -54,19 +55,20 @@ const xml = (text: string) =>
 
 /**
  * JUnit XML, one testcase per check, so CI shows each check by name. JUnit has no
- * "interrupted": such checks are `<skipped>` with a message saying they were interrupted.
+ * "interrupted" nor "not applicable": such checks are `<skipped>` with a message saying which.
  */
 export function renderCheckJunit(report: CheckReport): string {
   const failed = report.checks.filter((c) => c.status === 'failed').length;
   const errors = report.checks.filter((c) => c.status === 'error').length;
-  const skipped = report.checks.filter((c) => c.status === 'skipped' || c.status === 'interrupted').length;
+  const skipped = report.checks.filter((c) => c.status === 'skipped' || c.status === 'not-applicable' || c.status === 'interrupted').length;
   const cases = report.checks.map((c) => {
     const open = `    <testcase classname="bazaar.${xml(c.id.split('.')[0] ?? c.id)}" name="${xml(c.id)}: ${xml(c.title)}" time="${(c.durationMs / 1000).toFixed(3)}"`;
     const detail = xml([`guarantee: ${c.guarantee}`, ...c.evidence].join('\n'));
     if (c.status === 'passed') return `${open}/>`;
-    if (c.status === 'skipped' || c.status === 'interrupted') {
+    if (c.status === 'skipped' || c.status === 'not-applicable' || c.status === 'interrupted') {
       const reason = c.reason ?? c.evidence[0] ?? '';
-      return `${open}>\n      <skipped message="${xml(c.status === 'interrupted' ? `interrupted: ${reason}` : reason)}"/>\n    </testcase>`;
+      const message = c.status === 'interrupted' ? `interrupted: ${reason}` : c.status === 'not-applicable' ? `not applicable: ${reason}` : reason;
+      return `${open}>\n      <skipped message="${xml(message)}"/>\n    </testcase>`;
     }
     const tag = c.status === 'error' ? 'error' : 'failure';
     return `${open}>\n      <${tag} message="${xml(c.evidence[0] ?? c.status)}">${detail}</${tag}>\n    </testcase>`;

@@ -15,6 +15,8 @@ const COMPARED = ['seq', 'body', 'senderId', 'clientMsgId', 'bookingId'] as cons
 function differences(seen: Partial<LedgerMessage>, acked: LedgerMessage): string[] {
   const out: string[] = [];
   for (const field of COMPARED) {
+    // A field the ack did not tell (a profile's app acks with an id only) is not a difference.
+    if (acked[field] === undefined) continue;
     if (seen[field] !== acked[field]) {
       const show = (value: unknown) => (field === 'body' ? quoteBody(value) : JSON.stringify(value));
       out.push(`${field} ${show(seen[field])} (acked ${show(acked[field])})`);

@@ -64,6 +64,7 @@ async function expectAllRefused(ctx: CheckContext, name: string, tokens: BadToke
 export const authChecks: CheckDefinition[] = [
   {
     id: 'auth.rejects-unsigned-tokens',
+    requires: ['jwt'],
     title: 'No token, malformed tokens, a wrong signature and alg "none" are refused (handshake and HTTP)',
     guarantee: 'contract §1 Identity: rejected with exactly "unauthorized" / 401',
     async run(ctx) {
@@ -77,6 +78,7 @@ export const authChecks: CheckDefinition[] = [
   },
   {
     id: 'auth.rejects-bad-claims',
+    requires: ['jwt'],
     title: 'Correctly signed tokens with another algorithm, expired, or missing or unknown claims are refused (handshake and HTTP)',
     guarantee: 'contract §1 Identity: HS256 only; sub, role, exp required',
     async run(ctx) {
@@ -89,6 +91,7 @@ export const authChecks: CheckDefinition[] = [
   },
   {
     id: 'auth.query-string-token',
+    requires: ['jwt'],
     title: 'A valid token in the query string instead of auth is refused (handshake and HTTP)',
     guarantee: 'contract §1 Identity: a token in the query string is not accepted',
     async run(ctx) {
@@ -112,6 +115,7 @@ export const authChecks: CheckDefinition[] = [
   },
   {
     id: 'auth.disconnect-at-expiry',
+    requires: ['jwt'],
     title: 'A socket is disconnected by the server when its token expires, and a fresh token connects again',
     guarantee: 'contract §1 Identity: a socket does not outlive its token',
     timeoutMs: 25_000,

@@ -565,18 +565,21 @@ async function nonPartyWrites(ctx: CheckContext): Promise<void> {
 export const authzChecks: CheckDefinition[] = [
   {
     id: 'authz.join-matrix',
+    requires: ['listings', 'presence', 'notifications', 'transitions'],
     title: 'Every room kind (listing public/private, booking, presence, user) against every relation (owner, party, stranger, other role, admin), by receipt',
     guarantee: 'contract §4 Rooms and who may join; §6.7 Authorization',
     run: joinMatrix,
   },
   {
     id: 'authz.hostile-join-payloads',
+    requires: ['contractWire', 'listings', 'presence', 'notifications'],
     title: 'Hostile payloads on listing:watch, booking:join, presence:watch (mixed arrays, objects, prototype names, room names, overlong) join no room, by receipt',
     guarantee: 'contract §2 ids, §4 Rooms; §6.7 Authorization: no socket receives an event of a room it may not join',
     run: hostileJoins,
   },
   {
     id: 'authz.non-party-writes',
+    requires: ['typing', 'reads', 'history'],
     title: 'message:send, typing:*, read:mark from non-parties (plain and hostile shapes) have no observable effect',
     guarantee: 'contract §6.7 Authorization: no write from a non-party has any effect',
     run: nonPartyWrites,

@@ -61,6 +61,7 @@ async function judgeHistory(ctx: CheckContext, first: MessageNewPayload, as: str
 
 const sequentialRetry: CheckDefinition = {
   id: 'idempotency.sequential-retry',
+  requires: ['idempotency'],
   title: 'a clientMsgId retried one after another (same tab and another tab) yields one message',
   guarantee: GUARANTEE,
   timeoutMs: 20_000,
@@ -91,6 +92,7 @@ const sequentialRetry: CheckDefinition = {
 
 const concurrentRetry: CheckDefinition = {
   id: 'idempotency.concurrent-retry',
+  requires: ['idempotency'],
   title: 'a clientMsgId sent 8 times at once from two tabs of one user yields one message',
   guarantee: GUARANTEE,
   timeoutMs: 20_000,
@@ -124,6 +126,7 @@ const concurrentRetry: CheckDefinition = {
 
 const otherSenderMayReuse: CheckDefinition = {
   id: 'idempotency.scoped-to-sender-and-booking',
+  requires: ['idempotency'],
   title: 'a clientMsgId is scoped to its sender and booking: the other party, or the same sender in another booking, gets a new message',
   guarantee: GUARANTEE,
   timeoutMs: 20_000,

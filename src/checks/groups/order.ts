@@ -18,6 +18,7 @@ const MESSAGES_PER_SENDER = 25;
  */
 const concurrentSenders: CheckDefinition = {
   id: 'order.concurrent-senders',
+  requires: ['ordering'],
   title: 'concurrent senders on several connections: every receiver sees seq strictly increasing, never twice',
   guarantee: 'contract §6.1 Order',
   timeoutMs: 30_000,

@@ -152,6 +152,7 @@ async function connectThenLeave(ctx: CheckContext, seller: string, watchers: Pro
 
 const noFlicker: CheckDefinition = {
   id: 'presence.no-flicker-on-reconnect',
+  requires: ['presence'],
   title: 'quick reconnects within the TTL show watchers no offline/online pair',
   guarantee: 'contract §6.4 Presence: no flicker (disconnect does not delete presence)',
   timeoutMs: TIMEOUT_MS.noFlicker,
@@ -194,6 +195,7 @@ const noFlicker: CheckDefinition = {
 
 const offlineOnce: CheckDefinition = {
   id: 'presence.offline-once-after-ttl',
+  requires: ['presence'],
   title: 'a user gone past TTL + sweep is announced offline exactly once, not before the TTL',
   guarantee: 'contract §6.4 Presence: offline exactly once when the TTL lapses',
   timeoutMs: TIMEOUT_MS.offlineOnce,
@@ -228,6 +230,7 @@ const offlineOnce: CheckDefinition = {
 
 const noGhost: CheckDefinition = {
   id: 'presence.no-ghost',
+  requires: ['presence'],
   title: 'after TTL + sweep a user who left is offline to a fresh watcher',
   guarantee: 'contract §6.4 Presence: no ghost (gone longer than TTL + sweep is shown offline)',
   timeoutMs: TIMEOUT_MS.noGhost,
@@ -253,6 +256,7 @@ const noGhost: CheckDefinition = {
 
 const keepsOnline: CheckDefinition = {
   id: 'presence.heartbeat-keeps-online',
+  requires: ['presence'],
   title: 'a connected user who keeps heartbeating stays online past the TTL',
   guarantee: 'contract §6.4 Presence: heartbeats refresh the TTL (no false offline)',
   timeoutMs: TIMEOUT_MS.keepsOnline,

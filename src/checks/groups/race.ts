@@ -74,6 +74,7 @@ function judgeTaken(watchers: readonly ProbeClient[], listingId: string, expecte
  */
 const singleWinner: CheckDefinition = {
   id: 'race.single-winner',
+  requires: ['bookingRaces'],
   title: '25 buyers book one listing at once: exactly one 201, the rest 409, one availabilityChanged; again after a decline',
   guarantee: 'contract §3 POST /api/bookings: exactly one booking can win an available listing',
   timeoutMs: 30_000,

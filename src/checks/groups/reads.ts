@@ -58,6 +58,7 @@ const receiptsOf = (client: ProbeClient, messageId: string) => client.all('read:
 
 const reachesSender: CheckDefinition = {
   id: 'reads.receipt-reaches-sender',
+  requires: ['reads'],
   title: 'an acked read:mark is in history and reaches every connection of the sender',
   guarantee: 'contract §6.6 Read receipts: in history and to user:{senderId}',
   timeoutMs: 20_000,
@@ -91,6 +92,7 @@ const reachesSender: CheckDefinition = {
 
 const repeatIsNoop: CheckDefinition = {
   id: 'reads.repeat-is-noop',
+  requires: ['reads'],
   title: 'repeating read:mark returns the same readAt and emits no second read:updated',
   guarantee: 'contract §5 read:mark: repeating it is a no-op returning the same readAt',
   timeoutMs: 20_000,
@@ -126,6 +128,7 @@ const repeatIsNoop: CheckDefinition = {
 
 const offlineSender: CheckDefinition = {
   id: 'reads.offline-sender-sees-history',
+  requires: ['reads', 'history'],
   title: 'a sender who was offline when its message was read finds readAt in history when back',
   guarantee: 'contract §6.6 Read receipts: an acked read:mark is in history',
   timeoutMs: 20_000,
@@ -146,6 +149,7 @@ const offlineSender: CheckDefinition = {
 
 const onlyRecipient: CheckDefinition = {
   id: 'reads.only-recipient-marks',
+  requires: ['reads'],
   title: 'the sender marking its own message is forbidden and changes nothing',
   guarantee: 'contract §5 read:mark: only the party who did not send it',
   timeoutMs: 20_000,

@@ -161,6 +161,7 @@ async function sessionHandover(ctx: CheckContext): Promise<void | { skipped: str
 export const recoveryChecks: CheckDefinition[] = [
   {
     id: 'recovery.session-handover',
+    requires: ['recovery'],
     title: 'Another user presenting a stolen session id and offset, with a valid token of its own, gets neither the session nor one missed packet (raw frames)',
     guarantee: 'contract §1 Identity: a recovered session, and every packet it missed, goes only to a socket re-authorized as its own user',
     timeoutMs: 30_000,

@@ -231,6 +231,7 @@ async function oddEventsAndFrames(ctx: CheckContext): Promise<void> {
 export const robustnessChecks: CheckDefinition[] = [
   {
     id: 'robustness.hostile-payloads',
+    requires: ['contractWire'],
     title: 'Every client event with hostile payload shapes, and an oversize frame: bad_request or a disconnect, and the server still answers',
     guarantee: 'contract §2 ids and payloads; §6.8 Robustness: no payload crashes the server',
     timeoutMs: 60_000,
@@ -238,6 +239,7 @@ export const robustnessChecks: CheckDefinition[] = [
   },
   {
     id: 'robustness.odd-events-and-frames',
+    requires: ['contractWire'],
     title: 'Unknown and prototype-named events and malformed Socket.IO frames crash nothing',
     guarantee: 'contract §6.8 Robustness: no frame or event name crashes the server',
     timeoutMs: 60_000,

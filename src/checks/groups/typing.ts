@@ -36,6 +36,7 @@ const from = (userId: string, bookingId: string) => (p: any) => p?.userId === us
 
 const startLimited: CheckDefinition = {
   id: 'typing.start-limited',
+  requires: ['typing', 'typingLimits'],
   title: 'a burst of typing:start reaches the other party at most once per 3 s',
   guarantee: 'contract §6.5 Typing: at most one typing:start per sender per booking per 3 s',
   timeoutMs: 15_000,
@@ -72,6 +73,7 @@ const startLimited: CheckDefinition = {
 
 const relay: CheckDefinition = {
   id: 'typing.relay',
+  requires: ['typing'],
   title: 'typing:start and typing:stop reach the other party, never the sending socket',
   guarantee: 'contract §5 typing:start / typing:stop: relayed to the room except the sending socket',
   timeoutMs: 20_000,

@@ -39,6 +39,7 @@ function answered(what: string, res: HttpResult, expected: number): string[] {
  */
 const listingEvents: CheckDefinition = {
   id: 'versions.listing-events',
+  requires: ['versions', 'listings'],
   title: 'concurrent price changes, a booking and a decline reach every listing watcher in strictly increasing version',
   guarantee: GUARANTEE,
   timeoutMs: 30_000,
@@ -102,6 +103,7 @@ interface Step {
  */
 const bookingTransitions: CheckDefinition = {
   id: 'versions.booking-transitions',
+  requires: ['versions', 'transitions'],
   title: 'rapid and concurrent booking transitions reach every booking watcher in strictly increasing version',
   guarantee: GUARANTEE,
   timeoutMs: 30_000,

@@ -11,12 +11,14 @@ import { ALL_CHECKS } from '../../checks/suite.ts';
 import { packageVersion } from '../../util/package-version.ts';
 import { appendStepSummary } from '../step-summary.ts';
 import { defaultReportDir, writeFileAtomic } from '../../report/write-report.ts';
+import { resolveTargetProfile } from '../../target/load-target.ts';
 import { ExitCode } from '../exit-codes.ts';
 import type { CliIo } from '../io.ts';
 import { adapterArg, durationArg, nodesArg } from '../options.ts';
 
 interface CheckCliOptions {
   target?: string;
+  profile?: string;
   jwtSecret?: string;
   tokenModule?: string;
   only?: string;
@@ -51,6 +53,7 @@ export function registerCheck(program: Command, io: CliIo): void {
     .summary('conformance: hold a server to the contract')
     .description('run the conformance suite: ordering, delivery, presence, typing, reads, races, room authorization')
     .option('--target <url>', 'server to check (default: start the bundled reference server)')
+    .option('--profile <file>', 'how the server speaks, if not the contract: a defineTarget() file (default: ./bazaar.target.ts or .js if there is one; docs/profiles.md)')
     .option('--jwt-secret <secret>', "the target's HS256 secret (default: JWT_SECRET)")
     .option('--token-module <file>', 'module whose default export (userId, role) => token')
     .option('--only <pattern>', "run matching checks only, e.g. 'authz.*' or 'order.*,race.*'")
@@ -73,8 +76,10 @@ export function registerCheck(program: Command, io: CliIo): void {
         io.err(`\n${signal}: stopping the running check; writing the partial report`);
         controller.abort(`interrupted by ${signal}`);
       });
+      const found = await resolveTargetProfile(options.profile);
       const report = await runChecks({
         target: options.target,
+        ...(found ? { profile: found.profile } : {}),
         jwtSecret: options.jwtSecret || io.env.JWT_SECRET || undefined,
         tokenModule: options.tokenModule,
         only: options.only,

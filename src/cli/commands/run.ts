@@ -1,6 +1,7 @@
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { resolveTargetProfile } from '../../target/load-target.ts';
 import { InvalidArgumentError } from 'commander';
 import { compareRuns, loadRecordedRun, parseGate, renderComparisonMarkdown, renderComparisonText } from '../../compare/index.ts';
 import { BazaarError } from '../../errors.ts';
@@ -14,6 +15,7 @@ import { durationArg, nodesArg, adapterArg, fanoutArg, portArg } from '../option
 
 interface RunCliOptions {
   target?: string;
+  profile?: string;
   jwtSecret?: string;
   tokenModule?: string;
   transport: 'websocket' | 'polling' | 'mixed';
@@ -77,6 +79,7 @@ export function registerRun(program: Command, io: CliIo): void {
     .summary('load: play a scenario with many simulated users')
     .description('play a scenario with many simulated users and measure latency (HdrHistogram)')
     .option('--target <url>', 'server to test (default: start the bundled reference server)')
+    .option('--profile <file>', 'how the server speaks, if not the contract: a defineTarget() file (default: ./bazaar.target.ts or .js if there is one; docs/profiles.md)')
     .option('--jwt-secret <secret>', "the target's HS256 secret for per-user tokens (default: JWT_SECRET)")
     .option('--nodes <n>', 'without --target: start a cluster of N reference nodes on Redis for the run', nodesArg)
     .option('--redis <url>', "the cluster's Redis (default: REDIS_URL, else a throwaway redis-server or Docker container)")
@@ -113,7 +116,9 @@ export function registerRun(program: Command, io: CliIo): void {
         io.err(`\n${signal}: stopping; writing the partial report`);
         controller.abort('interrupted by the user');
       });
+      const found = await resolveTargetProfile(options.profile);
       const result = await startRun({
+        ...(found ? { profile: found.profile } : {}),
         scenario,
         target: options.target,
         jwtSecret: options.jwtSecret || io.env.JWT_SECRET || undefined,

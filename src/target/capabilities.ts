@@ -1,0 +1,17 @@
+import { CAPABILITIES, type Capability, type TargetProfile } from './types.ts';
+
+/** The guarantees a profile claims: the contract's own profile claims them all; any other, what it lists as true. */
+export function claimedCapabilities(profile: TargetProfile): Set<Capability> {
+  if (profile.identity.type === 'contract') return new Set(Object.keys(CAPABILITIES) as Capability[]);
+  return new Set((Object.entries(profile.capabilities ?? {}) as [Capability, boolean][]).filter(([, on]) => on).map(([name]) => name));
+}
+
+/**
+ * Why something that needs `required` does not apply to this target, or undefined when it does:
+ * `the target profile "chat" does not claim ordering (an order key (seq) per booking, ...)`.
+ */
+export function notApplicableReason(required: readonly Capability[] | undefined, claimed: ReadonlySet<Capability>, profileName: string): string | undefined {
+  const missing = (required ?? []).filter((c) => !claimed.has(c));
+  if (missing.length === 0) return undefined;
+  return `the target profile "${profileName}" does not claim ${missing.map((c) => `${c} (${CAPABILITIES[c]})`).join(', nor ')}`;
+}
