@@ -38,6 +38,8 @@ describe('a server of another dialect, through its target profile (chat fixture)
     expect(stranger.evidence.join('\n')).toMatch(/\(not a party\) received message:new .* of booking conv-/);
     expect(byId(report, 'authz.claimed-sender').evidence.join('\n')).toMatch(/received message:new .* with senderId .*seller\d+: the server trusted the claimed sender/);
     expect(byId(report, 'delivery.every-member-socket').status).toBe('passed');
+    // Claimed, so checked, through the profile's HTTP operation for history.
+    expect(byId(report, 'delivery.in-history').status).toBe('passed');
     // Not claimed, so not applicable: never failed, never counted as passed.
     const order = byId(report, 'order.concurrent-senders');
     expect(order).toMatchObject({ status: 'not-applicable', reason: expect.stringMatching(/"chat fixture" does not claim ordering/) });
@@ -47,7 +49,7 @@ describe('a server of another dialect, through its target profile (chat fixture)
 
     const text = renderCheckReport(report);
     expect(text).toMatch(/order\.concurrent-senders .*· not applicable/);
-    expect(text).toMatch(/1 passed, 2 failed, 0 skipped, \d+ not applicable/);
+    expect(text).toMatch(/2 passed, 2 failed, 0 skipped, \d+ not applicable/);
     expect(renderCheckJunit(report)).toMatch(/<skipped message="not applicable: the target profile &quot;chat fixture&quot; does not claim ordering/);
   });
 
@@ -55,8 +57,21 @@ describe('a server of another dialect, through its target profile (chat fixture)
     const report = await runChecks({ target: fixed.url, profile, failOnSkip: true });
     expect(statuses(report, 'failed')).toEqual([]);
     expect(statuses(report, 'error')).toEqual([]);
-    expect(statuses(report, 'passed').sort()).toEqual(['authz.claimed-sender', 'authz.stranger-join', 'delivery.every-member-socket']);
+    expect(statuses(report, 'passed').sort()).toEqual(['authz.claimed-sender', 'authz.stranger-join', 'delivery.every-member-socket', 'delivery.in-history']);
     expect(report.passed).toBe(true);
+  });
+
+  it('a claimed capability is held to: a history that keeps only the newest page fails delivery.in-history through the profile', async () => {
+    const paged = await startChatServer({ buggy: false, historyPage: 50 });
+    try {
+      const report = await runChecks({ target: paged.url, profile, only: 'delivery.*' });
+      const history = byId(report, 'delivery.in-history');
+      expect(history.status).toBe('failed');
+      expect(history.evidence.join('\n')).toMatch(/history of booking conv-\S+ \(read as \S+buyer\d+, 50 messages\) lacks 20 of 70 acked messages/);
+      expect(byId(report, 'delivery.every-member-socket').status).toBe('passed');
+    } finally {
+      await paged.close();
+    }
   });
 
   it('bazaar run plays a shipped scenario (booking-chat) through the profile: latency measured, kinds not claimed not checked', async () => {
