@@ -98,8 +98,10 @@ describe('a server of another dialect, through its target profile (chat fixture)
       const run = await spawnCli(['run', 'booking-chat', '--profile', PROFILE_FILE, '--target', fixed.url, '--duration', '2s', '--scale', '0.05', '--report', join(dir, 'run')]).exited;
       expect(run.code, run.stderr).toBe(0);
       expect(run.stdout).toMatch(/ack\{event:message:send\}/);
+      expect(run.stdout).toMatch(/checked: loss; not applicable to this target: order, versions/);
       const result = JSON.parse(readFileSync(join(dir, 'run', 'result.json'), 'utf8'));
       expect(result.violations.kinds).toEqual(['loss']);
+      expect(result.profile).toBe('chat fixture');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
