@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runChecks, type CheckReport } from '../../src/checks/run-checks.ts';
 import { startRun } from '../../src/engine/run.ts';
+import { loadScenario } from '../../src/scenario/index.ts';
 import { renderCheckJunit, renderCheckReport } from '../../src/report/checks.ts';
 import profile from '../fixtures/dialects/chat.target.ts';
 import { startChatServer, type ChatServer } from '../fixtures/dialects/chat-server.ts';
@@ -85,6 +86,21 @@ describe('a server of another dialect, through its target profile (chat fixture)
     expect(Object.keys(result.violations.notApplicable ?? {}).sort()).toEqual(['order', 'versions']);
     expect(result.violations.total).toBe(0);
     expect(result.thresholdsPassed).toBe(true);
+  });
+
+  it('bazaar run finds lost deliveries through the profile as loss violations (a kind the profile\'s ownEcho allows)', async () => {
+    const lossy = await startChatServer({ buggy: false, loseEvery: 5 });
+    try {
+      const shipped = await loadScenario('booking-chat');
+      // Shipped iteration and load; only the delivery timeout shortened, so losses are judged within the run.
+      const scenario = { ...shipped, name: 'booking-chat', options: { ...shipped.options, deliveryTimeout: '300ms' } };
+      const result = await startRun({ scenario, profile, target: lossy.url, durationMs: 2_000, scale: 0.05, reportDir: false });
+      expect(result.violations.counts.loss).toBeGreaterThan(0);
+      expect(result.violations.evidence[0]).toMatchObject({ kind: 'loss', room: expect.stringMatching(/^booking:conv-/), observed: expect.stringMatching(/not received within 300 ms/) });
+      expect(result.thresholdsPassed).toBe(false);
+    } finally {
+      await lossy.close();
+    }
   });
 
   it('the CLI takes --profile on check and run, and exits by the verdict', async () => {
