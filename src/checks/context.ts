@@ -1,6 +1,9 @@
 import type { Listing, Role, SessionPayload } from '../contract/index.ts';
 import type { TokenProvider } from '../client/http.ts';
+import { contractRoute, type RoutedOperation } from '../target/contract-routes.ts';
+import { performOperation } from '../target/operations.ts';
 import type { Target } from '../target/target.ts';
+import type { TargetUser } from '../target/types.ts';
 import { absenceWindowMs } from './absence-window.ts';
 import { clockSkewFromDateHeader } from './clock-skew.ts';
 import { describeAbort, openProbe, type ProbeClient, type ProbeConnectOptions } from './probe-client.ts';
@@ -24,6 +27,21 @@ export interface CheckLimits {
   signal?: AbortSignal;
   /** How long the check may run (reported to it as `ctx.timeoutMs`). */
   timeoutMs?: number;
+}
+
+/**
+ * A contract HTTP call through a profile: its operation, answered as the contract would (the
+ * contract's success status with the operation's data; 404 `not_mapped` when the profile has no
+ * such operation; 400 with the refusal otherwise), so checks read it unchanged.
+ */
+async function dialectHttp(target: Target, routed: RoutedOperation, user: TargetUser): Promise<HttpResult> {
+  const mapping = target.operation(routed.name);
+  if (!mapping) return { status: 404, body: { error: { code: 'not_mapped', message: `the target profile "${target.profile.name}" maps no ${routed.name}` } } };
+  const done = await performOperation(mapping, routed.input, { socket: undefined, user, timeoutMs: 10_000, url: target.url, identity: target.identity });
+  if (done.kind === 'timeout') return { status: 0, body: { error: { code: 'timeout', message: `no answer to ${routed.name}` } } };
+  if (done.kind === 'sent') return { status: routed.okStatus, body: {} };
+  const { ok, ...data } = done.ack as { ok: boolean } & Record<string, unknown>;
+  return ok ? { status: routed.okStatus, body: data } : { status: 400, body: data };
 }
 
 const stopped = (signal: AbortSignal) => new Error(`the check was stopped: ${describeAbort(signal)}`);
@@ -78,6 +96,14 @@ export function createCheckContext(target: CheckTarget, prefix: string, limits: 
   const timeout = (ms: number) => AbortSignal.any([signal, AbortSignal.timeout(ms)]);
 
   const http = async (method: string, path: string, options: { as?: [string, Role]; token?: string; body?: unknown } = {}): Promise<HttpResult> => {
+    // Another dialect: a call of the contract's API is the operation it stands for, made the profile's way.
+    const routed = target.dialect && !target.dialect.contract && options.as ? contractRoute(method, path, options.body) : undefined;
+    if (routed && options.as) {
+      const sentAtMs = Date.now();
+      const answer = await dialectHttp(target.dialect!, routed, { userId: options.as[0], role: options.as[1] });
+      latenciesMs.push(Date.now() - sentAtMs);
+      return answer;
+    }
     const headers: Record<string, string> = {};
     if (!options.token && options.as && target.dialect && !target.dialect.contract) {
       const identity = target.dialect.identity;

@@ -137,6 +137,8 @@ export interface RunProgress {
 export interface RunResult {
   scenario: string;
   target: string;
+  /** The target profile's name, when the target was driven through one (docs/profiles.md). */
+  profile?: string;
   embedded: boolean;
   startedAt: string;
   durationMs: number;
@@ -346,6 +348,7 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
   ): RunResult => ({
     scenario: name,
     target,
+    ...(dialect ? { profile: dialect.profile.name } : {}),
     embedded,
     startedAt: startedAt.toISOString(),
     durationMs: Math.round(elapsedMs()),

@@ -247,7 +247,9 @@ function describeCounters(metrics: MetricsSnapshot): SummaryContent['counters'] 
 function describeViolations(violations: RunViolations | undefined): SummaryContent['violations'] {
   if (!violations) return undefined;
   if (!violations.checked) return { table: undefined, note: 'not checked (--no-check)', evidence: [] };
-  const checked = `checked: ${violations.kinds.join(', ')}`;
+  // Kinds the target's profile does not claim: named, so "none" never reads as "none of those either".
+  const notApplicable = Object.keys(violations.notApplicable ?? {});
+  const checked = `checked: ${violations.kinds.join(', ') || 'nothing'}${notApplicable.length ? `; not applicable to this target: ${notApplicable.join(', ')}` : ''}`;
   if (violations.total === 0) return { table: undefined, note: `none (${checked})`, evidence: [] };
   const kinds = Object.keys(violations.counts).sort();
   const evidence: string[] = [];

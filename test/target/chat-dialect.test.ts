@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runChecks, type CheckReport } from '../../src/checks/run-checks.ts';
 import { startRun } from '../../src/engine/run.ts';
+import { loadScenario } from '../../src/scenario/index.ts';
 import { renderCheckJunit, renderCheckReport } from '../../src/report/checks.ts';
 import profile from '../fixtures/dialects/chat.target.ts';
 import { startChatServer, type ChatServer } from '../fixtures/dialects/chat-server.ts';
@@ -38,6 +39,8 @@ describe('a server of another dialect, through its target profile (chat fixture)
     expect(stranger.evidence.join('\n')).toMatch(/\(not a party\) received message:new .* of booking conv-/);
     expect(byId(report, 'authz.claimed-sender').evidence.join('\n')).toMatch(/received message:new .* with senderId .*seller\d+: the server trusted the claimed sender/);
     expect(byId(report, 'delivery.every-member-socket').status).toBe('passed');
+    // Claimed, so checked, through the profile's HTTP operation for history.
+    expect(byId(report, 'delivery.in-history').status).toBe('passed');
     // Not claimed, so not applicable: never failed, never counted as passed.
     const order = byId(report, 'order.concurrent-senders');
     expect(order).toMatchObject({ status: 'not-applicable', reason: expect.stringMatching(/"chat fixture" does not claim ordering/) });
@@ -47,7 +50,7 @@ describe('a server of another dialect, through its target profile (chat fixture)
 
     const text = renderCheckReport(report);
     expect(text).toMatch(/order\.concurrent-senders .*· not applicable/);
-    expect(text).toMatch(/1 passed, 2 failed, 0 skipped, \d+ not applicable/);
+    expect(text).toMatch(/2 passed, 2 failed, 0 skipped, \d+ not applicable/);
     expect(renderCheckJunit(report)).toMatch(/<skipped message="not applicable: the target profile &quot;chat fixture&quot; does not claim ordering/);
   });
 
@@ -55,8 +58,21 @@ describe('a server of another dialect, through its target profile (chat fixture)
     const report = await runChecks({ target: fixed.url, profile, failOnSkip: true });
     expect(statuses(report, 'failed')).toEqual([]);
     expect(statuses(report, 'error')).toEqual([]);
-    expect(statuses(report, 'passed').sort()).toEqual(['authz.claimed-sender', 'authz.stranger-join', 'delivery.every-member-socket']);
+    expect(statuses(report, 'passed').sort()).toEqual(['authz.claimed-sender', 'authz.stranger-join', 'delivery.every-member-socket', 'delivery.in-history']);
     expect(report.passed).toBe(true);
+  });
+
+  it('a claimed capability is held to: a history that keeps only the newest page fails delivery.in-history through the profile', async () => {
+    const paged = await startChatServer({ buggy: false, historyPage: 50 });
+    try {
+      const report = await runChecks({ target: paged.url, profile, only: 'delivery.*' });
+      const history = byId(report, 'delivery.in-history');
+      expect(history.status).toBe('failed');
+      expect(history.evidence.join('\n')).toMatch(/history of booking conv-\S+ \(read as \S+buyer\d+, 50 messages\) lacks 20 of 70 acked messages/);
+      expect(byId(report, 'delivery.every-member-socket').status).toBe('passed');
+    } finally {
+      await paged.close();
+    }
   });
 
   it('bazaar run plays a shipped scenario (booking-chat) through the profile: latency measured, kinds not claimed not checked', async () => {
@@ -72,6 +88,21 @@ describe('a server of another dialect, through its target profile (chat fixture)
     expect(result.thresholdsPassed).toBe(true);
   });
 
+  it('bazaar run finds lost deliveries through the profile as loss violations (a kind the profile\'s ownEcho allows)', async () => {
+    const lossy = await startChatServer({ buggy: false, loseEvery: 5 });
+    try {
+      const shipped = await loadScenario('booking-chat');
+      // Shipped iteration and load; only the delivery timeout shortened, so losses are judged within the run.
+      const scenario = { ...shipped, name: 'booking-chat', options: { ...shipped.options, deliveryTimeout: '300ms' } };
+      const result = await startRun({ scenario, profile, target: lossy.url, durationMs: 2_000, scale: 0.05, reportDir: false });
+      expect(result.violations.counts.loss).toBeGreaterThan(0);
+      expect(result.violations.evidence[0]).toMatchObject({ kind: 'loss', room: expect.stringMatching(/^booking:conv-/), observed: expect.stringMatching(/not received within 300 ms/) });
+      expect(result.thresholdsPassed).toBe(false);
+    } finally {
+      await lossy.close();
+    }
+  });
+
   it('the CLI takes --profile on check and run, and exits by the verdict', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bazaar-chat-'));
     try {
@@ -83,8 +114,10 @@ describe('a server of another dialect, through its target profile (chat fixture)
       const run = await spawnCli(['run', 'booking-chat', '--profile', PROFILE_FILE, '--target', fixed.url, '--duration', '2s', '--scale', '0.05', '--report', join(dir, 'run')]).exited;
       expect(run.code, run.stderr).toBe(0);
       expect(run.stdout).toMatch(/ack\{event:message:send\}/);
+      expect(run.stdout).toMatch(/checked: loss; not applicable to this target: order, versions/);
       const result = JSON.parse(readFileSync(join(dir, 'run', 'result.json'), 'utf8'));
       expect(result.violations.kinds).toEqual(['loss']);
+      expect(result.profile).toBe('chat fixture');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
