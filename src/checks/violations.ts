@@ -1,7 +1,7 @@
 import type { MetricsSink } from '../client/sink.ts';
 
 /** The invariants a load run checks online (docs/scenarios.md, "Violations"). */
-export const VIOLATION_KINDS = ['order', 'versions', 'loss'] as const;
+export const VIOLATION_KINDS = ['order', 'versions', 'loss', 'presence', 'typing', 'reads'] as const;
 export type ViolationKind = (typeof VIOLATION_KINDS)[number];
 
 /** One violation as evidence: who saw what, where, when, instead of what. */

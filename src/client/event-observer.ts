@@ -15,4 +15,8 @@ export interface EventObserver {
   received(receiver: ObservedReceiver, event: string, payload: unknown): void;
   left(receiver: ObservedReceiver, room: string): void;
   closed(receiver: ObservedReceiver): void;
+  /** The receiver's connection sent a presence heartbeat (presence is judged against it). */
+  touched?(receiver: ObservedReceiver): void;
+  /** The receiver's connection dropped; it may come back (its next `session` event says so). */
+  dropped?(receiver: ObservedReceiver): void;
 }

@@ -1,6 +1,7 @@
 import { nowUs } from '../client/clock.ts';
 import type { DeliveryTrackerOptions } from '../client/delivery-tracker.ts';
 import type { EventObserver } from '../client/event-observer.ts';
+import type { RoomCensus } from '../client/room-census.ts';
 import type { MetricsSink } from '../client/sink.ts';
 import { createOnlineChecks } from '../checks/online-checks.ts';
 import { createViolationLog, NOT_CHECKED, type RunViolations } from '../checks/violations.ts';
@@ -26,12 +27,44 @@ export interface RunChecks {
   summary(): RunViolations;
   /** Checker streams held now (receiver and room). */
   size(): number;
+  /** The run's room census (who watches whom, who is in which booking), once the users exist. */
+  attach(census: RoomCensus): void;
+}
+
+/** How often due judgements run (seq gaps, presence offlines owed) and quiet rooms are dropped. */
+function tickEveryMs(deliveryTimeoutMs: number): number {
+  return Math.min(250, Math.max(20, deliveryTimeoutMs / 10));
 }
 
 /** Online checking for one run (src/checks/online-checks.ts), or none with `check: false`. */
-export function createRunChecks(options: { check: boolean; metrics: MetricsSink; startUs: () => number; deliveryTimeoutMs: number }): RunChecks {
-  if (!options.check) return { observer: undefined, onLost: undefined, summary: () => NOT_CHECKED, size: () => 0 };
+export function createRunChecks(options: {
+  check: boolean;
+  metrics: MetricsSink;
+  startUs: () => number;
+  deliveryTimeoutMs: number;
+  /** The run's end: nothing is judged after it (what was not due yet is not held against the server). */
+  signal?: AbortSignal;
+}): RunChecks {
+  if (!options.check) return { observer: undefined, onLost: undefined, summary: () => NOT_CHECKED, size: () => 0, attach: () => {} };
   const log = createViolationLog({ metrics: options.metrics, startUs: options.startUs });
-  const checks = createOnlineChecks({ log, nowUs, deliveryTimeoutMs: options.deliveryTimeoutMs });
-  return { observer: checks, onLost: checks.lost, summary: log.summary, size: checks.size };
+  let census: RoomCensus | undefined;
+  const checks = createOnlineChecks({ log, nowUs, deliveryTimeoutMs: options.deliveryTimeoutMs, membership: () => census });
+  // One timer per run, unref'd: judgements that fall due with no event to trigger them.
+  let timer: NodeJS.Timeout | undefined = setInterval(() => checks.tick(), tickEveryMs(options.deliveryTimeoutMs));
+  timer.unref();
+  const stop = () => {
+    if (timer) clearInterval(timer);
+    timer = undefined;
+  };
+  if (options.signal?.aborted) stop();
+  options.signal?.addEventListener('abort', stop, { once: true });
+  return {
+    observer: checks,
+    onLost: checks.lost,
+    summary: log.summary,
+    size: checks.size,
+    attach(c) {
+      census = c;
+    },
+  };
 }

@@ -269,7 +269,7 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
   const timers: NodeJS.Timeout[] = [];
   const elapsedMs = () => (nowUs() - runStartUs) / 1000;
   const resolve = resolverFor(registry, elapsedMs);
-  const checks = createRunChecks({ check, metrics: registry, startUs: () => runStartUs, deliveryTimeoutMs });
+  const checks = createRunChecks({ check, metrics: registry, startUs: () => runStartUs, deliveryTimeoutMs, signal: abort.signal });
 
   const build = (
     partial: boolean,
@@ -321,6 +321,7 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
       signal: abort.signal,
       ...(checks.onLost ? { onLost: checks.onLost } : {}),
     });
+    checks.attach(deliveries.census);
     users = createUserFactory(
       {
         url: target,
