@@ -119,7 +119,8 @@ export function createOnlineChecks(options: OnlineChecksOptions): OnlineChecks {
         `seq ${gap.seq} not received within ${Math.round((nowUs() - gap.openedAtUs) / 1000)} ms of seq ${gap.after}`),
   });
   const presence = createOnlinePresence({
-    marginMs: Math.max(1_000, options.deliveryTimeoutMs),
+    // Generous: a ghost is a user shown online for good, not a sweep a busy server ran late.
+    marginMs: Math.max(2_000, options.deliveryTimeoutMs),
     onViolation: (v) => recordFor(v.watcher as ObservedReceiver, 'presence', `${PRESENCE}${v.userId}`, v.expected, v.observed),
   });
   const activity = createRoomActivity();

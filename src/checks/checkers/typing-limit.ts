@@ -80,7 +80,7 @@ export function createTypingLimitChecker(options: {
         onViolation({
           socket, bookingId, senderId,
           expected: `at most one typing:start per ${intervalMs} ms from ${senderId}`,
-          observed: `typing:start ${atMs - allowedAtMs} ms after the last one let through`,
+          observed: `typing:start ${Math.round(atMs - allowedAtMs)} ms after the last one let through`,
         });
       }
     },

@@ -84,16 +84,32 @@ describe('online presence', () => {
     for (const w of [told, ghosted]) census.join('presence:s1', w, now());
     checks.received(seller, 'session', { userId: 's1', presence: TIMING });
     advance(100);
-    checks.touched(seller);
+    checks.touched(seller); // the last heartbeat: due TTL 1000 + sweep 200 + margin 2000 after it
+    advance(300);
     checks.closed(seller);
     census.join('presence:s1', late, now() + 1);
     advance(1_150);
     checks.received(told, 'presence:changed', { userId: 's1', online: false, at: 0 });
-    advance(1_000); // TTL 1000 + sweep 200 + margin 1000 after the last touch
+    advance(1_600);
     expect(kinds()).toEqual([]);
     advance(200);
     expect(kinds()).toEqual([['presence', 'w2', 'presence:s1', expect.stringMatching(/still shown online \(ghost\)$/)]]);
     expect(checks.sizes().presenceUsers).toBe(0);
+  });
+
+  it('does not count on a heartbeat sent just before a drop (the server may drop it with the connection)', () => {
+    const { checks, user, advance, kinds } = setup();
+    const [seller, watcher] = [user('s1'), user('w1')];
+    checks.received(seller, 'session', { userId: 's1', presence: TIMING });
+    advance(250);
+    checks.touched(seller);
+    advance(250);
+    checks.touched(seller);
+    advance(50);
+    checks.closed(seller);
+    advance(750); // 1000 ms after the heartbeat it may count on, 800 after the last one sent
+    checks.received(watcher, 'presence:changed', { userId: 's1', online: false, at: 0 });
+    expect(kinds()).toEqual([]);
   });
 
   it('does not judge a user that came back before its offline was due', () => {

@@ -46,6 +46,8 @@ interface UserState {
   connections: Set<object>;
   /** µs of the last touch known to have reached the server no earlier (a heartbeat sent, a connect). */
   lastTouchUs: number;
+  /** The last few heartbeats sent, oldest first: one sent just before a drop may never be handled. */
+  recentTouchesUs: number[];
   /** µs of the last `session` (a connect). */
   lastSessionUs: number;
   /** A lapse may have happened while the user was away: offlines until then are owed, not flicker. */
@@ -72,7 +74,7 @@ export function createOnlinePresence(options: OnlinePresenceOptions) {
 
   const userOf = (userId: string, atUs: number): UserState => {
     let user = users.get(userId);
-    if (!user) users.set(userId, (user = { connections: new Set(), lastTouchUs: atUs, lastSessionUs: atUs, mayLapseUntilUs: -Infinity }));
+    if (!user) users.set(userId, (user = { connections: new Set(), lastTouchUs: atUs, recentTouchesUs: [], lastSessionUs: atUs, mayLapseUntilUs: -Infinity }));
     return user;
   };
 
@@ -84,6 +86,12 @@ export function createOnlinePresence(options: OnlinePresenceOptions) {
       users.delete(userId);
       return;
     }
+    // Socket.IO drops events a server reads after the disconnect that follows them in the same
+    // batch: a heartbeat sent just before the drop may never have touched anything.
+    const graceUs = Math.min(1_000, timing.ttlMs / 4) * 1000;
+    const handled = user.recentTouchesUs.filter((touchUs) => touchUs <= atUs - graceUs).at(-1);
+    user.lastTouchUs = handled ?? Math.min(user.lastTouchUs, user.lastSessionUs - handshakeUs);
+    user.recentTouchesUs.length = 0;
     const dueUs = user.lastTouchUs + (timing.ttlMs + timing.sweepMs + options.marginMs) * 1000;
     departures.push({ userId, leftAtUs: atUs, lastTouchUs: user.lastTouchUs, dueUs });
   };
@@ -106,7 +114,10 @@ export function createOnlinePresence(options: OnlinePresenceOptions) {
     /** A connection sent a heartbeat. */
     touched(connection: object, userId: string, atUs: number): void {
       const user = users.get(userId);
-      if (user?.connections.has(connection)) user.lastTouchUs = atUs;
+      if (!user?.connections.has(connection)) return;
+      user.lastTouchUs = atUs;
+      user.recentTouchesUs.push(atUs);
+      if (user.recentTouchesUs.length > 8) user.recentTouchesUs.shift();
     },
     /** A connection dropped (it may come back: a `session` then says so). */
     dropped(connection: object, userId: string, atUs: number): void {
