@@ -66,6 +66,19 @@ describe('online presence', () => {
     expect(kinds()).toHaveLength(1);
   });
 
+  it('passes an online after an online when the presence may have lapsed between (a stalled heartbeat), and a user it does not drive', () => {
+    const { checks, user, advance, kinds } = setup();
+    const [seller, watcher] = [user('s1'), user('w1')];
+    checks.received(seller, 'session', { userId: 's1', presence: TIMING });
+    checks.received(watcher, 'presence:changed', { userId: 's1', online: true, at: 0 });
+    advance(1_200); // no heartbeat for more than the TTL: lapsed, maybe not swept yet
+    checks.touched(seller);
+    checks.received(watcher, 'presence:changed', { userId: 's1', online: true, at: 0 });
+    checks.received(watcher, 'presence:changed', { userId: 'elsewhere', online: true, at: 0 });
+    checks.received(watcher, 'presence:changed', { userId: 'elsewhere', online: true, at: 0 });
+    expect(kinds()).toEqual([]);
+  });
+
   it('calls a second offline without an online between announced twice', () => {
     const { checks, user, advance, kinds } = setup();
     const [seller, watcher] = [user('s1'), user('w1')];

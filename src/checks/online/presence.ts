@@ -52,6 +52,12 @@ interface UserState {
   lastSessionUs: number;
   /** A lapse may have happened while the user was away: offlines until then are owed, not flicker. */
   mayLapseUntilUs: number;
+  /**
+   * The last time the user's presence may have lapsed (away, or no heartbeat, for a TTL): a
+   * server may announce online again after it without an offline between (the lapse had not
+   * been swept yet), so an online after an online is judged only when none came between.
+   */
+  mayHaveLapsedAtUs: number;
 }
 
 interface Departure {
@@ -74,7 +80,7 @@ export function createOnlinePresence(options: OnlinePresenceOptions) {
 
   const userOf = (userId: string, atUs: number): UserState => {
     let user = users.get(userId);
-    if (!user) users.set(userId, (user = { connections: new Set(), lastTouchUs: atUs, recentTouchesUs: [], lastSessionUs: atUs, mayLapseUntilUs: -Infinity }));
+    if (!user) users.set(userId, (user = { connections: new Set(), lastTouchUs: atUs, recentTouchesUs: [], lastSessionUs: atUs, mayLapseUntilUs: -Infinity, mayHaveLapsedAtUs: -Infinity }));
     return user;
   };
 
@@ -106,6 +112,7 @@ export function createOnlinePresence(options: OnlinePresenceOptions) {
       if (user.connections.size === 0 && timing && atUs - user.lastTouchUs >= timing.ttlMs * 1000 - toleranceUs) {
         // Away past the TTL: the lapse is owed, announced up to a sweep (and the wire) after now.
         user.mayLapseUntilUs = atUs + (timing.sweepMs + options.marginMs) * 1000;
+        user.mayHaveLapsedAtUs = user.lastTouchUs + timing.ttlMs * 1000;
       }
       user.connections.add(connection);
       user.lastSessionUs = atUs;
@@ -115,6 +122,8 @@ export function createOnlinePresence(options: OnlinePresenceOptions) {
     touched(connection: object, userId: string, atUs: number): void {
       const user = users.get(userId);
       if (!user?.connections.has(connection)) return;
+      // A heartbeat a TTL after the last one (a stalled generator): the presence may have lapsed meanwhile.
+      if (timing && atUs - user.lastTouchUs >= timing.ttlMs * 1000 - toleranceUs) user.mayHaveLapsedAtUs = user.lastTouchUs + timing.ttlMs * 1000;
       user.lastTouchUs = atUs;
       user.recentTouchesUs.push(atUs);
       if (user.recentTouchesUs.length > 8) user.recentTouchesUs.shift();
@@ -160,7 +169,7 @@ export function createOnlinePresence(options: OnlinePresenceOptions) {
           expected: `one presence:changed {online:false} per lapse of ${userId}`,
           observed: `offline again, ${ms(atUs - before)} ms after the last offline, no online between`,
         });
-      } else if (breach === 'online-again') {
+      } else if (breach === 'online-again' && user && user.mayHaveLapsedAtUs < before) {
         options.onViolation({
           watcher, userId,
           expected: `presence:changed {online:true} for ${userId} only after an offline`,
