@@ -124,6 +124,7 @@ export function createOnlineChecks(options: OnlineChecksOptions): OnlineChecks {
     onViolation: (v) => recordFor(v.watcher as ObservedReceiver, 'presence', `${PRESENCE}${v.userId}`, v.expected, v.observed),
   });
   const activity = createRoomActivity();
+  let lastForgetUs = -Infinity;
   const quietUs = (options.quietMs ?? Math.max(1_000, 10 * options.deliveryTimeoutMs)) * 1000;
 
   const observeVersion = (receiver: ObservedReceiver, event: string, kind: 'listing' | 'booking', id: unknown, version: unknown) => {
@@ -261,6 +262,9 @@ export function createOnlineChecks(options: OnlineChecksOptions): OnlineChecks {
       gaps.due(now);
       const membership = options.membership?.();
       if (membership) presence.due(now, membership);
+      // Walking every room and typing stream is the costly part: a few times per quiet period is enough.
+      if (now - lastForgetUs < Math.min(quietUs / 4, 500_000)) return;
+      lastForgetUs = now;
       typing.forgetQuiet(now / 1000);
       for (const [room, roomKeys] of activity.quiet(now - quietUs)) for (const key of roomKeys) forgetRoom(key, room);
     },
