@@ -13,7 +13,7 @@
  * events. Prints one JSON line (a CheckedResult); progress goes to stderr. */
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { IterationClock } from '../src/client/clock.ts';
+import { IterationClock, nowUs } from '../src/client/clock.ts';
 import { createDeliveryTracker } from '../src/client/delivery-tracker.ts';
 import { createSecretTokenProvider } from '../src/client/tokens.ts';
 import { VirtualUser } from '../src/client/virtual-user.ts';
@@ -46,6 +46,12 @@ export interface CheckedResult {
   bytesPerConnectedUser: number;
   bytesPerActiveRoom: number;
   memoryNote: string;
+  /**
+   * The checks' own path alone, out of any socket: CPU per `message:new` fed to the online checks
+   * (200 receivers, each its own booking, seqs in order). The round-trip ratio is this plus
+   * Socket.IO's onAny dispatch, inside the machine's noise.
+   */
+  checkerCpuUsPerEvent: number;
 }
 
 const ACK_TIMEOUT_MS = 10_000;
@@ -101,6 +107,26 @@ const median = (values: number[]) => {
 };
 const round3 = (n: number) => Math.round(n * 1000) / 1000;
 const perRoundTrip = (r: LoadResult) => r.cpuUs / Math.max(1, r.roundTrips);
+
+function measureEventCpu(): number {
+  const log = createViolationLog({ metrics: createMetricsRegistry(), startUs: () => 0 });
+  const checks = createOnlineChecks({ log, nowUs, deliveryTimeoutMs: ACK_TIMEOUT_MS });
+  const receivers = Array.from({ length: 200 }, (_, i) => ({ userId: `u${i}`, connectionId: `sid-${i}` }));
+  const seqs = new Array<number>(receivers.length).fill(0);
+  const feed = (n: number) => {
+    for (let i = 0; i < n; i++) {
+      const k = i % receivers.length;
+      checks.received(receivers[k]!, 'message:new', { bookingId: `b${k}`, seq: ++seqs[k]!, clientMsgId: `c${i}`, id: `m${i}` });
+    }
+  };
+  feed(200_000);
+  const n = 1_000_000;
+  const cpu0 = process.cpuUsage();
+  feed(n);
+  const cpu = process.cpuUsage(cpu0);
+  if (log.summary().total !== 0) throw new Error('the in-order feed was judged a violation');
+  return (cpu.user + cpu.system) / n;
+}
 
 function heapUsed(): number {
   const gc = (globalThis as { gc?: () => void }).gc;
@@ -212,6 +238,7 @@ async function main(): Promise<void> {
     ratioMax: Math.max(...ratios),
     violations,
     ...measureMemory(),
+    checkerCpuUsPerEvent: round3(measureEventCpu()),
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
   // Sockets closing in the background must not hold the process.

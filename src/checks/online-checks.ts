@@ -82,18 +82,28 @@ const CONTRACT_SWEEP_MS = 5_000;
 export function createOnlineChecks(options: OnlineChecksOptions): OnlineChecks {
   const { log, nowUs } = options;
   const keys = new WeakMap<ObservedReceiver, string>();
+  /** Receivers by key, for the state a quiet room drops (keys are per live receiver). */
+  const receivers = new Map<string, ObservedReceiver>();
   let next = 0;
   /** A receiver's key: users may hold several connections (one per VU), each checked on its own. */
   const keyOf = (receiver: ObservedReceiver) => {
     let key = keys.get(receiver);
-    if (key === undefined) keys.set(receiver, (key = `${receiver.userId}~${++next}`));
+    if (key === undefined) {
+      keys.set(receiver, (key = `${receiver.userId}~${++next}`));
+      receivers.set(key, receiver);
+    }
     return key;
   };
-  /** The receiver and event being observed: violations are reported synchronously from observe(). */
-  let current: { receiver: ObservedReceiver; detail: string } | undefined;
+  /**
+   * The receiver (and message) being observed: violations are reported synchronously from
+   * observe(). Two variables, not an object per event: this is every event's path.
+   */
+  let currentReceiver: ObservedReceiver | undefined;
+  let currentMsgId: unknown;
   const record = (kind: ViolationRecord['kind'], room: string, expected: string, observed: string) => {
-    if (!current) return;
-    const { receiver, detail } = current;
+    const receiver = currentReceiver;
+    if (!receiver) return;
+    const detail = typeof currentMsgId === 'string' ? ` (clientMsgId ${currentMsgId})` : '';
     log.record({ kind, user: receiver.userId, connection: receiver.connectionId, room, expected, observed: `${observed}${detail}` }, nowUs());
   };
   const recordFor = (receiver: ObservedReceiver, kind: ViolationRecord['kind'], room: string, expected: string, observed: string) =>
@@ -131,13 +141,11 @@ export function createOnlineChecks(options: OnlineChecksOptions): OnlineChecks {
     if (typeof id !== 'string') return;
     const key = keyOf(receiver);
     activity.touch(`${kind}:${id}`, key, nowUs());
-    current = { receiver, detail: '' };
+    currentReceiver = receiver;
     versions.observe({ socket: key, entity: `${kind} ${id}`, event, version: version as number });
-    current = undefined;
+    currentReceiver = undefined;
   };
 
-  /** Receivers by key, for the state a quiet room drops (keys are per live receiver). */
-  const receivers = new Map<string, ObservedReceiver>();
   const forgetRoom = (key: string, room: string) => {
     if (room.startsWith(BOOKING)) {
       const id = room.slice(BOOKING.length);
@@ -169,11 +177,12 @@ export function createOnlineChecks(options: OnlineChecksOptions): OnlineChecks {
           if (typeof p.bookingId !== 'string') return;
           const key = keyOf(receiver);
           const atUs = nowUs();
-          receivers.set(key, receiver);
           activity.touch(`${BOOKING}${p.bookingId}`, key, atUs);
-          current = { receiver, detail: typeof p.clientMsgId === 'string' ? ` (clientMsgId ${p.clientMsgId})` : '' };
+          currentReceiver = receiver;
+          currentMsgId = p.clientMsgId;
           order.observe({ socket: key, booking: p.bookingId, seq: p.seq as number });
-          current = undefined;
+          currentReceiver = undefined;
+          currentMsgId = undefined;
           gaps.observe(receiver, p.bookingId, p.seq as number, atUs);
           return;
         }
@@ -193,10 +202,9 @@ export function createOnlineChecks(options: OnlineChecksOptions): OnlineChecks {
           }
           if (event === 'typing:stop') return;
           const key = keyOf(receiver);
-          receivers.set(key, receiver);
-          current = { receiver, detail: '' };
+          currentReceiver = receiver;
           typing.observe({ socket: key, bookingId: p.bookingId, senderId: p.userId, atMs: nowUs() / 1000 });
-          current = undefined;
+          currentReceiver = undefined;
           return;
         }
         case 'presence:changed':

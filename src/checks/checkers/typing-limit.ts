@@ -57,8 +57,9 @@ export function createTypingLimitChecker(options: {
 }): TypingLimitChecker {
   const slackMs = options.slackMs ?? 200;
   const { intervalMs, onViolation } = options;
-  const streams = new Map<string, TypingStream>();
-  const keyOf = (socket: string, bookingId: string, senderId: string) => `${socket}\u0000${bookingId}\u0000${senderId}`;
+  /** Per receiving socket (so one that leaves is forgotten at once), per booking and sender. */
+  const sockets = new Map<string, Map<string, TypingStream>>();
+  let count = 0;
   /** The one rule: a receipt closer than the interval (less the slack) to the last allowed one is an extra. */
   const isExtra = (stream: TypingStream, atMs: number): boolean => {
     if (atMs - stream.allowedAtMs < intervalMs - slackMs) return true;
@@ -68,9 +69,14 @@ export function createTypingLimitChecker(options: {
   return {
     observe(observation) {
       const { socket, bookingId, senderId, atMs } = observation;
-      const key = keyOf(socket, bookingId, senderId);
+      let streams = sockets.get(socket);
+      if (!streams) sockets.set(socket, (streams = new Map()));
+      const key = `${bookingId}\u0000${senderId}`;
       let stream = streams.get(key);
-      if (!stream) streams.set(key, (stream = { socket, bookingId, senderId, allowedAtMs: -Infinity, receipts: [] }));
+      if (!stream) {
+        streams.set(key, (stream = { socket, bookingId, senderId, allowedAtMs: -Infinity, receipts: [] }));
+        count++;
+      }
       if (!onViolation) {
         stream.receipts.push(atMs);
         return;
@@ -85,17 +91,30 @@ export function createTypingLimitChecker(options: {
       }
     },
     forget(socket, bookingId) {
+      const streams = sockets.get(socket);
+      if (!streams) return;
       for (const [key, stream] of streams) {
-        if (stream.socket === socket && (bookingId === undefined || stream.bookingId === bookingId)) streams.delete(key);
+        if (bookingId === undefined || stream.bookingId === bookingId) {
+          streams.delete(key);
+          count--;
+        }
       }
+      if (streams.size === 0) sockets.delete(socket);
     },
     forgetQuiet(nowMs) {
-      for (const [key, stream] of streams) if (nowMs - stream.allowedAtMs >= intervalMs) streams.delete(key);
+      for (const [socket, streams] of sockets) {
+        for (const [key, stream] of streams) {
+          if (nowMs - stream.allowedAtMs < intervalMs) continue;
+          streams.delete(key);
+          count--;
+        }
+        if (streams.size === 0) sockets.delete(socket);
+      }
     },
-    size: () => streams.size,
+    size: () => count,
     verdict() {
       const evidence: string[] = [];
-      for (const stream of streams.values()) {
+      for (const stream of [...sockets.values()].flatMap((streams) => [...streams.values()])) {
         const receipts = [...stream.receipts].sort((a, b) => a - b);
         if (receipts.length === 0) continue;
         // Walk the receipts keeping the last one that was allowed; any closer than the interval is an extra.

@@ -20,10 +20,10 @@ interface GapStream<R> {
   receiver: R;
   booking: string;
   last: number;
-  /** Missing seq → [the seq before it that came, the one after, when the gap opened]. */
-  missing: Map<number, [number, number, number]>;
+  /** Missing seq → [the seq before it that came, the one after, when the gap opened]; made when a gap opens. */
+  missing: Map<number, [number, number, number]> | undefined;
   /** Seqs already counted lost by the delivery tracker: not counted again when their gap opens. */
-  lost: number[];
+  lost: number[] | undefined;
 }
 
 /** At most this many missing seqs held per stream (a larger jump is a gap judged on its first seqs). */
@@ -44,15 +44,19 @@ export function createSeqGaps<R extends object>(options: { deadlineUs: number; o
       if (!bookings) streams.set(receiver, (bookings = new Map()));
       const stream = bookings.get(booking);
       if (!stream) {
-        bookings.set(booking, { receiver, booking, last: seq, missing: new Map(), lost: [] });
+        // Nothing but the last seq until a gap opens: most streams never have one.
+        bookings.set(booking, { receiver, booking, last: seq, missing: undefined, lost: undefined });
         return;
       }
-      if (seq > stream.last) {
-        const upTo = Math.min(seq - 1, stream.last + MAX_MISSING - stream.missing.size);
-        for (let s = stream.last + 1; s <= upTo; s++) if (!stream.lost.includes(s)) stream.missing.set(s, [stream.last, seq, atUs]);
-        if (stream.missing.size > 0) open.add(stream);
+      if (seq === stream.last + 1) {
         stream.last = seq;
-      } else if (stream.missing.delete(seq) && stream.missing.size === 0) {
+      } else if (seq > stream.last) {
+        const missing = (stream.missing ??= new Map());
+        const upTo = Math.min(seq - 1, stream.last + MAX_MISSING - missing.size);
+        for (let s = stream.last + 1; s <= upTo; s++) if (!stream.lost?.includes(s)) missing.set(s, [stream.last, seq, atUs]);
+        if (missing.size > 0) open.add(stream);
+        stream.last = seq;
+      } else if (stream.missing?.delete(seq) && stream.missing.size === 0) {
         open.delete(stream);
       }
     },
@@ -60,22 +64,24 @@ export function createSeqGaps<R extends object>(options: { deadlineUs: number; o
     lostElsewhere(receiver: R, booking: string, seq: number): void {
       const stream = streamOf(receiver, booking);
       if (!stream) return;
-      if (stream.missing.delete(seq)) {
+      if (stream.missing?.delete(seq)) {
         if (stream.missing.size === 0) open.delete(stream);
         return;
       }
-      stream.lost.push(seq);
-      if (stream.lost.length > MAX_LOST) stream.lost.shift();
+      const lost = (stream.lost ??= []);
+      lost.push(seq);
+      if (lost.length > MAX_LOST) lost.shift();
     },
     /** Report the gaps open past the deadline as lost. */
     due(nowUs: number): void {
       for (const stream of open) {
-        for (const [seq, [before, after, openedAtUs]] of stream.missing) {
+        const missing = stream.missing!;
+        for (const [seq, [before, after, openedAtUs]] of missing) {
           if (nowUs - openedAtUs < options.deadlineUs) continue;
-          stream.missing.delete(seq);
+          missing.delete(seq);
           options.onLost({ receiver: stream.receiver, booking: stream.booking, seq, before, after, openedAtUs });
         }
-        if (stream.missing.size === 0) open.delete(stream);
+        if (missing.size === 0) open.delete(stream);
       }
     },
     /** Drop `receiver`'s streams (in `booking`, or all): it left, came back after a drop, or is gone. */
