@@ -5,6 +5,7 @@ import { createVersionChecker } from './checkers/version-checker.ts';
 import { createTypingLimitChecker } from './checkers/typing-limit.ts';
 import { createOnlinePresence, type PresenceMembership, type PresenceTiming } from './online/presence.ts';
 import { createRoomActivity } from './online/room-activity.ts';
+import { createReadMarks } from './online/read-marks.ts';
 import { createSeqGaps } from './online/seq-gaps.ts';
 import type { ViolationLog, ViolationRecord } from './violations.ts';
 import { LIMITS } from '../contract/index.ts';
@@ -46,6 +47,10 @@ export interface OnlineChecks extends EventObserver {
   touched(receiver: ObservedReceiver): void;
   /** A user's connection dropped; it may come back (its next `session` says so). */
   dropped(receiver: ObservedReceiver): void;
+  /** A read:mark acked (its readAt is what history must show). */
+  marked(receiver: ObservedReceiver, bookingId: string, messageId: string, readAt: number): void;
+  /** A booking's history as a user fetched it. */
+  history(receiver: ObservedReceiver, bookingId: string, requestedAtUs: number, messages: readonly unknown[]): void;
   /** Judge what is due (seq gaps, presence offlines owed), drop quiet rooms: the caller's timer runs it. */
   tick(): void;
   /** Receiver-and-room streams held (tests prove it follows what is active, not what happened). */
@@ -72,7 +77,8 @@ const CONTRACT_SWEEP_MS = 5_000;
  * - typing: more than one typing:start per sender per booking per 3 s reaching a receiver, or a
  *   sender's own typing relayed back to it;
  * - reads: an acked read:mark whose read:updated did not reach the sender's connections (the
- *   delivery tracker's rule, on the sender's user room).
+ *   delivery tracker's rule, on the sender's user room), or that a history page requested after
+ *   its ack does not show with the acked readAt.
  * State is per receiver and room: dropped when the receiver leaves the room or leaves for good,
  * and when a booking or listing room goes quiet.
  * A receiver whose connection dropped and came back keeps its state (it is the same user, and
@@ -132,6 +138,9 @@ export function createOnlineChecks(options: OnlineChecksOptions): OnlineChecks {
     // Generous: a ghost is a user shown online for good, not a sweep a busy server ran late.
     marginMs: Math.max(2_000, options.deliveryTimeoutMs),
     onViolation: (v) => recordFor(v.watcher as ObservedReceiver, 'presence', `${PRESENCE}${v.userId}`, v.expected, v.observed),
+  });
+  const readMarks = createReadMarks({
+    onViolation: (v) => recordFor(v.receiver as ObservedReceiver, 'reads', `${BOOKING}${v.bookingId}`, v.expected, v.observed),
   });
   const activity = createRoomActivity();
   let lastForgetUs = -Infinity;
@@ -244,6 +253,12 @@ export function createOnlineChecks(options: OnlineChecksOptions): OnlineChecks {
       activity.left(key);
       receivers.delete(key);
       keys.delete(receiver);
+    },
+    marked(_receiver, bookingId, messageId, readAt) {
+      readMarks.marked(bookingId, messageId, readAt, nowUs());
+    },
+    history(receiver, bookingId, requestedAtUs, messages) {
+      readMarks.history(receiver, bookingId, requestedAtUs, messages);
     },
     touched(receiver) {
       presence.touched(receiver, receiver.userId, nowUs());

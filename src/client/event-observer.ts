@@ -19,4 +19,8 @@ export interface EventObserver {
   touched?(receiver: ObservedReceiver): void;
   /** The receiver's connection dropped; it may come back (its next `session` event says so). */
   dropped?(receiver: ObservedReceiver): void;
+  /** The receiver's `read:mark` was acked `{ok:true, readAt}`. */
+  marked?(receiver: ObservedReceiver, bookingId: string, messageId: string, readAt: number): void;
+  /** The receiver fetched a booking's history (requested at `requestedAtUs`) and got `messages`. */
+  history?(receiver: ObservedReceiver, bookingId: string, requestedAtUs: number, messages: readonly unknown[]): void;
 }

@@ -283,6 +283,7 @@ export class VirtualUser {
       if (result.ok) deliveries.accepted(key, deliveries.firstTime(key));
       else deliveries.refused(key);
     }
+    if (result.ok && typeof result.readAt === 'number') this.options.observer?.marked?.(this, refId(booking), messageId, result.readAt);
     return result;
   }
 
@@ -467,13 +468,18 @@ export class VirtualUser {
     }
     return answer;
   }
-  history(booking: Ref, afterSeq = 0): Promise<HttpAnswer<{ messages: any[] }>> {
+  /** A booking's messages; the run's online checks compare them with the read:marks acked before the request. */
+  async history(booking: Ref, afterSeq = 0): Promise<HttpAnswer<{ messages: any[] }>> {
     const id = refId(booking);
-    return this.http({
+    const requestedAtUs = nowUs();
+    const answer = await this.http({
       method: 'GET',
       path: `/api/bookings/${encodeURIComponent(id)}/messages?after=${afterSeq}`,
       route: 'GET /api/bookings/:id/messages',
     });
+    const messages = answer.ok ? answer.body?.messages : undefined;
+    if (Array.isArray(messages)) this.options.observer?.history?.(this, id, requestedAtUs, messages);
+    return answer;
   }
 
   async http(call: HttpCall): Promise<HttpAnswer> {

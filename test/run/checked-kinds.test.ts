@@ -67,10 +67,11 @@ describe('typing and read receipts under load', () => {
     { defect: 'no-typing-limit', kind: 'typing', room: /^booking:/, observed: /^typing:start \d+ ms after the last one let through$/ },
     { defect: 'typing-echo-to-sender', kind: 'typing', room: /^booking:/, observed: /^its own typing:(start|stop) relayed back to it$/ },
     { defect: 'read-receipt-to-room', kind: 'reads', room: /^user:/, observed: /^not received within 500 ms, connected throughout$/ },
+    { defect: 'read-mark-not-persisted', kind: 'reads', room: /^booking:/, observed: /^GET \/api\/bookings\/\S+\/messages shows readAt null$/ },
   ])('$defect: $kind violations with evidence, no other kind', async ({ defect, kind, room, observed }) => {
     const result = await run(checkedReads, defect);
     expectOnly(result, kind, room, observed);
-    if (kind === 'reads') {
+    if (defect === 'read-receipt-to-room') {
       // Recorded as a sample at the timeout too, like a lost message.
       expect(result.metrics.counters.find((c) => c.key === 'delivery_timeouts{event:read:updated}')?.value).toBeGreaterThan(0);
     }

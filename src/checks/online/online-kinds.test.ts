@@ -171,6 +171,20 @@ describe('online reads and seq gaps', () => {
     expect(kinds()).toEqual([['reads', 's1', 'user:s1', 'not received within 500 ms, connected throughout']]);
   });
 
+  it('records a history page requested after an acked read:mark that shows another readAt, and only that', () => {
+    const { checks, user, advance, now, kinds } = setup();
+    const seller = user('s1');
+    const requestedBefore = now();
+    advance(10);
+    checks.marked(user('b1'), 'bk1', 'm1', 1_700_000_000_000);
+    checks.marked(user('b1'), 'bk1', 'm1', 1_700_000_000_999); // a repeat: the first readAt stands
+    checks.history(seller, 'bk1', requestedBefore, [{ id: 'm1', readAt: null }]);
+    advance(10);
+    checks.history(seller, 'bk1', now(), [{ id: 'm1', readAt: 1_700_000_000_000 }, { id: 'm2', readAt: null }]);
+    checks.history(seller, 'bk1', now(), [{ id: 'm1', readAt: null }]);
+    expect(kinds()).toEqual([['reads', 's1', 'booking:bk1', 'GET /api/bookings/bk1/messages shows readAt null']]);
+  });
+
   it('records a gap that does not fill within the deadline as a loss, and not a gap that fills (a reorder)', () => {
     const { checks, user, advance, kinds } = setup();
     const a = user('a');
