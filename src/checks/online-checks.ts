@@ -47,6 +47,8 @@ export interface OnlineChecks extends EventObserver {
   touched(receiver: ObservedReceiver): void;
   /** A user's connection dropped; it may come back (its next `session` says so). */
   dropped(receiver: ObservedReceiver): void;
+  /** A message:send acked (who sent what: only the other party may mark it read). */
+  sent(receiver: ObservedReceiver, message: { id: string; senderId: string }): void;
   /** A read:mark acked (its readAt is what history must show). */
   marked(receiver: ObservedReceiver, bookingId: string, messageId: string, readAt: number): void;
   /** A booking's history as a user fetched it. */
@@ -78,7 +80,7 @@ const CONTRACT_SWEEP_MS = 5_000;
  *   sender's own typing relayed back to it;
  * - reads: an acked read:mark whose read:updated did not reach the sender's connections (the
  *   delivery tracker's rule, on the sender's user room), or that a history page requested after
- *   its ack does not show with the acked readAt.
+ *   its ack does not show with the acked readAt, or a mark acked to the message's own sender.
  * State is per receiver and room: dropped when the receiver leaves the room or leaves for good,
  * and when a booking or listing room goes quiet.
  * A receiver whose connection dropped and came back keeps its state (it is the same user, and
@@ -254,7 +256,11 @@ export function createOnlineChecks(options: OnlineChecksOptions): OnlineChecks {
       receivers.delete(key);
       keys.delete(receiver);
     },
-    marked(_receiver, bookingId, messageId, readAt) {
+    sent(_receiver, message) {
+      if (typeof message.senderId === 'string') readMarks.sent(message.id, message.senderId);
+    },
+    marked(receiver, bookingId, messageId, readAt) {
+      readMarks.markedBy(receiver, receiver.userId, bookingId, messageId);
       readMarks.marked(bookingId, messageId, readAt, nowUs());
     },
     history(receiver, bookingId, requestedAtUs, messages) {

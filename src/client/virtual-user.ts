@@ -259,6 +259,7 @@ export class VirtualUser {
       if (result.ok) deliveries.accepted(key, clientMsgId === undefined, result.message?.seq);
       else deliveries.refused(key);
     }
+    if (result.ok && typeof result.message?.id === 'string') this.options.observer?.sent?.(this, result.message);
     return result;
   }
 

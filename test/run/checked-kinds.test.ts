@@ -67,6 +67,7 @@ describe('typing and read receipts under load', () => {
     { defect: 'no-typing-limit', kind: 'typing', room: /^booking:/, observed: /^typing:start \d+ ms after the last one let through$/ },
     { defect: 'typing-echo-to-sender', kind: 'typing', room: /^booking:/, observed: /^its own typing:(start|stop) relayed back to it$/ },
     { defect: 'read-receipt-to-room', kind: 'reads', room: /^user:/, observed: /^not received within 500 ms, connected throughout$/ },
+    { defect: 'read-mark-any-party', kind: 'reads', room: /^booking:/, observed: /^read:mark acked \{ok:true\}$/ },
     { defect: 'read-mark-not-persisted', kind: 'reads', room: /^booking:/, observed: /^GET \/api\/bookings\/\S+\/messages shows readAt null$/ },
   ])('$defect: $kind violations with evidence, no other kind', async ({ defect, kind, room, observed }) => {
     const result = await run(checkedReads, defect);

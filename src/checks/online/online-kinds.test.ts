@@ -185,6 +185,15 @@ describe('online reads and seq gaps', () => {
     expect(kinds()).toEqual([['reads', 's1', 'booking:bk1', 'GET /api/bookings/bk1/messages shows readAt null']]);
   });
 
+  it("records a read:mark acked to the message's own sender, not one acked to the recipient", () => {
+    const { checks, user, kinds } = setup();
+    const [seller, buyer] = [user('s1'), user('b1')];
+    checks.sent(seller, { id: 'm1', senderId: 's1' });
+    checks.marked(buyer, 'bk1', 'm1', 1);
+    checks.marked(seller, 'bk1', 'm1', 1);
+    expect(kinds()).toEqual([['reads', 's1', 'booking:bk1', 'read:mark acked {ok:true}']]);
+  });
+
   it('records a gap that does not fill within the deadline as a loss, and not a gap that fills (a reorder)', () => {
     const { checks, user, advance, kinds } = setup();
     const a = user('a');
