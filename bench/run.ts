@@ -15,9 +15,10 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseDurationMs } from '../src/util/duration.ts';
 import { renderTextTable } from '../src/report/table.ts';
-import { renderBench, round2, summarize, type ClientName, type RoundResult } from './summary.ts';
+import { median, renderBench, round2, summarize, type ClientName, type RoundResult } from './summary.ts';
 import type { HealthResult } from './generator-health.ts';
 import type { IdleResult, LoadResult } from './workload.ts';
+import type { CheckedResult } from './checked.ts';
 
 const HELP = `Usage: npm run bench -- [options]
 
@@ -45,6 +46,10 @@ Measures bazaar's client layer against a raw-WebSocket floor client on the same 
                       series against the reference server, for this long (default 20s; 0s skips
                       it); prints its event-loop delay p99 and schedule lag p99 (issue 12)
   --health-only       only the generator-health phase (about 30 s)
+  --checked <n>       checked vs unchecked: rounds of CPU per acked round trip with the online
+                      checks on and off, alternating in one process, plus the checkers' memory
+                      per connected user and per active room (default 6 rounds; 0 skips it)
+  --checked-only      only the checked-vs-unchecked phase (about 1 minute)
   --no-pin            do not pin server and clients to separate cores with taskset
   --profile           write V8 CPU profiles of each client process to reports/
   -h, --help          this text
@@ -78,6 +83,9 @@ interface BenchOptions {
   /** The generator-health phase's schedule length; 0 skips it. */
   healthMs: number;
   healthOnly: boolean;
+  /** Rounds of the checked-vs-unchecked phase; 0 skips it. */
+  checkedRounds: number;
+  checkedOnly: boolean;
 }
 
 interface ServerStats {
@@ -105,6 +113,8 @@ function parseOptions(argv: string[], startedAt: Date): BenchOptions | undefined
       'with-socketio': { type: 'boolean', default: false },
       health: { type: 'string', default: '20s' },
       'health-only': { type: 'boolean', default: false },
+      checked: { type: 'string', default: '6' },
+      'checked-only': { type: 'boolean', default: false },
       'no-pin': { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -135,6 +145,8 @@ function parseOptions(argv: string[], startedAt: Date): BenchOptions | undefined
     unpinnedBecause,
     healthMs: values.health === '0' ? 0 : parseDurationMs(values.health, '--health'),
     healthOnly: values['health-only'],
+    checkedRounds: count('checked', values.checked, 0),
+    checkedOnly: values['checked-only'],
   };
 }
 
@@ -176,16 +188,22 @@ async function main(): Promise<void> {
       ? 'pinned with taskset: server on CPU 1, each client on CPU 0'
       : `not pinned (${options.unpinnedBecause}): server and clients share the cores, figures are noisier`,
   );
-  const rounds = options.healthOnly ? [] : await runClientPhases(options, note);
+  const rounds = options.healthOnly || options.checkedOnly ? [] : await runClientPhases(options, note);
+  let checked: CheckedResult | undefined;
+  if (options.checkedRounds > 0 && !options.healthOnly) {
+    note(`checked vs unchecked: ${options.checkedRounds} rounds, alternating, in one process`);
+    checked = await runChecked(options);
+  }
   let health: HealthResult | undefined;
-  if (options.healthMs > 0) {
+  if (options.healthMs > 0 && !options.checkedOnly) {
     note(`generator health: a light-load run with many series, ${options.healthMs / 1000}s`);
     health = await runHealth(options);
   }
 
   const summary = rounds.length > 0 ? summarize(rounds, options.clients, options) : undefined;
   if (summary) process.stdout.write(`${renderBench(summary, options.clients, options, process.version)}\n`);
-  if (health) process.stdout.write(`${summary ? '\n' : ''}${renderHealth(health)}\n`);
+  if (checked) process.stdout.write(`${summary ? '\n' : ''}${renderChecked(checked)}\n`);
+  if (health) process.stdout.write(`${summary || checked ? '\n' : ''}${renderHealth(health)}\n`);
   const file = join(rootDir, 'reports', `bench-${timestamp(startedAt)}.json`);
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(
@@ -199,6 +217,7 @@ async function main(): Promise<void> {
         options,
         summary,
         rounds,
+        checked,
         health,
       },
       null,
@@ -276,6 +295,35 @@ const LOOP_DELAY_P99_TARGET_MS = 5;
 const SCHEDULE_LAG_P99_TARGET_MS = 2;
 /** Above this share of the generator's core taken by other processes, its figures are the machine's. */
 const FOREIGN_CPU_WARN_PERCENT = 5;
+
+/** The checked-vs-unchecked phase: bench/checked.ts on the clients' core, against bench/server.ts on the other. */
+async function runChecked(options: BenchOptions): Promise<CheckedResult> {
+  const server = await startServer(options.pin);
+  try {
+    const [command, args] = nodeCommand(0, options.pin, [
+      '--expose-gc', join(benchDir, 'checked.ts'), '--url', server.url, '--rounds', String(options.checkedRounds),
+      '--think', `${options.thinkMs}ms`, '--duration', `${options.windowMs}ms`, ...(options.pin ? ['--core', '0'] : []),
+    ]);
+    return await runJsonPhase<CheckedResult>(command, args, 'the checked-vs-unchecked phase', options.checkedRounds * (2 * options.windowMs + 10_000) + 60_000);
+  } finally {
+    await server.close();
+  }
+}
+
+function renderChecked(checked: CheckedResult): string {
+  const ratios = checked.rounds.map((r) => `${r.ratio.toFixed(2)}x`).join(', ');
+  const target = CHECKED_CPU_RATIO_TARGET;
+  return [
+    `Online checking (issue 14): ${checked.users} users, each in a booking of its own, an acked message:send whose message:new comes back; ${checked.rounds.length} rounds of ${checked.windowMs / 1000}s windows, checked and unchecked alternating`,
+    `  CPU per acked round trip, checked / unchecked: median ${checked.ratioMedian.toFixed(2)}x (rounds: ${ratios}; spread ${checked.ratioMin.toFixed(2)}x-${checked.ratioMax.toFixed(2)}x), target <= ${target.toFixed(2)}x: ${checked.ratioMedian <= target ? 'met' : 'MISSED'}`,
+    `  the checks' own path, out of any socket: ${checked.checkerCpuUsPerEvent} µs CPU per message:new (${((checked.checkerCpuUsPerEvent / median(checked.rounds.map((r) => r.uncheckedCpuUsPerRoundTrip))) * 100).toFixed(1)}% of an unchecked round trip)`,
+    `  checker memory: ${checked.bytesPerConnectedUser} B per connected user, ${checked.bytesPerActiveRoom} B per active room (${checked.memoryNote})`,
+    `  violations found by the checked users: ${checked.violations} (expected 0)`,
+  ].join('\n');
+}
+
+/** Issue 14: with checking on, CPU per acked round trip within 1.10x of checking off. */
+const CHECKED_CPU_RATIO_TARGET = 1.1;
 
 /** The generator-health phase, in a process of its own on the clients' core (the server on the other). */
 function runHealth(options: BenchOptions): Promise<HealthResult> {

@@ -20,10 +20,26 @@ const io = new Server(http, {
 });
 
 let acks = 0;
+const seqs = new Map<string, number>();
 io.on('connection', (socket) => {
   socket.on('listing:watch', (_listingId: unknown, ack?: (answer: { ok: true }) => void) => {
     acks++;
     if (typeof ack === 'function') ack({ ok: true });
+  });
+  // For the checked-vs-unchecked case (bench/checked.ts): a room to join and a message fanned
+  // out to it, so that every round trip brings one event for the online checks to judge.
+  socket.on('booking:join', (bookingId: unknown, ack?: (answer: { ok: true }) => void) => {
+    if (typeof bookingId === 'string') socket.join(`booking:${bookingId}`);
+    if (typeof ack === 'function') ack({ ok: true });
+  });
+  socket.on('message:send', (input: { bookingId?: unknown; body?: unknown; clientMsgId?: unknown }, ack?: (answer: unknown) => void) => {
+    acks++;
+    const bookingId = String(input?.bookingId);
+    const seq = (seqs.get(bookingId) ?? 0) + 1;
+    seqs.set(bookingId, seq);
+    const message = { id: `m${seq}-${bookingId}`, bookingId, seq, senderId: 'bench', body: input?.body, clientMsgId: input?.clientMsgId, createdAt: Date.now() };
+    io.to(`booking:${bookingId}`).emit('message:new', message);
+    if (typeof ack === 'function') ack({ ok: true, message });
   });
   socket.on('echo', (payload: unknown, ack?: (payload: unknown) => void) => {
     acks++;

@@ -3,7 +3,7 @@ import { AUTHZ_VIOLATION_KINDS } from './online/authz-kinds.ts';
 import type { Capability } from '../target/types.ts';
 
 /** The invariants a load run checks online (docs/scenarios.md, "Violations"). */
-export const VIOLATION_KINDS = ['order', 'versions', 'loss', ...AUTHZ_VIOLATION_KINDS] as const;
+export const VIOLATION_KINDS = ['order', 'versions', 'loss', 'presence', 'typing', 'reads', ...AUTHZ_VIOLATION_KINDS] as const;
 export type ViolationKind = (typeof VIOLATION_KINDS)[number];
 
 /** The guarantee each kind holds the server to: a target profile that does not claim it is not checked for it. */
@@ -11,6 +11,9 @@ export const VIOLATION_CAPABILITY: Record<ViolationKind, Capability> = {
   order: 'ordering',
   versions: 'versions',
   loss: 'ownEcho',
+  presence: 'presence',
+  typing: 'typingLimits',
+  reads: 'reads',
   // Entitlements are judged from the contract's rooms and the world bazaar seeded in its terms.
   'authz-leak': 'contractWire',
   'authz-write': 'contractWire',
@@ -70,8 +73,11 @@ export function createViolationLog(options: {
   const counters = new Map<string, { add(n?: number): void }>();
   const counts: Record<string, number> = {};
   const evidence: ViolationRecord[] = [];
+  const checked = options.kinds ? new Set<string>(options.kinds) : undefined;
   return {
     record(violation, atUs) {
+      // A kind not checked (not applicable to the target's profile) is never recorded.
+      if (checked && !checked.has(violation.kind)) return;
       let counter = counters.get(violation.kind);
       if (!counter) counters.set(violation.kind, (counter = options.metrics.counter('violations', { kind: violation.kind })));
       counter.add();

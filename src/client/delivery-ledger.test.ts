@@ -13,15 +13,15 @@ function setup() {
   const census = createRoomCensus();
   const delivered: { event: string; latencyUs: number }[] = [];
   const lost: string[] = [];
-  const losses: { receiver: object; sentAtUs: number; cause: string }[] = [];
+  const losses: { receiver: object; sentAtUs: number; cause: string; seq?: number }[] = [];
   const ledger = createDeliveryLedger({
     membership: census,
     timeoutUs: TIMEOUT_US,
     outcomes: {
       delivered: (fanout, sentAtUs, arrivedAtUs) => void delivered.push({ event: fanout.event, latencyUs: arrivedAtUs - sentAtUs }),
-      lost: (fanout, receiver, sentAtUs, cause) => {
+      lost: (fanout, receiver, sentAtUs, cause, seq) => {
         lost.push(fanout.event);
-        losses.push({ receiver, sentAtUs, cause });
+        losses.push({ receiver, sentAtUs, cause, ...(seq === undefined ? {} : { seq }) });
       },
     },
   });
@@ -29,6 +29,30 @@ function setup() {
 }
 
 describe('messages (matched by clientMsgId)', () => {
+  it("names a lost message's seq, from its ack, so its gap is not counted again", () => {
+    const { census, ledger, losses } = setup();
+    const a = {};
+    census.join(ROOM, a, 0);
+    const key = deliveryStreams.message('m1');
+    ledger.sent(key, message, 100);
+    ledger.accepted(key, true, 7);
+    ledger.sweep(100 + TIMEOUT_US);
+    expect(losses).toEqual([{ receiver: a, sentAtUs: 100, cause: key, seq: 7 }]);
+  });
+
+  it('owes a read receipt to every connection in the sender\'s user room, like any keyed delivery', () => {
+    const { census, ledger, lost } = setup();
+    const [inBooking, phone] = [{}, {}];
+    census.join('user:s1', inBooking, 0);
+    census.join('user:s1', phone, 0);
+    const key = deliveryStreams.read('m1');
+    ledger.sent(key, { event: 'read:updated', room: 'user:s1' }, 100);
+    ledger.accepted(key, true);
+    ledger.arrivedKeyed(key, inBooking, 200);
+    ledger.sweep(100 + TIMEOUT_US);
+    expect(lost).toEqual(['read:updated']);
+  });
+
   it('times each owed receiver from the send and holds nothing once all have it', () => {
     const { census, ledger, delivered } = setup();
     const [a, b] = [{}, {}];

@@ -36,7 +36,7 @@ export interface LedgerOutcomes {
    * the send's key (a message's `m|clientMsgId`) or `stream#version` (`stream#next` for a change
    * whose version no answer named).
    */
-  lost(fanout: Fanout, receiver: object, sentAtUs: number, cause: string): void;
+  lost(fanout: Fanout, receiver: object, sentAtUs: number, cause: string, seq?: number): void;
 }
 
 export interface DeliveryLedgerOptions {
@@ -63,8 +63,11 @@ export interface DeliveryLedger {
    * that key is still in flight: a retry, whose delivery the first send caused.
    */
   sent(key: string, fanout: Fanout, sentAtUs: number): boolean;
-  /** The send of `key` was accepted. `judge`: receivers still owed at the deadline are losses. */
-  accepted(key: string, judge: boolean): void;
+  /**
+   * The send of `key` was accepted. `judge`: receivers still owed at the deadline are losses.
+   * `seq`: the message's, named in a loss (the online checks count its gap once).
+   */
+  accepted(key: string, judge: boolean, seq?: number): void;
   /** The send of `key` was refused or never answered: nothing is owed. */
   refused(key: string): void;
   /** An answer named the version its change goes out with. */
@@ -86,6 +89,7 @@ export const deliveryStreams = {
   price: (listingId: string) => `p|${listingId}`,
   availability: (listingId: string, available: boolean) => `a|${listingId}|${available}`,
   status: (bookingId: string) => `s|${bookingId}`,
+  read: (messageId: string) => `r|${messageId}`,
 } as const;
 
 type Judging = 'awaiting_ack' | 'judged' | 'unjudged';
@@ -96,6 +100,7 @@ interface Cause {
   /** Receivers owed this delivery that have not had it yet. */
   owed: Set<object>;
   judging: Judging;
+  seq?: number;
 }
 
 interface Unclaimed {
@@ -130,7 +135,7 @@ export function createDeliveryLedger(options: DeliveryLedgerOptions): DeliveryLe
     if (cause.judging !== 'judged') return;
     for (const receiver of cause.owed) {
       const sinceUs = membership.since(cause.fanout.room, receiver);
-      if (sinceUs !== undefined && sinceUs <= cause.sentAtUs) outcomes.lost(cause.fanout, receiver, cause.sentAtUs, key);
+      if (sinceUs !== undefined && sinceUs <= cause.sentAtUs) outcomes.lost(cause.fanout, receiver, cause.sentAtUs, key, cause.seq);
     }
   };
 
@@ -173,9 +178,11 @@ export function createDeliveryLedger(options: DeliveryLedgerOptions): DeliveryLe
       if (cause.owed.size > 0) causes.set(key, cause);
       return true;
     },
-    accepted(key, judge) {
+    accepted(key, judge, seq) {
       const cause = causes.get(key);
-      if (cause?.judging === 'awaiting_ack') cause.judging = judge ? 'judged' : 'unjudged';
+      if (cause?.judging !== 'awaiting_ack') return;
+      cause.judging = judge ? 'judged' : 'unjudged';
+      if (seq !== undefined) cause.seq = seq;
     },
     refused(key) {
       if (causes.get(key)?.judging === 'awaiting_ack') causes.delete(key);

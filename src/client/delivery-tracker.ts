@@ -12,8 +12,11 @@ export interface DeliveryTrackerOptions {
   /** The run's end: what is still in flight is dropped uncounted, as expect() does. */
   signal?: AbortSignal;
   /** Each loss, with who lost what (the run's online checks make it a `loss` violation). */
-  onLost?(fanout: Fanout, receiver: object, sentAtUs: number, cause: string): void;
+  onLost?(fanout: Fanout, receiver: object, sentAtUs: number, cause: string, seq?: number): void;
 }
+
+/** Keys firstTime() remembers: about 1 MB at most, whatever the run's length. */
+const FIRST_TIME_MEMORY = 10_000;
 
 /** The run's deliveries in flight, measured as `delivery{event,room}` and `delivery_timeouts{event}`. */
 export interface DeliveryTracker {
@@ -21,7 +24,12 @@ export interface DeliveryTracker {
   readonly census: RoomCensus;
   /** See DeliveryLedger.sent: false for a retry of a send still in flight. */
   sent(key: string, fanout: Fanout, sentAtUs: number): boolean;
-  accepted(key: string, judge: boolean): void;
+  accepted(key: string, judge: boolean, seq?: number): void;
+  /**
+   * Whether `key` is new among the last keys asked about (a bounded memory): a repeated
+   * read:mark is answered without a read:updated, so only the first mark of a message is owed one.
+   */
+  firstTime(key: string): boolean;
   refused(key: string): void;
   caused(stream: string, version: number, fanout: Fanout, sentAtUs: number): void;
   causedNext(stream: string, fanout: Fanout, sentAtUs: number): void;
@@ -48,11 +56,11 @@ export function createDeliveryTracker(options: DeliveryTrackerOptions): Delivery
       delivered(fanout, sentAtUs, arrivedAtUs) {
         metrics.latency('delivery', { event: fanout.event, room: roomSizeClass(census.size(fanout.room)) }).record(sentAtUs, arrivedAtUs);
       },
-      lost(fanout, receiver, sentAtUs, cause) {
+      lost(fanout, receiver, sentAtUs, cause, seq) {
         // A lost delivery is a sample at the timeout, as a lost ack is: the tail stays visible.
         metrics.latency('delivery', { event: fanout.event, room: roomSizeClass(census.size(fanout.room)) }).recordValueUs(timeoutUs);
         metrics.counter('delivery_timeouts', { event: fanout.event }).add();
-        options.onLost?.(fanout, receiver, sentAtUs, cause);
+        options.onLost?.(fanout, receiver, sentAtUs, cause, seq);
       },
     },
   });
@@ -60,6 +68,7 @@ export function createDeliveryTracker(options: DeliveryTrackerOptions): Delivery
   // punctual; a tenth of the timeout keeps losses near the end of a run inside it.
   const sweepEveryMs = Math.min(500, Math.max(10, timeoutMs / 10));
   let timer: NodeJS.Timeout | undefined;
+  const seen = new Set<string>();
   let ended = signal?.aborted === true;
 
   const stopSweeping = () => {
@@ -93,7 +102,14 @@ export function createDeliveryTracker(options: DeliveryTrackerOptions): Delivery
       sweeping();
       return fresh;
     },
-    accepted: (key, judge) => ledger.accepted(key, judge),
+    accepted: (key, judge, seq) => ledger.accepted(key, judge, seq),
+    firstTime(key) {
+      if (seen.has(key)) return false;
+      seen.add(key);
+      // Oldest first: a Set iterates in insertion order.
+      if (seen.size > FIRST_TIME_MEMORY) seen.delete(seen.values().next().value as string);
+      return true;
+    },
     refused: (key) => ledger.refused(key),
     caused(stream, version, fanout, sentAtUs) {
       if (ended) return;

@@ -6,6 +6,7 @@ import {
   type BookingStatus,
   type MessageNewPayload,
   type PriceChangedPayload,
+  type ReadUpdatedPayload,
   type Role,
   type ServerToClientEvents,
   type SessionPayload,
@@ -284,9 +285,10 @@ export class VirtualUser {
     if (tracked) {
       // A caller's own clientMsgId may be a retry, which the contract answers without a delivery:
       // its arrivals are timed, its absence is not judged.
-      if (result.ok) deliveries.accepted(key, clientMsgId === undefined);
+      if (result.ok) deliveries.accepted(key, clientMsgId === undefined, result.message?.seq);
       else deliveries.refused(key);
     }
+    if (result.ok && typeof result.message?.id === 'string') this.options.observer?.sent?.(this, result.message);
     return result;
   }
 
@@ -296,8 +298,24 @@ export class VirtualUser {
     this.socket?.emit(`typing:${kind}`, { bookingId: refId(booking) });
   }
 
-  read(booking: Ref, messageId: string): Promise<AckResult<{ readAt: number }>> {
-    return this.contractAck('read:mark', { bookingId: refId(booking), messageId });
+  /**
+   * read:mark with an ack. Given the booking itself (not its id), the harness knows the sender:
+   * the other party. The first acked mark of a message then owes a `read:updated` to every
+   * connection of the sender (its user room, docs/contract.md §6.6), measured as
+   * `delivery{event:read:updated}`; one not there within the delivery timeout is counted.
+   */
+  async read(booking: Ref, messageId: string): Promise<AckResult<{ readAt: number }>> {
+    const { deliveries } = this.options;
+    const senderId = typeof booking === 'string' ? undefined : otherParty(booking, this.userId);
+    const key = deliveryStreams.read(messageId);
+    const tracked = senderId !== undefined && deliveries.sent(key, { event: 'read:updated', room: rooms.user(senderId) }, nowUs());
+    const result = await this.contractAck<{ readAt: number }>('read:mark', { bookingId: refId(booking), messageId });
+    if (tracked) {
+      if (result.ok) deliveries.accepted(key, deliveries.firstTime(key));
+      else deliveries.refused(key);
+    }
+    if (result.ok && typeof result.readAt === 'number') this.options.observer?.marked?.(this, refId(booking), messageId, result.readAt);
+    return result;
   }
 
   /**
@@ -494,14 +512,19 @@ export class VirtualUser {
     }
     return answer;
   }
-  history(booking: Ref, afterSeq = 0): Promise<HttpAnswer<{ messages: any[] }>> {
+  /** A booking's messages; the run's online checks compare them with the read:marks acked before the request. */
+  async history(booking: Ref, afterSeq = 0): Promise<HttpAnswer<{ messages: any[] }>> {
     if (this.dialect) return this.dialectStep('booking:history', { bookingId: refId(booking), afterSeq });
     const id = refId(booking);
-    return this.http({
+    const requestedAtUs = nowUs();
+    const answer = await this.http({
       method: 'GET',
       path: `/api/bookings/${encodeURIComponent(id)}/messages?after=${afterSeq}`,
       route: 'GET /api/bookings/:id/messages',
     });
+    const messages = answer.ok ? answer.body?.messages : undefined;
+    if (Array.isArray(messages)) this.options.observer?.history?.(this, id, requestedAtUs, messages);
+    return answer;
   }
 
   async http(call: HttpCall): Promise<HttpAnswer> {
@@ -829,6 +852,8 @@ export class VirtualUser {
       this.session = session;
       // A server of another dialect may send a `session` of its own: no heartbeat then, and no throw.
       this.startHeartbeat(session?.presence?.heartbeatMs);
+      // The server put this connection in its user room: what goes there (read receipts) is owed to it.
+      deliveries.census.join(rooms.user(this.userId), this, nowUs());
     });
     socket.on('disconnect', (reason: string) => {
       metrics.counter('disconnects', { reason }).add();
@@ -836,6 +861,8 @@ export class VirtualUser {
       // The server forgets a socket's rooms with its connection: from now on no delivery is
       // owed to it there. `joined` keeps them, to join again after the reconnect.
       for (const room of this.joined) deliveries.census.leave(room, this);
+      deliveries.census.leave(rooms.user(this.userId), this);
+      this.options.observer?.dropped?.(this);
       if (this.closing) return;
       this.disconnectedAtUs = nowUs();
       // socket.io-client brings a dropped connection back by itself, except after its own disconnect().
@@ -868,6 +895,7 @@ export class VirtualUser {
       deliveries.arrived(deliveryStreams.availability(p?.listingId, p?.available), p?.version, this),
     );
     socket.on('booking:statusChanged', (p: StatusChangedPayload) => deliveries.arrived(deliveryStreams.status(p?.bookingId), p?.version, this));
+    socket.on('read:updated', (p: ReadUpdatedPayload) => deliveries.arrivedKeyed(deliveryStreams.read(p?.messageId), this));
     // Online checking sees every event, whatever its name (one listener: no per-event cost when off).
     const { observer } = this.options;
     if (observer) socket.onAny((event: string, payload: unknown) => observer.received(this, event, payload));
@@ -911,7 +939,11 @@ export class VirtualUser {
   private startHeartbeat(intervalMs: number | undefined): void {
     this.stopHeartbeat();
     if (!(typeof intervalMs === 'number' && intervalMs > 0)) return;
-    this.heartbeat = setInterval(() => this.socket?.emit('presence:heartbeat'), intervalMs);
+    this.heartbeat = setInterval(() => {
+      if (!this.socket?.connected) return;
+      this.socket.emit('presence:heartbeat');
+      this.options.observer?.touched?.(this);
+    }, intervalMs);
     this.heartbeat.unref();
   }
 
@@ -919,6 +951,13 @@ export class VirtualUser {
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = undefined;
   }
+}
+
+/** A booking's other party (the sender of a message `userId` may mark read); undefined when `userId` is neither. */
+function otherParty(booking: { id: string; buyerId?: string; sellerId?: string }, userId: string): string | undefined {
+  if (booking.buyerId === userId) return booking.sellerId;
+  if (booking.sellerId === userId) return booking.buyerId;
+  return undefined;
 }
 
 /** A callback as the last argument would make socket.io wait for an ack with no timeout, unmeasured. */

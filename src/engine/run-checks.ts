@@ -1,6 +1,7 @@
 import { nowUs } from '../client/clock.ts';
 import type { DeliveryTrackerOptions } from '../client/delivery-tracker.ts';
 import type { EventObserver } from '../client/event-observer.ts';
+import type { RoomCensus } from '../client/room-census.ts';
 import type { MetricsSink } from '../client/sink.ts';
 import { createOnlineChecks } from '../checks/online-checks.ts';
 import { createAuthzChecks, type AuthzChecks } from '../checks/online/authz-checks.ts';
@@ -33,11 +34,27 @@ export interface RunChecks {
   size(): number;
   /** Authorization by receipt (seeded once the world is), and the intruders' own findings. */
   authz: AuthzChecks | undefined;
+  /** The run's room census (who watches whom, who is in which booking), once the users exist. */
+  attach(census: RoomCensus): void;
+}
+
+/** How often due judgements run (seq gaps, presence offlines owed) and quiet rooms are dropped. */
+function tickEveryMs(deliveryTimeoutMs: number): number {
+  return Math.min(250, Math.max(20, deliveryTimeoutMs / 10));
 }
 
 /** Online checking for one run (src/checks/online-checks.ts), or none with `check: false`. */
-export function createRunChecks(options: { check: boolean; metrics: MetricsSink; startUs: () => number; deliveryTimeoutMs: number; target?: Target }): RunChecks {
-  if (!options.check) return { observer: undefined, onLost: undefined, summary: () => NOT_CHECKED, size: () => 0, authz: undefined };
+export function createRunChecks(options: {
+  check: boolean;
+  metrics: MetricsSink;
+  startUs: () => number;
+  deliveryTimeoutMs: number;
+  /** The run's end: nothing is judged after it (what was not due yet is not held against the server). */
+  signal?: AbortSignal;
+  /** A target profile: kinds whose guarantee it does not claim are not checked. */
+  target?: Target;
+}): RunChecks {
+  if (!options.check) return { observer: undefined, onLost: undefined, summary: () => NOT_CHECKED, size: () => 0, authz: undefined, attach: () => {} };
   // A kind whose guarantee the target's profile does not claim is not checked: result.json says which and why.
   const kinds: ViolationKind[] = [];
   const notApplicable: Record<string, string> = {};
@@ -46,8 +63,28 @@ export function createRunChecks(options: { check: boolean; metrics: MetricsSink;
     if (reason) notApplicable[kind] = reason;
     else kinds.push(kind);
   }
+  // The log records only the kinds checked.
   const log = createViolationLog({ metrics: options.metrics, startUs: options.startUs, kinds, notApplicable });
-  const checks = createOnlineChecks({ log, nowUs, deliveryTimeoutMs: options.deliveryTimeoutMs, kinds: new Set(kinds) });
+  let census: RoomCensus | undefined;
+  const checks = createOnlineChecks({ log, nowUs, deliveryTimeoutMs: options.deliveryTimeoutMs, membership: () => census });
   const authz = kinds.some((kind) => (AUTHZ_VIOLATION_KINDS as readonly string[]).includes(kind)) ? createAuthzChecks({ log, nowUs }) : undefined;
-  return { observer: authz ? bothObservers(checks, authz) : checks, onLost: checks.lost, summary: log.summary, size: checks.size, authz };
+  // One timer per run, unref'd: judgements that fall due with no event to trigger them.
+  let timer: NodeJS.Timeout | undefined = setInterval(() => checks.tick(), tickEveryMs(options.deliveryTimeoutMs));
+  timer.unref();
+  const stop = () => {
+    if (timer) clearInterval(timer);
+    timer = undefined;
+  };
+  if (options.signal?.aborted) stop();
+  options.signal?.addEventListener('abort', stop, { once: true });
+  return {
+    observer: authz ? bothObservers(checks, authz) : checks,
+    onLost: checks.lost,
+    summary: log.summary,
+    size: checks.size,
+    authz,
+    attach(c) {
+      census = c;
+    },
+  };
 }

@@ -338,7 +338,7 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
     });
   };
   const dialect = dialectProfile ? createTarget(dialectProfile, { url: target }) : undefined;
-  const checks = createRunChecks({ check, metrics: registry, startUs: () => runStartUs, deliveryTimeoutMs, ...(dialect ? { target: dialect } : {}) });
+  const checks = createRunChecks({ check, metrics: registry, startUs: () => runStartUs, deliveryTimeoutMs, signal: abort.signal, ...(dialect ? { target: dialect } : {}) });
 
   const build = (
     partial: boolean,
@@ -417,6 +417,7 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
       signal: abort.signal,
       ...(checks.onLost ? { onLost: checks.onLost } : {}),
     });
+    checks.attach(deliveries.census);
     users = createUserFactory(
       {
         url: target,

@@ -19,6 +19,27 @@ export interface CheckerVerdict {
   evidence: string[];
 }
 
+/** What one `presence:changed` breaks on one watcher's stream of one user (§6.4). */
+export type PresenceBreach = 'offline-while-present' | 'offline-again' | 'online-again';
+
+/** One watcher's view of one user: the last change it received. */
+export interface PresenceStream {
+  lastOnline: boolean | undefined;
+}
+
+/**
+ * The one rule, shared by `bazaar check` (verdict) and `bazaar run` (online): an offline while
+ * the user was kept present (connected and heartbeating, or away less than the TTL) is a
+ * flicker; an offline after an offline, or an online after an online, is announced twice.
+ * `present` is what the caller knows of the user when the change arrived.
+ */
+export function stepPresence(stream: PresenceStream, online: boolean, present: boolean): PresenceBreach | undefined {
+  const last = stream.lastOnline;
+  stream.lastOnline = online;
+  if (!online) return present ? 'offline-while-present' : last === false ? 'offline-again' : undefined;
+  return last === true ? 'online-again' : undefined;
+}
+
 export interface PresenceFlickerChecker {
   observe(observation: PresenceObservation): void;
   /** The user had no connection from `fromMs` until it was back at `toMs` (a quick reconnect). */
@@ -63,18 +84,19 @@ export function createPresenceFlickerChecker(options: { ttlMs: number; maxLinesP
         // Stable sort: observations recorded in arrival order keep it on equal times.
         stream.sort((a, b) => a.atMs - b.atMs);
         const lines: string[] = [];
-        let lastOnline: boolean | undefined;
+        // Here the user is kept present throughout (the check drives it): every offline is a flicker.
+        const state: PresenceStream = { lastOnline: undefined };
         for (const [index, o] of stream.entries()) {
-          if (!o.online) {
+          const breach = stepPresence(state, o.online, true);
+          if (breach === 'offline-while-present') {
             const back = stream.slice(index + 1).find((later) => later.online);
             const after = back ? ` and online ${back.atMs - o.atMs} ms later` : ' (and not back online)';
             lines.push(`${o.socket} saw ${o.userId} go offline at ${clockTime(o.atMs)}${after} ${context(o.userId, o.atMs)}`);
-          } else if (lastOnline === true) {
+          } else if (breach === 'online-again') {
             lines.push(
               `${o.socket} saw ${o.userId} announced online again at ${clockTime(o.atMs)} without an offline between (${o.userId} never left for longer than the TTL)`,
             );
           }
-          lastOnline = o.online;
         }
         evidence.push(...lines.slice(0, maxLines));
         if (lines.length > maxLines) evidence.push(`${stream[0]!.socket}: and ${lines.length - maxLines} more like these`);

@@ -35,3 +35,20 @@ describe('createTypingLimitChecker', () => {
     expect(checker.verdict().evidence[0]).toMatch(/received 20 typing:start .* \(at \+0, \+75, .*, \+675, … ms\)/);
   });
 });
+
+describe('createTypingLimitChecker, online (onViolation)', () => {
+  it('reports each extra as it arrives, with the same rule, and forgets quiet streams', () => {
+    const seen: unknown[] = [];
+    const checker = createTypingLimitChecker({ intervalMs: 3_000, slackMs: 1_000, onViolation: (v) => seen.push(v) });
+    for (const t of [0, 2_100, 2_200, 5_000]) checker.observe(at('s1@c2', T0 + t));
+    expect(seen).toEqual([{ socket: 's1@c2', bookingId: 'bk1', senderId: 'b1', expected: 'at most one typing:start per 3000 ms from b1', observed: 'typing:start 100 ms after the last one let through' }]);
+    expect(checker.size()).toBe(1);
+    checker.forgetQuiet(T0 + 7_999);
+    expect(checker.size()).toBe(1);
+    checker.forgetQuiet(T0 + 8_000);
+    expect(checker.size()).toBe(0);
+    checker.observe(at('s1@c2', T0 + 9_000));
+    checker.forget('s1@c2', 'bk1');
+    expect(checker.size()).toBe(0);
+  });
+});
