@@ -83,7 +83,7 @@ describe('a server of another dialect, through its target profile (chat fixture)
     expect(latency('delivery{event:message:new')).toBeGreaterThan(0);
     expect(result.metrics.counters.filter((c) => c.name === 'errors')).toEqual([]);
     expect(result.violations.kinds).toEqual(['loss']);
-    expect(Object.keys(result.violations.notApplicable ?? {}).sort()).toEqual(['authz-leak', 'authz-write', 'order', 'versions']);
+    expect(Object.keys(result.violations.notApplicable ?? {}).sort()).toEqual(['authz-leak', 'authz-write', 'order', 'presence', 'reads', 'typing', 'versions']);
     expect(result.violations.total).toBe(0);
     expect(result.thresholdsPassed).toBe(true);
   });
