@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { pino } from 'pino';
 import { createDeliveryTracker } from '../client/delivery-tracker.ts';
-import { METRICS, type MetricName } from '../client/sink.ts';
+import { METRICS } from '../client/sink.ts';
 import { createTagGuards } from '../client/tag-guard.ts';
 import { createSecretTokenProvider, loadTokenModule } from '../client/tokens.ts';
 import type { TokenProvider } from '../client/http.ts';
@@ -18,7 +18,6 @@ import {
   createTimeline,
   timelineIntervalMs,
   toRecordableUs,
-  type MetricsRegistry,
   type MetricsSnapshot,
   type RunTimeline,
 } from '../metrics/index.ts';
@@ -31,10 +30,8 @@ import { describeSchedule, planSchedule, type SchedulePlan } from '../schedule/i
 import {
   checkThresholdMetrics,
   evaluateThresholds,
-  neverObservedTags,
   parseCliThreshold,
   parseThresholds,
-  type MetricResolver,
   type Threshold,
   type ThresholdResult,
 } from '../thresholds/index.ts';
@@ -49,6 +46,7 @@ import { createRunChecks, withViolationThreshold } from './run-checks.ts';
 import { runGauges, startMetricsExporter, type MetricsExporter } from './metrics-exporter.ts';
 import { renderPrometheus } from '../metrics/prometheus.ts';
 import { withIntruders } from './intruders.ts';
+import { resolverFor } from './resolver.ts';
 import type { RunViolations } from '../checks/violations.ts';
 
 export interface RunOptions {
@@ -163,37 +161,6 @@ export interface RunConditions {
 }
 
 const MAX_LOGGED_ITERATION_ERRORS = 5;
-
-function resolverFor(registry: MetricsRegistry, elapsedMs: () => number): MetricResolver {
-  return (selector) => {
-    const declared = Object.hasOwn(METRICS, selector.metric) ? METRICS[selector.metric as MetricName] : undefined;
-    const latency = registry.queryLatency(selector.metric, selector.tags);
-    const count = latency ? undefined : registry.queryCounter(selector.metric, selector.tags);
-    // A tag value no series carried (errors{code:internl}): judged as zero, and said so.
-    const neverObserved = neverObservedTags(selector.tags, latency !== undefined || count !== undefined, (tag, value) =>
-      declared?.kind === 'trend'
-        ? registry.queryLatency(selector.metric, { [tag]: value }) !== undefined
-        : registry.queryCounter(selector.metric, { [tag]: value }) !== undefined);
-    const observed = neverObserved.length > 0 ? { neverObserved } : {};
-    if (latency) {
-      return {
-        kind: 'trend',
-        count: latency.count,
-        minUs: latency.summary.minUs,
-        maxUs: latency.summary.maxUs,
-        meanUs: latency.summary.meanUs,
-        percentileUs: (p: number) => latency.percentileUs(p),
-      };
-    }
-    // A known metric that never fired is a zero, not a missing metric: 'errors' count==0 passes.
-    if (count === undefined && !declared) return undefined;
-    if (count === undefined && declared?.kind === 'trend') {
-      return { kind: 'trend', count: 0, minUs: 0, maxUs: 0, meanUs: 0, percentileUs: () => 0, ...observed };
-    }
-    const value = count ?? 0;
-    return { kind: 'counter', count: value, ratePerSec: value / Math.max(0.001, elapsedMs() / 1000), ...observed };
-  };
-}
 
 function collectThresholds(scenario: Scenario, extra: string[] = []): Threshold[] {
   const thresholds = [...parseThresholds(scenario.thresholds ?? {}), ...extra.map(parseCliThreshold)];
