@@ -1,6 +1,14 @@
 import { METRICS, type MetricName } from '../client/sink.ts';
 import type { MetricsQueries } from '../metrics/index.ts';
-import { neverObservedTags, type MetricResolver } from '../thresholds/index.ts';
+import type { Scenario } from '../scenario/types.ts';
+import {
+  checkThresholdMetrics,
+  neverObservedTags,
+  parseCliThreshold,
+  parseThresholds,
+  type MetricResolver,
+  type Threshold,
+} from '../thresholds/index.ts';
 
 /** Thresholds read metrics through this: a run's registry, or the workers' merged snapshot. */
 export function resolverFor(registry: MetricsQueries, elapsedMs: () => number): MetricResolver {
@@ -32,5 +40,13 @@ export function resolverFor(registry: MetricsQueries, elapsedMs: () => number): 
     const value = count ?? 0;
     return { kind: 'counter', count: value, ratePerSec: value / Math.max(0.001, elapsedMs() / 1000), ...observed };
   };
+}
+
+
+/** The scenario's thresholds and --threshold's, every metric checked against the known ones. */
+export function collectThresholds(scenario: Scenario, extra: string[] = []): Threshold[] {
+  const thresholds = [...parseThresholds(scenario.thresholds ?? {}), ...extra.map(parseCliThreshold)];
+  checkThresholdMetrics(thresholds, METRICS);
+  return thresholds;
 }
 

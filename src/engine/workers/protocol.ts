@@ -71,3 +71,14 @@ export type WorkerMessage =
   | { type: 'notice'; worker: number; message: string }
   /** The worker cannot go on; it exits after this. */
   | { type: 'failed'; worker: number; message: string };
+
+/** A worker's side of a run (startRun's `worker` option): what it plays and how it talks back. */
+export interface WorkerRole {
+  index: number;
+  of: number;
+  world: SeededWorld;
+  reportEveryMs: number;
+  /** Resolves when every worker is ready: the schedule starts then, in every worker together. */
+  ready(): Promise<void>;
+  report(report: WorkerReport): void;
+}
