@@ -424,7 +424,7 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
         const metrics = await snapshotYielding(registry, { nextDueUs: () => earliest(groups.map((g) => g.nextDueUs)) });
         to.report({
           worker: to.index, final: false, elapsedMs: Math.round(elapsedMs()), metrics, violations: checks.summary(),
-          generator: health.current(), vus: busyVus(), liveUsers: live.size,
+          generator: health.current(), vus: busyVus(), liveUsers: live.size, rssBytes: process.memoryUsage.rss(),
         });
       } catch (error) {
         log.warn({ err: error }, 'could not report to the coordinator');

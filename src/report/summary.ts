@@ -38,10 +38,11 @@ export interface RunResultForReport {
 
 export interface WorkersForReport {
   count: number;
-  workers: { worker: number; pid: number; cpuPercent: number; saturated: boolean; exit?: string }[];
+  workers: { worker: number; pid: number; cpuPercent: number; saturated: boolean; exit?: string; peakRssMb?: number }[];
   coordinatorCpuPercent: number;
   serverProcesses: number;
   serverCpuPercent?: number;
+  serverPeakRssMb?: number;
 }
 
 /** Evidence lines per kind in the summary; result.json keeps more. */
@@ -210,12 +211,16 @@ function describeRun(result: RunResultForReport): SummaryContent {
 /** Both sides of the machine: what each worker and the server processes used (percent of one core). */
 function describeMachine(workers: WorkersForReport): [string, string][] {
   const each = workers.workers.map((w) => formatPercent(w.cpuPercent)).join(' + ');
+  const rss = workers.workers.every((w) => w.peakRssMb !== undefined)
+    ? `, peak RSS ${workers.workers.map((w) => `${w.peakRssMb} MB`).join(' + ')}`
+    : '';
   const facts: [string, string][] = [
-    ['workers', `${workers.count} processes, CPU ${each} of a core; coordinator ${formatPercent(workers.coordinatorCpuPercent)}`],
+    ['workers', `${workers.count} processes, CPU ${each} of a core${rss}; coordinator ${formatPercent(workers.coordinatorCpuPercent)}`],
   ];
   if (workers.serverProcesses > 0) {
     const cpu = workers.serverCpuPercent === undefined ? 'CPU not measured (no /proc)' : `CPU ${formatPercent(workers.serverCpuPercent)} of a core`;
-    facts.push(['server', `${workers.serverProcesses} process${workers.serverProcesses === 1 ? '' : 'es'} started for the run, ${cpu}`]);
+    const serverRss = workers.serverPeakRssMb === undefined ? '' : `, peak RSS ${workers.serverPeakRssMb} MB`;
+    facts.push(['server', `${workers.serverProcesses} process${workers.serverProcesses === 1 ? '' : 'es'} started for the run, ${cpu}${serverRss}`]);
   }
   return facts;
 }

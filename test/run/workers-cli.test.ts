@@ -73,7 +73,7 @@ describe('bazaar run --workers', () => {
     const dir = tmp();
     const { code, stdout } = await spawnCli(['run', fixture('worker-abort'), '--workers', '2', '--report', dir]).exited;
     expect(code).toBe(99);
-    expect(stdout).toMatch(/workers:\s+2 processes, CPU [\d.]+% \+ [\d.]+% of a core/);
+    expect(stdout).toMatch(/workers:\s+2 processes, CPU [\d.]+% \+ [\d.]+% of a core, peak RSS \d+ MB \+ \d+ MB/);
     expect(stdout).toMatch(/server:\s+1 process started for the run, CPU [\d.]+% of a core/);
     const result = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8'));
     expect(result).toMatchObject({ status: 'aborted', reason: 'threshold iterations count<30 failed (abortOnFail)' });

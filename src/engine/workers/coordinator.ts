@@ -23,7 +23,7 @@ import { checkReachable, settledWithin, type RunOptions, type RunResult } from '
 import { seedWorld } from '../seed-world.ts';
 import { mergeWorkerReports, type MergedReports } from './merge.ts';
 import { partitionUnits, sharesRooms } from './partition.ts';
-import { startCpuMeter } from './process-cpu.ts';
+import { processRssBytes, startCpuMeter } from './process-cpu.ts';
 import type { CoordinatorMessage, WorkerMessage, WorkerReport, WorkerSpec } from './protocol.ts';
 import { createWindowReader } from './windows.ts';
 
@@ -39,6 +39,8 @@ export interface WorkerFigures {
   iterations: number;
   /** Reports it sent (a worker that crashed is counted up to its last one). */
   reports: number;
+  /** Its highest resident memory reported, MB. */
+  peakRssMb?: number;
   /** How it ended when that was not its run finishing, e.g. "killed by SIGKILL". */
   exit?: string;
 }
@@ -53,6 +55,8 @@ export interface WorkersSummary {
   serverProcesses: number;
   /** Their CPU over the schedule, percent of one core; absent for an external target or without /proc. */
   serverCpuPercent?: number;
+  /** Their highest resident memory, summed over them, sampled once a second, MB; absent as the CPU is. */
+  serverPeakRssMb?: number;
 }
 
 const WORKER_MAIN = modulePath('./worker-main.ts', import.meta.url);
@@ -61,6 +65,7 @@ const READY_TIMEOUT_MS = 60_000;
 /** After a stop, how long past the graceful stop a worker may take to report before it is killed. */
 const STOP_GRACE_MS = 10_000;
 const REPORT_EVERY_MS = 1_000;
+const toMb = (bytes: number) => Math.round(bytes / 2 ** 20);
 
 interface WorkerHandle {
   index: number;
@@ -68,6 +73,7 @@ interface WorkerHandle {
   pid: number;
   latest: WorkerReport | undefined;
   reports: number;
+  peakRssBytes: number;
   final: boolean;
   ready: boolean;
   exit: string | undefined;
@@ -141,6 +147,7 @@ export async function startCoordinatedRun(options: RunOptions): Promise<RunResul
   let sampleTimeline = () => {};
   /** Read once a second and before the server closes: a closed server's processes can no longer be read. */
   let lastServerCpu: number | undefined;
+  let serverPeakRssBytes = 0;
 
   const merged = (): MergedReports =>
     mergeWorkerReports(handles.flatMap((h) => (h.latest ? [h.latest] : [])));
@@ -158,11 +165,13 @@ export async function startCoordinatedRun(options: RunOptions): Promise<RunResul
         saturated: h.latest?.generator.saturated ?? false,
         iterations: (h.latest?.metrics.counters ?? []).filter((c) => c.name === 'iterations').reduce((sum, c) => sum + c.value, 0),
         reports: h.reports,
+        ...(h.peakRssBytes ? { peakRssMb: toMb(h.peakRssBytes) } : {}),
         ...(h.exit ? { exit: h.exit } : {}),
       })),
       coordinatorCpuPercent: Math.round(((used.user + used.system) / 1000 / Math.max(1, performance.now() - coordinatorSince)) * 1000) / 10,
       serverProcesses: serverPids.length,
       ...(serverCpuPercent === undefined ? {} : { serverCpuPercent }),
+      ...(serverPeakRssBytes ? { serverPeakRssMb: toMb(serverPeakRssBytes) } : {}),
     };
   };
   const build = (partial: boolean, figures: MergedReports, evaluated: ThresholdResult[]): RunResult => ({
@@ -252,7 +261,7 @@ export async function startCoordinatedRun(options: RunOptions): Promise<RunResul
       for (let index = 0; index < count; index++) {
         const child = fork(WORKER_MAIN, [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
         const handle: WorkerHandle = {
-          index, child, pid: child.pid ?? 0, latest: undefined, reports: 0, final: false, ready: false, exit: undefined, failure: undefined,
+          index, child, pid: child.pid ?? 0, latest: undefined, reports: 0, peakRssBytes: 0, final: false, ready: false, exit: undefined, failure: undefined,
           exited: new Promise<void>((done) => child.once('exit', () => done())),
         };
         handles.push(handle);
@@ -265,6 +274,7 @@ export async function startCoordinatedRun(options: RunOptions): Promise<RunResul
             case 'report':
               handle.latest = message.report;
               handle.reports++;
+              handle.peakRssBytes = Math.max(handle.peakRssBytes, message.report.rssBytes ?? 0);
               if (message.report.final) handle.final = true;
               return;
             case 'notice':
@@ -336,6 +346,9 @@ export async function startCoordinatedRun(options: RunOptions): Promise<RunResul
     let lastSnapshotMs = 0;
     const snapshotEveryMs = options.snapshotEveryMs ?? 2_000;
     timers.push(setInterval(() => {
+      lastServerCpu = serverCpu?.read() ?? lastServerCpu;
+      const serverRss = serverPids.map(processRssBytes);
+      if (serverRss.every((rss) => rss !== undefined)) serverPeakRssBytes = Math.max(serverPeakRssBytes, serverRss.reduce((a, b) => a + b, 0));
       const figures = merged();
       const queries = querySnapshot(figures.metrics);
       const iterations = queries.queryCounter('iterations') ?? 0;

@@ -22,6 +22,16 @@ export function processCpuMs(pid: number): number | undefined {
   }
 }
 
+/** Resident memory of a process now (bytes), from /proc/<pid>/status; undefined without /proc or when it is gone. */
+export function processRssBytes(pid: number): number | undefined {
+  try {
+    const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The processes' CPU from now on, as percent of one core over the time between start and read. */
 export function startCpuMeter(pids: number[]): { read(): number | undefined } {
   const startedAt = performance.now();

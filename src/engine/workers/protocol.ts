@@ -51,6 +51,8 @@ export interface WorkerReport {
   vus: number;
   /** Virtual users holding a connection now. */
   liveUsers: number;
+  /** The worker process's resident memory now, bytes. */
+  rssBytes?: number;
   /** The worker's own status (final reports); the run's verdict is the coordinator's. */
   status?: RunStatus;
   reason?: string;
