@@ -210,7 +210,7 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
   // Every VU may hold a buyer and a seller connection: warn before a run that cannot fit.
   const plannedConnections = 2 * [...plans.values()].reduce((sum, plan) => sum + plan.maxVUs, 0);
   const warning = connectionWarning(plannedConnections, openFilesLimit(), options.localAddresses?.length ?? 1);
-  if (warning) notice(`warning: ${warning}`);
+  if (warning && !role) notice(`warning: ${warning}`);
 
   const startedAt = new Date();
   const { server, target, embedded } = await startRunServer(options, startedAt);
