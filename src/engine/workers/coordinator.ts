@@ -1,4 +1,3 @@
-import { fork, type ChildProcess } from 'node:child_process';
 import { pino } from 'pino';
 import { createSecretTokenProvider, loadTokenModule } from '../../client/tokens.ts';
 import type { TokenProvider } from '../../client/http.ts';
@@ -11,7 +10,6 @@ import { runTimings } from '../../scenario/rescale.ts';
 import type { SeededWorld } from '../../scenario/types.ts';
 import { describeSchedule } from '../../schedule/index.ts';
 import { evaluateThresholds, type ThresholdResult } from '../../thresholds/index.ts';
-import { modulePath } from '../../util/module-path.ts';
 import { judgeGeneratorHealth } from '../generator-health.ts';
 import { withIntruders } from '../intruders.ts';
 import { connectionWarning, openFilesLimit } from '../preflight.ts';
@@ -26,6 +24,7 @@ import { partitionUnits, sharesRooms } from './partition.ts';
 import { processRssBytes, startCpuMeter } from './process-cpu.ts';
 import type { CoordinatorMessage, WorkerMessage, WorkerReport, WorkerSpec } from './protocol.ts';
 import { createWindowReader } from './windows.ts';
+import { forkWorker, type WorkerLink } from './worker-link.ts';
 
 /** One worker as the result reports it. */
 export interface WorkerFigures {
@@ -59,7 +58,6 @@ export interface WorkersSummary {
   serverPeakRssMb?: number;
 }
 
-const WORKER_MAIN = modulePath('./worker-main.ts', import.meta.url);
 /** How long workers may take to load the scenario and get ready. */
 const READY_TIMEOUT_MS = 60_000;
 /** After a stop, how long past the graceful stop a worker may take to report before it is killed. */
@@ -69,8 +67,7 @@ const toMb = (bytes: number) => Math.round(bytes / 2 ** 20);
 
 interface WorkerHandle {
   index: number;
-  child: ChildProcess;
-  pid: number;
+  link: WorkerLink;
   latest: WorkerReport | undefined;
   reports: number;
   peakRssBytes: number;
@@ -78,7 +75,6 @@ interface WorkerHandle {
   ready: boolean;
   exit: string | undefined;
   failure: string | undefined;
-  exited: Promise<void>;
 }
 
 /**
@@ -96,7 +92,7 @@ export function autoWorkerCount(cores: number, serverProcesses: number): number 
  * reports exactly (./merge.ts), and judges the merged figures: progress, abortOnFail, the
  * timeline, thresholds and the report are the whole run's, as with one process.
  */
-export async function startCoordinatedRun(options: RunOptions): Promise<RunResult> {
+export async function startCoordinatedRun(options: RunOptions, startWorker: () => WorkerLink = forkWorker): Promise<RunResult> {
   const count = options.workers ?? 1;
   if (!Number.isInteger(count) || count < 1) {
     throw new BazaarError('BAZAAR_BAD_OPTIONS', `workers must be a whole number ≥ 1, got ${count}`, 'pass --workers 2, or --workers auto');
@@ -159,7 +155,7 @@ export async function startCoordinatedRun(options: RunOptions): Promise<RunResul
       count,
       workers: handles.map((h) => ({
         worker: h.index + 1,
-        pid: h.pid,
+        pid: h.link.pid,
         cpuPercent: h.latest?.generator.cpuPercent ?? 0,
         loopDelayP99Ms: h.latest?.generator.loopDelayP99Ms ?? 0,
         saturated: h.latest?.generator.saturated ?? false,
@@ -210,7 +206,7 @@ export async function startCoordinatedRun(options: RunOptions): Promise<RunResul
   });
 
   const sendTo = (handle: WorkerHandle, message: CoordinatorMessage) => {
-    if (handle.child.connected) handle.child.send(message, (error) => error && log.debug({ err: error }, 'worker gone'));
+    handle.link.send(message);
   };
   let stopping = false;
   const stopAll = (why: string) => {
@@ -219,7 +215,7 @@ export async function startCoordinatedRun(options: RunOptions): Promise<RunResul
     for (const handle of handles) sendTo(handle, { type: 'stop', reason: why });
     // A worker that does not finish in time is killed; what it had reported is kept.
     const deadline = setTimeout(() => {
-      for (const handle of handles) if (!handle.final && handle.exit === undefined) handle.child.kill('SIGKILL');
+      for (const handle of handles) if (!handle.final && handle.exit === undefined) handle.link.kill();
     }, Math.min(gracefulStopMs, 2_000) + STOP_GRACE_MS);
     deadline.unref();
     timers.push(deadline);
@@ -227,7 +223,7 @@ export async function startCoordinatedRun(options: RunOptions): Promise<RunResul
   const failWorker = (handle: WorkerHandle, what: string) => {
     if (status !== 'error') {
       status = 'error';
-      reason = `worker ${handle.index + 1} (pid ${handle.pid}) ${what}; the report keeps what every worker had sent`;
+      reason = `worker ${handle.index + 1} (${handle.link.label}) ${what}; the report keeps what every worker had sent`;
       notice(reason);
     }
     stopAll(reason ?? what);
@@ -259,13 +255,12 @@ export async function startCoordinatedRun(options: RunOptions): Promise<RunResul
     // Fork every worker; each loads the scenario and sets up, then waits for 'go'.
     const allReady = new Promise<void>((resolve, reject) => {
       for (let index = 0; index < count; index++) {
-        const child = fork(WORKER_MAIN, [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
+        const link = startWorker();
         const handle: WorkerHandle = {
-          index, child, pid: child.pid ?? 0, latest: undefined, reports: 0, peakRssBytes: 0, final: false, ready: false, exit: undefined, failure: undefined,
-          exited: new Promise<void>((done) => child.once('exit', () => done())),
+          index, link, latest: undefined, reports: 0, peakRssBytes: 0, final: false, ready: false, exit: undefined, failure: undefined,
         };
         handles.push(handle);
-        child.on('message', (message: WorkerMessage) => {
+        link.onMessage((message: WorkerMessage) => {
           switch (message.type) {
             case 'ready':
               handle.ready = true;
@@ -285,11 +280,11 @@ export async function startCoordinatedRun(options: RunOptions): Promise<RunResul
               return;
           }
         });
-        child.once('exit', (code, signal) => {
+        link.onGone((exit) => {
           if (handle.final) return;
-          handle.exit = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+          handle.exit = exit ?? 'exited';
           const what = `${handle.exit} before its run ended${handle.failure ? `: ${handle.failure}` : ''}`;
-          if (!handle.ready) reject(new BazaarError('BAZAAR_WORKER_FAILED', `worker ${index + 1} (pid ${handle.pid}) ${what}`,
+          if (!handle.ready) reject(new BazaarError('BAZAAR_WORKER_FAILED', `worker ${index + 1} (${link.label}) ${what}`,
             'run with --workers 1 to see the error in this process'));
           failWorker(handle, what);
         });
@@ -307,11 +302,11 @@ export async function startCoordinatedRun(options: RunOptions): Promise<RunResul
           world,
           reportEveryMs: REPORT_EVERY_MS,
         };
-        child.send({ type: 'start', spec } satisfies CoordinatorMessage);
+        link.send({ type: 'start', spec });
       }
     });
-    options.onWorkersStarted?.(handles.map((h) => h.pid));
-    notice(`workers: ${count} processes (pids ${handles.map((h) => h.pid).join(', ')})`);
+    options.onWorkersStarted?.(handles.map((h) => h.link.pid));
+    notice(`workers: ${count} processes (pids ${handles.map((h) => h.link.pid).join(', ')})`);
     options.signal?.addEventListener('abort', onOuterAbort, { once: true });
     if (options.signal?.aborted) onOuterAbort();
     // A worker that exits before it is ready rejects allReady: the run fails with its exit.
@@ -383,13 +378,13 @@ export async function startCoordinatedRun(options: RunOptions): Promise<RunResul
     }, 1_000));
 
     // The run is over when every worker has sent its last report or is gone.
-    await Promise.all(handles.map((h) => h.exited));
+    await Promise.all(handles.map((h) => h.link.gone));
   } catch (error) {
     finalWritten = true;
     status = 'error';
     reason = error instanceof Error ? error.message : String(error);
-    for (const handle of handles) handle.child.kill('SIGKILL');
-    await Promise.all(handles.map((h) => h.exited));
+    for (const handle of handles) handle.link.kill();
+    await Promise.all(handles.map((h) => h.link.gone));
     if (writer) {
       try {
         const figures = merged();
