@@ -247,7 +247,7 @@ export async function startCoordinatedRun(options: RunOptions, startWorker: () =
       world = await seedWorld(scenario.world, target, token, options.onSeed);
     }
     const units = partitionUnits(world);
-    if (check && sharesRooms(count, units)) {
+    if (check && scenario.world !== false && sharesRooms(count, units)) {
       notice(`warning: the world has ${units} bookings or listings for ${count} workers, so some rooms span workers: ` +
         'loss is then checked only between users of one worker (give the world at least as many bookings as workers)');
     }
@@ -317,6 +317,13 @@ export async function startCoordinatedRun(options: RunOptions, startWorker: () =
 
     // Everyone starts the schedule together.
     for (const handle of handles) sendTo(handle, { type: 'go' });
+    // Each worker ends its own run; one that overruns the schedule and its graceful stop is stopped.
+    timers.push(setTimeout(() => {
+      if (handles.some((h) => !h.final && h.exit === undefined)) {
+        notice('a worker overran the schedule and its graceful stop: stopping every worker');
+        stopAll('the schedule is over');
+      }
+    }, totalMs + gracefulStopMs + STOP_GRACE_MS));
     runStartMs = performance.now();
     serverCpu = startCpuMeter(serverPids);
     coordinatorCpu = process.cpuUsage();

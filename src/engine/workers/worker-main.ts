@@ -13,6 +13,7 @@ const stop = new AbortController();
 let go: () => void = () => {};
 const ready = new Promise<void>((resolve) => (go = resolve));
 let started = false;
+let finished = false;
 
 const send = (message: WorkerMessage) => new Promise<void>((resolve) => {
   if (!process.connected) return resolve();
@@ -24,6 +25,7 @@ const send = (message: WorkerMessage) => new Promise<void>((resolve) => {
 process.on('SIGINT', () => {});
 // No coordinator, no run: a worker never outlives it (no orphans, whatever killed it).
 process.on('disconnect', () => {
+  if (finished) return; // it was this worker that hung up, after its last report
   stop.abort('the coordinator is gone');
   setTimeout(() => process.exit(1), ORPHAN_EXIT_MS).unref();
 });
@@ -87,6 +89,7 @@ async function play(spec: WorkerSpec): Promise<void> {
     await send({ type: 'failed', worker: spec.index, message: error instanceof Error ? error.message : String(error) });
     process.exitCode = 1;
   }
+  finished = true;
   process.disconnect?.();
   // Whatever the run left open (it closes everything it opens), the worker's work is done.
   setTimeout(() => process.exit(), 1_000).unref();
