@@ -69,6 +69,29 @@ describe('bazaar run --workers', () => {
     }
   }, 60_000);
 
+  it('a coordinator killed outright (SIGKILL) leaves no worker behind', async () => {
+    const child = spawn(process.execPath, [BIN, 'run', fixture('worker-steady'), '--workers', '2', '--report', tmp()], {
+      stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, JWT_SECRET: '' },
+    });
+    let stderr = '';
+    child.stderr?.on('data', (chunk) => (stderr += chunk));
+    try {
+      await until(() => /workers: 2 processes \(pids \d+, \d+\)/.test(stderr), 30_000, 'the workers to start');
+      const pids = (/pids (\d+), (\d+)/.exec(stderr) ?? []).slice(1).map(Number);
+      expect(pids.filter(alive)).toHaveLength(2);
+      process.kill(child.pid as number, 'SIGKILL');
+      // Their IPC channel closes: each stops its run and exits within a few seconds.
+      await until(() => pids.filter(alive).length === 0, 10_000, `workers ${pids.join(', ')} to exit`);
+    } finally {
+      // The embedded server is the coordinator's child, not the workers': the group takes it.
+      try {
+        process.kill(-(child.pid as number), 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }, 60_000);
+
   it('abortOnFail judges the merged figures and stops every worker', async () => {
     const dir = tmp();
     const { code, stdout } = await spawnCli(['run', fixture('worker-abort'), '--workers', '2', '--report', dir]).exited;
