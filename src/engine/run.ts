@@ -424,7 +424,7 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
         const metrics = await snapshotYielding(registry, { nextDueUs: () => earliest(groups.map((g) => g.nextDueUs)) });
         to.report({
           worker: to.index, final: false, elapsedMs: Math.round(elapsedMs()), metrics, violations: checks.summary(),
-          generator: health.current(), vus: busyVus(), liveUsers: live.size, rssBytes: process.memoryUsage.rss(),
+          generator: health.current(), vus: busyVus(), liveUsers: live.size, connectedUsers: connectedCount(live), rssBytes: process.memoryUsage.rss(),
         });
       } catch (error) {
         log.warn({ err: error }, 'could not report to the coordinator');
@@ -556,6 +556,12 @@ export async function checkReachable(target: string): Promise<void> {
 }
 
 export { judgeGeneratorHealth };
+
+function connectedCount(users: Iterable<{ connected: boolean }>): number {
+  let connected = 0;
+  for (const user of users) if (user.connected) connected++;
+  return connected;
+}
 
 /** The earliest of some times, undefined when there are none. */
 function earliest(times: (number | undefined)[]): number | undefined {

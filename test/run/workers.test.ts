@@ -66,6 +66,29 @@ describe('bazaar run with 2 workers against the embedded server', () => {
     expect(counter(result, 'iterations{group:default}')).toBeLessThan(300);
   }, 60_000);
 
+  it('serves the merged figures live with --metrics-port', async () => {
+    const stop = new AbortController();
+    let url = '';
+    let scraped = '';
+    const running = startRun({
+      scenario: fixture('worker-steady'), workers: 2, reportDir: false, metricsPort: 0, signal: stop.signal,
+      onMetricsListening: (listening) => (url = listening),
+      async onProgress() {
+        if (!url || stop.signal.aborted) return;
+        const text = await (await fetch(url)).text();
+        // The workers' iterations, and their connected users, summed.
+        if (/^bazaar_iterations_total\{group="default"\} [1-9]\d*$/m.test(text) && /^bazaar_connected_users [1-9]\d*$/m.test(text)) {
+          scraped = text;
+          stop.abort('scraped');
+        }
+      },
+    });
+    const result = await running;
+    expect(scraped).toMatch(/^bazaar_ack_seconds_count\{event="message:send"\} \d+$/m);
+    expect(result.status).toBe('interrupted');
+    await expect(fetch(url)).rejects.toThrow();
+  }, 60_000);
+
   it('refuses a scenario object: workers load the scenario themselves', async () => {
     const { default: scenario } = await import('./fixtures/worker-chat.ts');
     await expect(startRun({ scenario, workers: 2, reportDir: false })).rejects.toThrow(/scenario object cannot be sent/);

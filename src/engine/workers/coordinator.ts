@@ -24,6 +24,9 @@ import { partitionUnits, sharesRooms } from './partition.ts';
 import { processRssBytes, startCpuMeter } from './process-cpu.ts';
 import type { CoordinatorMessage, WorkerMessage, WorkerReport, WorkerSpec } from './protocol.ts';
 import { createWindowReader } from './windows.ts';
+import { renderPrometheus, type LiveMetrics } from '../../metrics/prometheus.ts';
+import { decodeHistogram } from '../../metrics/histogram.ts';
+import { runGauges, startMetricsExporter, type MetricsExporter } from '../metrics-exporter.ts';
 import { forkWorker, type WorkerLink } from './worker-link.ts';
 
 /** One worker as the result reports it. */
@@ -101,10 +104,6 @@ export async function startCoordinatedRun(options: RunOptions, startWorker: () =
     throw new BazaarError('BAZAAR_BAD_OPTIONS', 'workers load the scenario in each process, and a scenario object cannot be sent to them',
       'pass the scenario as a file path or shipped name, or run with workers: 1');
   }
-  if (options.metricsPort !== undefined) {
-    throw new BazaarError('BAZAAR_BAD_OPTIONS', '--metrics-port is not available with --workers yet',
-      'leave out --metrics-port, or run with --workers 1');
-  }
   const log = options.logger ?? pino({ level: 'silent' });
   const notice = options.onNotice ?? (() => {});
   const loaded = await loadScenario(options.scenario);
@@ -127,6 +126,7 @@ export async function startCoordinatedRun(options: RunOptions, startWorker: () =
   const startedAt = new Date();
   const { server, target, embedded, pids: serverPids } = await startRunServer(options, startedAt);
   let writer: ReportWriter | undefined;
+  let exporter: MetricsExporter | undefined;
   let status: RunStatus = 'passed';
   let reason: string | undefined;
   let world: SeededWorld = { sellers: [], buyers: [], admins: [], listings: [], bookings: [] };
@@ -238,6 +238,14 @@ export async function startCoordinatedRun(options: RunOptions, startWorker: () =
 
   try {
     if (options.reportDir !== false) writer = createReportWriter(options.reportDir ?? defaultReportDir(name, startedAt));
+    if (options.metricsPort !== undefined) {
+      exporter = await startMetricsExporter({
+        port: options.metricsPort,
+        ...(options.metricsHost ? { host: options.metricsHost } : {}),
+        render: () => renderPrometheus(liveMetrics(merged(), elapsedMs() / 1000, totalMs / 1000)),
+      });
+      options.onMetricsListening?.(exporter.url);
+    }
     await checkReachable(target);
     const token: TokenProvider = options.tokenModule
       ? await loadTokenModule(options.tokenModule)
@@ -406,6 +414,7 @@ export async function startCoordinatedRun(options: RunOptions, startWorker: () =
     options.signal?.removeEventListener('abort', onOuterAbort);
     lastServerCpu = serverCpu?.read() ?? lastServerCpu;
     serverCpu = undefined;
+    await exporter?.close();
     await server?.close();
   }
 
@@ -419,4 +428,22 @@ export async function startCoordinatedRun(options: RunOptions, startWorker: () =
   finalWritten = true;
   writer?.writeFinal(result);
   return result;
+}
+
+/** The merged figures as the live exporter reads them (src/metrics/prometheus.ts): decoded on each scrape. */
+function liveMetrics(figures: MergedReports, elapsedSeconds: number, plannedSeconds: number): LiveMetrics {
+  const generator = figures.generator;
+  return {
+    latencies: figures.metrics.latencies.map((s) => ({ name: s.name, tags: s.tags, histogram: decodeHistogram(s.histogram) })),
+    counters: figures.metrics.counters.map((c) => ({ name: c.name, tags: c.tags, value: () => c.value })),
+    gauges: runGauges({
+      vus: figures.vus,
+      connected_users: figures.connectedUsers,
+      elapsed_seconds: elapsedSeconds,
+      planned_seconds: plannedSeconds,
+      generator_loop_delay_p99_seconds: generator.loopDelayP99Ms / 1000,
+      generator_cpu_percent: generator.cpuPercent,
+      generator_saturated: generator.saturated ? 1 : 0,
+    }),
+  };
 }

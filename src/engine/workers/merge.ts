@@ -10,6 +10,7 @@ export interface MergedReports {
   generator: GeneratorHealth;
   vus: number;
   liveUsers: number;
+  connectedUsers: number;
 }
 
 /**
@@ -24,6 +25,7 @@ export function mergeWorkerReports(reports: WorkerReport[]): MergedReports {
     generator: mergeGeneratorHealth(reports.map((r) => ({ worker: r.worker, health: r.generator }))),
     vus: reports.reduce((sum, r) => sum + r.vus, 0),
     liveUsers: reports.reduce((sum, r) => sum + r.liveUsers, 0),
+    connectedUsers: reports.reduce((sum, r) => sum + (r.connectedUsers ?? 0), 0),
   };
 }
 

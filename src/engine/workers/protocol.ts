@@ -49,8 +49,10 @@ export interface WorkerReport {
   generator: GeneratorHealth;
   /** VUs running an iteration now. */
   vus: number;
-  /** Virtual users holding a connection now. */
+  /** Virtual users holding (or opening) a connection now. */
   liveUsers: number;
+  /** Of those, the connected ones. */
+  connectedUsers?: number;
   /** The worker process's resident memory now, bytes. */
   rssBytes?: number;
   /** The worker's own status (final reports); the run's verdict is the coordinator's. */
