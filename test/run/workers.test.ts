@@ -1,6 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { startRun, type RunResult } from '../../src/engine/run.ts';
+import { startCoordinatedRun } from '../../src/engine/workers/coordinator.ts';
+import { forkWorker, type WorkerLink } from '../../src/engine/workers/worker-link.ts';
 import { ITERATIONS, VUS } from './fixtures/worker-chat.ts';
 
 // Issue 15 §1: a run spread over worker processes sums to the scenario's load, merges its figures
@@ -87,6 +89,20 @@ describe('bazaar run with 2 workers against the embedded server', () => {
     expect(scraped).toMatch(/^bazaar_ack_seconds_count\{event="message:send"\} \d+$/m);
     expect(result.status).toBe('interrupted');
     await expect(fetch(url)).rejects.toThrow();
+  }, 60_000);
+
+  it('fails with the exit of a worker that dies before it is ready, and leaves no worker behind', async () => {
+    const links: WorkerLink[] = [];
+    // The second worker is a real worker process, killed as soon as it is started.
+    const startWorker = () => {
+      const link = forkWorker();
+      links.push(link);
+      if (links.length === 2) link.kill();
+      return link;
+    };
+    await expect(startCoordinatedRun({ scenario: fixture('worker-chat'), workers: 2, reportDir: false }, startWorker))
+      .rejects.toThrow(/^worker 2 \(pid \d+\) was killed by SIGKILL before its run ended$/);
+    await Promise.all(links.map((l) => l.gone));
   }, 60_000);
 
   it('refuses a scenario object: workers load the scenario themselves', async () => {
