@@ -35,6 +35,8 @@ export interface GroupRunOptions {
   abortSignal: AbortSignal;
   /** First VU's slot in the world, so that groups spread over it. */
   slotOffset: number;
+  /** Where the n-th VU slot lands in the world (a worker's partition: src/engine/workers/partition.ts); default n itself. */
+  slotOf?(index: number): number;
   /** Multiplies every think() pause: the --duration factor (default 1). */
   thinkFactor?: number;
   /** Latency beyond which a step holds up the rest of its iteration (IterationClock). */
@@ -60,7 +62,7 @@ export function runGroup(options: GroupRunOptions): GroupRun {
 
   const newVu = () => {
     const vu = new VuState(
-      vus.length + 1, options.slotOffset + vus.length, options.world, options.createUser, abortSignal, options.stallThresholdMs, options.thinkFactor,
+      vus.length + 1, options.slotOf ? options.slotOf(options.slotOffset + vus.length) : options.slotOffset + vus.length, options.world, options.createUser, abortSignal, options.stallThresholdMs, options.thinkFactor,
     );
     vus.push(vu);
     return vu;

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { pino } from 'pino';
 import { createDeliveryTracker } from '../client/delivery-tracker.ts';
-import { METRICS, type MetricName } from '../client/sink.ts';
+import { METRICS } from '../client/sink.ts';
 import { createTagGuards } from '../client/tag-guard.ts';
 import { createSecretTokenProvider, loadTokenModule } from '../client/tokens.ts';
 import type { TokenProvider } from '../client/http.ts';
@@ -9,33 +9,26 @@ import type { Transport } from '../client/virtual-user.ts';
 import type { LedgerSizes } from '../client/delivery-ledger.ts';
 import { DEFAULT_STALL_THRESHOLD_MS, nowUs } from '../client/clock.ts';
 import { BazaarError } from '../errors.ts';
-import { startEmbeddedServer } from '../lab/embedded-server.ts';
-import { startReferenceCluster } from '../lab/cluster.ts';
 import type { AdapterName } from '../../reference-server/index.ts';
+import { startRunServer } from './run-server.ts';
 import {
   createLatencyHistogram,
   createMetricsRegistry,
   createTimeline,
   timelineIntervalMs,
   toRecordableUs,
-  type MetricsRegistry,
   type MetricsSnapshot,
   type RunTimeline,
 } from '../metrics/index.ts';
 import { createReportWriter, defaultReportDir, type ReportWriter } from '../report/write-report.ts';
 import type { RunStatus } from '../report/summary.ts';
 import { loadScenario } from '../scenario/load-scenario.ts';
-import { durationFactorFor, rescaleExecutor, runTimings } from '../scenario/rescale.ts';
+import { runTimings } from '../scenario/rescale.ts';
+import { planRun } from './run-plan.ts';
 import type { Scenario, SeededWorld } from '../scenario/types.ts';
 import { describeSchedule, planSchedule, type SchedulePlan } from '../schedule/index.ts';
 import {
-  checkThresholdMetrics,
   evaluateThresholds,
-  neverObservedTags,
-  parseCliThreshold,
-  parseThresholds,
-  type MetricResolver,
-  type Threshold,
   type ThresholdResult,
 } from '../thresholds/index.ts';
 import { parseDurationMs } from '../util/duration.ts';
@@ -52,7 +45,12 @@ import { createRunChecks, withViolationThreshold } from './run-checks.ts';
 import { runGauges, startMetricsExporter, type MetricsExporter } from './metrics-exporter.ts';
 import { renderPrometheus } from '../metrics/prometheus.ts';
 import { withIntruders } from './intruders.ts';
+import { collectThresholds, resolverFor } from './resolver.ts';
 import type { RunViolations } from '../checks/violations.ts';
+import { splitPlan } from '../schedule/split.ts';
+import { partitionUnits, workerSlot } from './workers/partition.ts';
+import type { WorkerRole } from './workers/protocol.ts';
+import { startCoordinatedRun, type WorkersSummary } from './workers/coordinator.ts';
 
 export interface RunOptions {
   /** A shipped scenario name, a path, or a scenario object from defineScenario. */
@@ -106,8 +104,18 @@ export interface RunOptions {
   metricsHost?: string;
   /** Called with the metrics URL once it listens. */
   onMetricsListening?(url: string): void;
+  /** With workers: called once they are started, with their process ids. */
+  onWorkersStarted?(pids: number[]): void;
   /** How often result.json is rewritten while the run goes. Default 2 s. */
   snapshotEveryMs?: number;
+  /**
+   * Generator processes (issue 15 §1, docs/scaling.md). 1 (the default) plays the run in this
+   * process; more start a coordinator here and that many worker processes, each playing its share
+   * of the schedule, with the figures merged exactly. Needs a scenario file or shipped name.
+   */
+  workers?: number;
+  /** Internal, not a stable API: this run is one worker's share under a coordinator (src/engine/workers/). */
+  worker?: WorkerRole;
   /**
    * For tests, not a stable API: receives, once the run's users exist, a function that reads
    * the sizes of what the run holds in flight (to prove memory stays bounded by it).
@@ -159,6 +167,8 @@ export interface RunResult {
   /** The run over time: per-interval latency percentiles, users and counter growth (bounded; src/metrics/timeline.ts). */
   timeline: RunTimeline;
   reportDir: string | undefined;
+  /** With workers: each worker's figures, and the CPU of both sides of the machine (generator and server). */
+  workers?: WorkersSummary;
 }
 
 /** The options that change what a run measures (absent in result.json files from before they were recorded). */
@@ -175,49 +185,19 @@ export interface RunConditions {
 
 const MAX_LOGGED_ITERATION_ERRORS = 5;
 
-function resolverFor(registry: MetricsRegistry, elapsedMs: () => number): MetricResolver {
-  return (selector) => {
-    const declared = Object.hasOwn(METRICS, selector.metric) ? METRICS[selector.metric as MetricName] : undefined;
-    const latency = registry.queryLatency(selector.metric, selector.tags);
-    const count = latency ? undefined : registry.queryCounter(selector.metric, selector.tags);
-    // A tag value no series carried (errors{code:internl}): judged as zero, and said so.
-    const neverObserved = neverObservedTags(selector.tags, latency !== undefined || count !== undefined, (tag, value) =>
-      declared?.kind === 'trend'
-        ? registry.queryLatency(selector.metric, { [tag]: value }) !== undefined
-        : registry.queryCounter(selector.metric, { [tag]: value }) !== undefined);
-    const observed = neverObserved.length > 0 ? { neverObserved } : {};
-    if (latency) {
-      return {
-        kind: 'trend',
-        count: latency.count,
-        minUs: latency.summary.minUs,
-        maxUs: latency.summary.maxUs,
-        meanUs: latency.summary.meanUs,
-        percentileUs: (p: number) => latency.percentileUs(p),
-      };
-    }
-    // A known metric that never fired is a zero, not a missing metric: 'errors' count==0 passes.
-    if (count === undefined && !declared) return undefined;
-    if (count === undefined && declared?.kind === 'trend') {
-      return { kind: 'trend', count: 0, minUs: 0, maxUs: 0, meanUs: 0, percentileUs: () => 0, ...observed };
-    }
-    const value = count ?? 0;
-    return { kind: 'counter', count: value, ratePerSec: value / Math.max(0.001, elapsedMs() / 1000), ...observed };
-  };
-}
-
-function collectThresholds(scenario: Scenario, extra: string[] = []): Threshold[] {
-  const thresholds = [...parseThresholds(scenario.thresholds ?? {}), ...extra.map(parseCliThreshold)];
-  checkThresholdMetrics(thresholds, METRICS);
-  return thresholds;
-}
-
 /**
  * Play a scenario against a server and measure it. Everything that can be wrong with the
  * input (scenario, thresholds, schedule) is reported before any connection is made. The
  * report is written as the run goes, so an interrupted or crashed run leaves it behind.
  */
 export async function startRun(options: RunOptions): Promise<RunResult> {
+  if ((options.workers ?? 1) > 1 && !options.worker) {
+    if (options.profile && options.profile.identity.type !== 'contract') {
+      throw new BazaarError('BAZAAR_BAD_OPTIONS', `--workers ${options.workers} cannot run through the target profile "${options.profile.name}" yet: a profile holds functions, which cannot be handed to worker processes`,
+        'drop --workers (one process drives about 18,000 users), or run several bazaar processes against the server');
+    }
+    return startCoordinatedRun(options);
+  }
   const log = options.logger ?? pino({ level: 'silent' });
   const notice = options.onNotice ?? (() => {});
   const loaded = typeof options.scenario === 'string' ? await loadScenario(options.scenario) : options.scenario;
@@ -226,26 +206,10 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
   const name = scenario.name ?? 'scenario';
   const check = options.check !== false;
   const thresholds = withViolationThreshold(collectThresholds(scenario, options.thresholds), check);
-  const planAll = (rescale: { durationFactor?: number; loadFactor?: number }) => {
-    const plans = new Map<string, SchedulePlan>();
-    for (const [group, spec] of Object.entries(scenario.groups)) {
-      try {
-        plans.set(group, planSchedule(rescaleExecutor(spec.executor, rescale), `actors.${group}.executor`));
-      } catch (error) {
-        if (error instanceof BazaarError) throw new BazaarError(error.code, `actor group "${group}": ${error.message}`, error.hint);
-        throw error;
-      }
-    }
-    return plans;
-  };
-  const startTimeMs = (group: string) => {
-    const startTime = scenario.groups[group]?.startTime;
-    return startTime ? parseDurationMs(startTime, `actors.${group}.startTime`) : 0;
-  };
-  const natural = planAll({});
-  const naturalMs = Math.max(...[...natural].map(([group, plan]) => plan.durationMs + startTimeMs(group)));
-  const durationFactor = options.durationMs ? durationFactorFor(naturalMs, options.durationMs) : 1;
-  const plans = options.durationMs || options.scale ? planAll({ durationFactor, loadFactor: options.scale ?? 1 }) : natural;
+  const { plans: whole, startDelays, durationFactor } = planRun(scenario, options);
+  const role = options.worker;
+  // A worker plays its share: the shares of every worker sum to the whole (src/schedule/split.ts).
+  const plans = role ? new Map([...whole].map(([group, plan]) => [group, splitPlan(plan, role.of)[role.index] as SchedulePlan])) : whole;
   // What --duration rescales and what it leaves alone: src/scenario/rescale.ts.
   const { ackTimeoutMs, connectTimeoutMs, gracefulStopMs, timelineFactor } = runTimings(scenario.options, durationFactor);
   // Judgements about the target, not the timeline: never rescaled (src/scenario/rescale.ts).
@@ -253,8 +217,6 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
   const reconnectTimeoutMs = parseDurationMs(scenarioOptions.reconnectTimeout ?? '30s', 'options.reconnectTimeout');
   const deliveryTimeoutMs = scenarioOptions.deliveryTimeout ? parseDurationMs(scenarioOptions.deliveryTimeout, 'options.deliveryTimeout') : ackTimeoutMs;
   const stallThresholdMs = parseDurationMs(scenarioOptions.stallThreshold ?? `${DEFAULT_STALL_THRESHOLD_MS}ms`, 'options.stallThreshold');
-  const startDelays = new Map<string, number>();
-  for (const group of Object.keys(scenario.groups)) startDelays.set(group, Math.round(startTimeMs(group) * durationFactor));
   const totalMs = Math.max(...[...plans].map(([group, plan]) => plan.durationMs + (startDelays.get(group) ?? 0)));
 
   const dialectProfile = options.profile && options.profile.identity.type !== 'contract' ? options.profile : undefined;
@@ -273,30 +235,10 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
   // Every VU may hold a buyer and a seller connection: warn before a run that cannot fit.
   const plannedConnections = 2 * [...plans.values()].reduce((sum, plan) => sum + plan.maxVUs, 0);
   const warning = connectionWarning(plannedConnections, openFilesLimit(), options.localAddresses?.length ?? 1);
-  if (warning) notice(`warning: ${warning}`);
+  if (warning && !role) notice(`warning: ${warning}`);
 
-  if (options.defect && (options.target || (options.nodes ?? 1) > 1)) {
-    throw new BazaarError('BAZAAR_BAD_OPTIONS', '--defect applies to the embedded one-node reference server only',
-      'leave out --target and --nodes to run against the defective embedded server');
-  }
-  if (options.fanout && (options.target || (options.nodes ?? 1) < 2)) {
-    throw new BazaarError('BAZAAR_BAD_OPTIONS', '--fanout chooses the fan-out of a reference cluster started for the run',
-      'add --nodes 3 (and leave out --target)');
-  }
   const startedAt = new Date();
-  const embedded = !options.target;
-  const server = !embedded
-    ? undefined
-    : (options.nodes ?? 1) > 1
-      ? await startReferenceCluster({
-          nodes: options.nodes as number,
-          ...(options.redis ? { redisUrl: options.redis } : {}),
-          adapter: options.adapter ?? 'redis',
-          ...(options.fanout ? { fanout: options.fanout } : {}),
-          prefix: `bazaar-run-${startedAt.getTime().toString(36)}`,
-        })
-      : await startEmbeddedServer(options.defect ? { defect: options.defect } : {});
-  const target = (options.target ?? server?.url ?? '').replace(/\/$/, '');
+  const { server, target, embedded } = await startRunServer(options, startedAt);
   const registry = createMetricsRegistry();
   // Every group's schedule lag in one histogram, so the verdict (taken for every partial report)
   // reads one p99 rather than merging a histogram per group each time.
@@ -403,11 +345,17 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
     if (dialect) await probeProfileTarget(dialect, probeUser);
     else if (!embedded && scenario.world !== false) await probeContractTarget(target, token, probeUser, 'the contract (docs/contract.md), which this scenario uses');
     // `world: false`: a server of another dialect, driven by generic steps only, has no contract API to seed.
-    if (scenario.world !== false) {
+    if (role) {
+      // Seeded once, by the coordinator.
+      world = role.world as typeof world;
+      checks.authz?.seeded(world as SeededWorld);
+    } else if (scenario.world !== false) {
       notice(`seeding the world on ${target}${dialect ? ` (profile ${dialect.profile.name})` : ''}`);
       world = await seedWorld(scenario.world, target, token, options.onSeed, undefined, dialect?.world);
       checks.authz?.seeded(world as SeededWorld);
     }
+    const units = partitionUnits(world as SeededWorld);
+    const slotOf = role ? (index: number) => workerSlot(index, role.index, role.of, units) : undefined;
 
     const httpTimeoutMs = Math.max(ackTimeoutMs, 10_000);
     const deliveries = createDeliveryTracker({
@@ -445,6 +393,8 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
     let loggedErrors = 0;
     const groups: GroupRun[] = [];
     let slotOffset = 0;
+    // Every worker starts its schedule together (the coordinator says when).
+    await role?.ready();
     runStartUs = nowUs();
     health.restart();
     registry.windowLatencies(); // seeding's samples are not the schedule's first interval
@@ -471,6 +421,7 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
           stopSignal: stop.signal,
           abortSignal: abort.signal,
           slotOffset,
+          ...(slotOf ? { slotOf } : {}),
           thinkFactor: timelineFactor,
           stallThresholdMs,
           onScheduleLag: (lagUs) => scheduleLag.recordValue(toRecordableUs(lagUs, 'schedule_lag')),
@@ -502,6 +453,23 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
         writingPartial = false;
       }
     };
+    // A worker reports its cumulative figures; its coordinator merges them, and judges.
+    let reporting = false;
+    const sendReport = async (to: WorkerRole) => {
+      reporting = true;
+      try {
+        const metrics = await snapshotYielding(registry, { nextDueUs: () => earliest(groups.map((g) => g.nextDueUs)) });
+        to.report({
+          worker: to.index, final: false, elapsedMs: Math.round(elapsedMs()), metrics, violations: checks.summary(),
+          generator: health.current(), vus: busyVus(), liveUsers: live.size, connectedUsers: connectedCount(live), rssBytes: process.memoryUsage.rss(),
+        });
+      } catch (error) {
+        log.warn({ err: error }, 'could not report to the coordinator');
+      } finally {
+        reporting = false;
+      }
+    };
+    let lastReportMs = 0;
     // Once a second: generator health, progress, abortOnFail thresholds; every few: result.json.
     let lastIterations = 0;
     let lastSnapshotMs = 0;
@@ -509,6 +477,13 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
     timers.push(
       setInterval(() => {
         health.sample();
+        if (role) {
+          if (!reporting && elapsedMs() - lastReportMs >= role.reportEveryMs - 50) {
+            lastReportMs = elapsedMs();
+            void sendReport(role);
+          }
+          return;
+        }
         const iterations = registry.queryCounter('iterations') ?? 0;
         const interval = registry.intervalLatency('ack');
         options.onProgress?.({
@@ -586,7 +561,7 @@ function writeSafely(writer: ReportWriter, result: RunResult, log: Logger): void
 }
 
 /** Whether `promise` settles within `ms`; leaves no timer behind either way. */
-async function settledWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+export async function settledWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
   const timer = new AbortController();
   try {
     return await Promise.race([promise.then(() => true), sleep(ms, timer.signal).then(() => false, () => false)]);
@@ -595,13 +570,13 @@ async function settledWithin(promise: Promise<unknown>, ms: number): Promise<boo
   }
 }
 
-function abortedPromise(signal: AbortSignal): Promise<void> {
+export function abortedPromise(signal: AbortSignal): Promise<void> {
   if (signal.aborted) return Promise.resolve();
   return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 }
 
 /** Any answer proves the server is there (a 404 on a health path the app lacks included). */
-async function checkReachable(target: string, healthPath: string | false = '/healthz'): Promise<void> {
+export async function checkReachable(target: string, healthPath: string | false = '/healthz'): Promise<void> {
   let url: URL;
   try {
     url = new URL(healthPath === false ? '/' : healthPath, target);
@@ -619,6 +594,12 @@ async function checkReachable(target: string, healthPath: string | false = '/hea
 }
 
 export { judgeGeneratorHealth };
+
+function connectedCount(users: Iterable<{ connected: boolean }>): number {
+  let connected = 0;
+  for (const user of users) if (user.connected) connected++;
+  return connected;
+}
 
 /** The earliest of some times, undefined when there are none. */
 function earliest(times: (number | undefined)[]): number | undefined {

@@ -4,3 +4,4 @@ export * from './hgrm.ts';
 export * from './registry.ts';
 export * from './snapshot.ts';
 export * from './timeline.ts';
+export * from './snapshot-query.ts';

@@ -32,6 +32,17 @@ export interface RunResultForReport {
   metrics: MetricsSnapshot;
   /** Online checking's findings (absent in results from before it existed). */
   violations?: RunViolations;
+  /** With workers (src/engine/workers/): each worker, and both sides' CPU. */
+  workers?: WorkersForReport;
+}
+
+export interface WorkersForReport {
+  count: number;
+  workers: { worker: number; pid: number; cpuPercent: number; saturated: boolean; exit?: string; peakRssMb?: number }[];
+  coordinatorCpuPercent: number;
+  serverProcesses: number;
+  serverCpuPercent?: number;
+  serverPeakRssMb?: number;
 }
 
 /** Evidence lines per kind in the summary; result.json keeps more. */
@@ -160,6 +171,10 @@ function describeRun(result: RunResultForReport): SummaryContent {
     );
   }
 
+  for (const worker of result.workers?.workers ?? []) {
+    if (worker.exit) warnings.push(`WORKER ${worker.worker} (pid ${worker.pid}) ${worker.exit} before its run ended: its figures stop at its last report`);
+  }
+
   const violations = result.violations;
   if (violations?.checked && violations.total > 0) {
     const byKind = Object.entries(violations.counts).map(([kind, n]) => `${kind} ${formatCount(n)}`).join(', ');
@@ -179,6 +194,7 @@ function describeRun(result: RunResultForReport): SummaryContent {
       ['started', result.startedAt],
       ['duration', formatMs(result.durationMs)],
       ['status', status],
+      ...(result.workers ? describeMachine(result.workers) : []),
     ],
     warnings,
     generatorLine: generator.saturated
@@ -190,6 +206,23 @@ function describeRun(result: RunResultForReport): SummaryContent {
     thresholds: describeThresholds(result.thresholds),
     verdict,
   };
+}
+
+/** Both sides of the machine: what each worker and the server processes used (percent of one core). */
+function describeMachine(workers: WorkersForReport): [string, string][] {
+  const each = workers.workers.map((w) => formatPercent(w.cpuPercent)).join(' + ');
+  const rss = workers.workers.every((w) => w.peakRssMb !== undefined)
+    ? `, peak RSS ${workers.workers.map((w) => `${w.peakRssMb} MB`).join(' + ')}`
+    : '';
+  const facts: [string, string][] = [
+    ['workers', `${workers.count} processes, CPU ${each} of a core${rss}; coordinator ${formatPercent(workers.coordinatorCpuPercent)}`],
+  ];
+  if (workers.serverProcesses > 0) {
+    const cpu = workers.serverCpuPercent === undefined ? 'CPU not measured (no /proc)' : `CPU ${formatPercent(workers.serverCpuPercent)} of a core`;
+    const serverRss = workers.serverPeakRssMb === undefined ? '' : `, peak RSS ${workers.serverPeakRssMb} MB`;
+    facts.push(['server', `${workers.serverProcesses} process${workers.serverProcesses === 1 ? '' : 'es'} started for the run, ${cpu}${serverRss}`]);
+  }
+  return facts;
 }
 
 function describeLatencies(metrics: MetricsSnapshot): Pick<SummaryContent, 'latency' | 'latencyNote'> {

@@ -27,7 +27,7 @@ export function arrivalsBetween(plan: SchedulePlan, fromMs: number, toMs: number
   for (let k = first; k <= last; k++) {
     const timeMs = startOfArrival(pieces, plan, k);
     if (timeMs >= end) break;
-    if (timeMs >= start) times.push(timeMs);
+    if (timeMs >= start && ownsArrival(plan, k)) times.push(timeMs);
   }
   return times;
 }
@@ -38,7 +38,14 @@ export function totalArrivals(plan: SchedulePlan): number {
   const pieces = piecesOf(plan);
   let count = Math.ceil(arrivalsDueBy(pieces, plan, plan.durationMs)) + 1;
   while (count > 0 && startOfArrival(pieces, plan, count - 1) >= plan.durationMs) count--;
-  return count;
+  if (!plan.share) return count;
+  // Arrivals index, index + of, index + 2·of, ... below count.
+  return Math.max(0, Math.ceil((count - plan.share.index) / plan.share.of));
+}
+
+/** Whether arrival k is this plan's to start (a worker's share: every `of`-th arrival, from `index`). */
+function ownsArrival(plan: OpenSchedulePlan, k: number): boolean {
+  return !plan.share || k % plan.share.of === plan.share.index;
 }
 
 /** The planned arrival rate at timeMs, per second (0 outside the run and for a closed model). */

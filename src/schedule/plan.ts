@@ -83,6 +83,11 @@ export interface OpenSchedulePlan {
   peakRatePerSec: number;
   /** an arrival that finds every VU busy: dropped and counted, or queued until one frees */
   whenVUsBusy: WhenVUsBusy;
+  /**
+   * This plan starts only its share of the arrivals: arrival k when k % of === index (one worker
+   * of several, src/schedule/split.ts). Absent: every arrival.
+   */
+  share?: { index: number; of: number };
 }
 
 export interface ClosedSchedulePlan {

@@ -6,7 +6,9 @@ import { InvalidArgumentError } from 'commander';
 import { compareRuns, loadRecordedRun, parseGate, renderComparisonMarkdown, renderComparisonText } from '../../compare/index.ts';
 import { BazaarError } from '../../errors.ts';
 import { ADAPTERS, type AdapterName } from '../../../reference-server/index.ts';
+import { availableParallelism } from 'node:os';
 import { startRun, type RunResult } from '../../engine/run.ts';
+import { autoWorkerCount } from '../../engine/workers/coordinator.ts';
 import { renderProgressLine, renderSummaryMarkdown, renderSummaryText } from '../../report/index.ts';
 import { appendStepSummary } from '../step-summary.ts';
 import { ExitCode } from '../exit-codes.ts';
@@ -37,6 +39,7 @@ interface RunCliOptions {
   failIf?: string[];
   metricsPort?: number;
   metricsHost?: string;
+  workers: number | 'auto';
 }
 
 
@@ -63,6 +66,24 @@ function addressesArg(value: string): string[] {
     return Array.from({ length: to - from + 1 }, (_, i) => `127.0.0.${from + i}`);
   }
   return value.split(',').map((a) => a.trim()).filter(Boolean);
+}
+
+/** --workers: a whole number ≥ 1, or auto. */
+export function workersArg(value: string): number | 'auto' {
+  if (value === 'auto') return value;
+  const workers = Number(value);
+  if (!/^\d+$/.test(value) || workers < 1 || workers > 256) throw new InvalidArgumentError('--workers is auto or an integer from 1 to 256');
+  return workers;
+}
+
+/**
+ * `auto`: one worker per core, less the server processes this run starts on the machine (the
+ * embedded server is one, --nodes N is N), at least 1: so that the generator does not starve the
+ * server it measures. An external --target is not counted: run it elsewhere, or pass a number.
+ */
+export function resolveWorkers(workers: number | 'auto', options: { target?: string | undefined; nodes?: number | undefined }, cores = availableParallelism()): number {
+  if (workers !== 'auto') return workers;
+  return autoWorkerCount(cores, options.target ? 0 : (options.nodes ?? 1));
 }
 
 export function exitCodeFor(result: RunResult, allowSaturated: boolean): number {
@@ -99,6 +120,7 @@ export function registerRun(program: Command, io: CliIo): void {
     .option('--metrics-port <port>', 'serve live metrics for Prometheus at http://127.0.0.1:PORT/metrics while the run lasts (0: any free port)', portArg)
     .option('--metrics-host <host>', 'address the metrics listen on (default 127.0.0.1; 0.0.0.0 for a Prometheus in a container)')
     .option('--no-progress', 'no live progress line')
+    .option('--workers <n>', 'generator processes: N, or auto (one per core less the server processes started here); 1 plays the run in this process', workersArg, 1)
     .option('--local-addresses <list>', 'spread connections over source addresses, e.g. 127.0.0.2-127.0.0.9', addressesArg)
     .option('--log-level <level>', 'pino log level on stderr', 'warn')
     .action(async (scenario: string, options: RunCliOptions) => {
@@ -135,6 +157,7 @@ export function registerRun(program: Command, io: CliIo): void {
         scale: options.scale,
         reportDir: options.report,
         localAddresses: options.localAddresses,
+        workers: resolveWorkers(options.workers, options),
         ...(options.metricsPort !== undefined ? { metricsPort: options.metricsPort } : {}),
         ...(options.metricsHost ? { metricsHost: options.metricsHost } : {}),
         onMetricsListening: (url) => io.err(`metrics: ${url} (Prometheus text format, while the run lasts)`),
