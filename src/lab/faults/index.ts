@@ -1,0 +1,3 @@
+export * from './fault-spec.ts';
+export { describeFault, normalizeFault, parseFault, parseRateBytesPerSec } from './parse-fault.ts';
+export { planFaults, type FaultPlanInput } from './plan-faults.ts';
