@@ -1,3 +1,4 @@
 export * from './fault-spec.ts';
 export { describeFault, normalizeFault, parseFault, parseRateBytesPerSec } from './parse-fault.ts';
 export { planFaults, type FaultPlanInput } from './plan-faults.ts';
+export { analyzeFaultImpact, type FaultEvent, type FaultImpact, type FaultImpactOptions } from './fault-impact.ts';
