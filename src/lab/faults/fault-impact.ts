@@ -24,7 +24,7 @@ export interface FaultImpact {
   windowEndMs: number;
   /** violations{kind} counted in the window. */
   violations: Record<string, number>;
-  /** disconnects{reason} counted in the window. */
+  /** disconnects{reason} counted in the window (but 'io client disconnect': the harness closing its users). */
   disconnects: Record<string, number>;
   /** Reconnections that succeeded in the window (the `reconnect` latency's count), and the ones given up. */
   reconnects: number;
@@ -137,7 +137,8 @@ export function analyzeFaultImpact(timeline: RunTimeline, faults: readonly Fault
         const kind = tagValue(key, 'violations', 'kind');
         if (kind !== undefined) sumInto(violations, kind, grew);
         const reason = tagValue(key, 'disconnects', 'reason');
-        if (reason !== undefined) sumInto(disconnects, reason, grew);
+        // 'io client disconnect' is the harness closing its own users (the end of the run), not the fault.
+        if (reason !== undefined && reason !== 'io client disconnect') sumInto(disconnects, reason, grew);
         if (key === 'reconnect_failures') reconnectFailures += grew;
         if (key === 'delivery_timeouts' || key.startsWith('delivery_timeouts{')) deliveryTimeouts += grew;
         if (key === 'connect_errors' || key.startsWith('connect_errors{')) connectErrors += grew;
