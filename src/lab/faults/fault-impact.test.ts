@@ -97,4 +97,16 @@ describe('analyzeFaultImpact', () => {
     const [impact] = analyzeFaultImpact(t, [fault('stall entry at 0ms for 500ms', 0, 500)]);
     expect(impact).toMatchObject({ baselineP99Us: null, recovered: true, recoveredAtMs: 1_000 });
   });
+
+  it('the baseline leaves out what an earlier fault disturbed, and the run winding down does not hold recovery back', () => {
+    const t = timeline(9, (t) => {
+      p99(t).splice(1, 2, 800_000, 700_000); // the first fault's spike, recovered from 3 s
+      p99(t)[5] = 15_000; // within 2x of the 10 ms before the first fault
+      t.vus[8] = 0;
+      count(t)[8] = 0;
+      p99(t)[8] = null;
+    });
+    const [, second] = analyzeFaultImpact(t, [fault('freeze-node 0 at 1s for 1s', 1_000, 2_000), fault('kill-node 1 at 5s', 5_000)]);
+    expect(second).toMatchObject({ baselineP99Us: 10_000, recovered: true, recoveredAtMs: 5_000 });
+  });
 });
