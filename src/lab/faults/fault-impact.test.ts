@@ -32,7 +32,7 @@ const fault = (label: string, atMs: number, endMs = atMs): FaultEvent => ({ kind
 describe('analyzeFaultImpact', () => {
   it('a fault that changed nothing recovers at once', () => {
     const [impact] = analyzeFaultImpact(timeline(10), [fault('kill-node 1 at 4s', 4_000)]);
-    expect(impact).toMatchObject({ recovered: true, timeToRecoverMs: 0, violations: {}, disconnects: {}, reconnects: 0, baselineP99Us: 10_000 });
+    expect(impact).toMatchObject({ recovered: true, timeToRecoverMs: 0, violations: {}, disconnects: {}, errors: {}, reconnects: 0, baselineP99Us: 10_000 });
   });
 
   it('counts the violations, disconnects by reason and reconnects in the window after the fault', () => {

@@ -29,6 +29,8 @@ export interface FaultImpact {
   /** Reconnections that succeeded in the window (the `reconnect` latency's count), and the ones given up. */
   reconnects: number;
   reconnectFailures: number;
+  /** errors{code} counted in the window (e.g. `ack_timeout`, `internal` answers while Redis was down). */
+  errors: Record<string, number>;
   /** Deliveries timed out (delivery_timeouts) and connect errors in the window. */
   deliveryTimeouts: number;
   connectErrors: number;
@@ -129,6 +131,7 @@ export function analyzeFaultImpact(timeline: RunTimeline, faults: readonly Fault
     const baselineP99Us = recent.length > 0 ? Math.max(...recent) : null;
     const violations: Record<string, number> = {};
     const disconnects: Record<string, number> = {};
+    const errors: Record<string, number> = {};
     let reconnects = 0;
     let reconnectFailures = 0;
     let deliveryTimeouts = 0;
@@ -145,6 +148,8 @@ export function analyzeFaultImpact(timeline: RunTimeline, faults: readonly Fault
         const reason = tagValue(key, 'disconnects', 'reason');
         // 'io client disconnect' is the harness closing its own users (the end of the run), not the fault.
         if (reason !== undefined && reason !== 'io client disconnect') sumInto(disconnects, reason, grew);
+        const code = tagValue(key, 'errors', 'code');
+        if (code !== undefined) sumInto(errors, code, grew);
         if (key === 'reconnect_failures') reconnectFailures += grew;
         if (key === 'delivery_timeouts' || key.startsWith('delivery_timeouts{')) deliveryTimeouts += grew;
         if (key === 'connect_errors' || key.startsWith('connect_errors{')) connectErrors += grew;
@@ -177,6 +182,7 @@ export function analyzeFaultImpact(timeline: RunTimeline, faults: readonly Fault
       windowEndMs,
       violations,
       disconnects,
+      errors,
       reconnects,
       reconnectFailures,
       deliveryTimeouts,
