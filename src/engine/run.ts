@@ -38,7 +38,7 @@ import {
   type Threshold,
   type ThresholdResult,
 } from '../thresholds/index.ts';
-import { parseDurationMs } from '../util/duration.ts';
+import { formatDurationMs, parseDurationMs } from '../util/duration.ts';
 import { connectionWarning, openFilesLimit } from './preflight.ts';
 import { judgeGeneratorHealth, startHealthSampler, type GeneratorHealth } from './generator-health.ts';
 import { runGroup, type GroupRun } from './run-group.ts';
@@ -283,6 +283,9 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
     nodes: options.target ? 0 : (options.nodes ?? 1),
     ...(options.redis ? { externalRedis: options.redis } : {}),
   });
+  for (const fault of faults) {
+    if (fault.atMs >= totalMs) notice(`warning: fault '${fault.label}' comes at or after the end of the schedule (${formatDurationMs(totalMs)}): it may never be injected`);
+  }
   const startedAt = new Date();
   const embedded = !options.target;
   const prefix = `bazaar-run-${startedAt.getTime().toString(36)}`;

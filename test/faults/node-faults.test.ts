@@ -43,12 +43,17 @@ describe('node faults on a three-node cluster', () => {
   }, 90_000);
 
   it('restart-node and drain-node close their clients, who reconnect; the run recovers', async () => {
+    const notices: string[] = [];
     const result = await startRun({
       scenario: faultChat('8s'),
       nodes: 3,
       faults: ['restart-node 0 at 1s', 'drain-node 1 at 4500ms'],
       reportDir: false,
+      onNotice: (m) => notices.push(m),
     });
+    // restart-node brings a new node 0; drain-node leaves node 1 down.
+    expect(notices).toContainEqual(expect.stringMatching(/^node 0 replaced: http:\S+ pid \d+/));
+    expect(notices).toContainEqual(expect.stringMatching(/^node 1 \(pid \d+\) exited with 0; left down$/));
     const [restart, drain] = result.faultImpact ?? [];
     expect(result.faults?.map((f) => f.applied)).toEqual([true, true]);
     expect(result.faults![0]!.detail).toMatch(/^node 0 pid \d+ SIGTERM$/);

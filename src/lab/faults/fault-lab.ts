@@ -80,6 +80,7 @@ export async function startFaultLab(options: FaultLabOptions): Promise<FaultLab>
             adapter: options.adapter ?? 'redis',
             ...(options.fanout ? { fanout: options.fanout } : {}),
             ...(options.prefix ? { prefix: options.prefix } : {}),
+            ...(options.onNotice ? { onEvent: options.onNotice } : {}),
           })
         : await startEmbeddedServer(options.defect ? { defect: options.defect } : {});
       const started = server;
