@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRun } from '../../src/engine/run.ts';
 import { startEmbeddedServer, type EmbeddedServer } from '../../src/lab/embedded-server.ts';
+import { watchLeaks } from '../helpers/leaks.ts';
 import { faultChat } from './fixtures/fault-chat.ts';
 
 // Issue 9: the faults on the client side, through the fault proxy in front of the entry: on the
@@ -9,11 +10,17 @@ import { faultChat } from './fixtures/fault-chat.ts';
 
 describe('client-side faults', () => {
   it('half-open entry: nothing arrives, then every connection is cut and comes back; slow consumers: their deliveries wait', async () => {
-    const result = await startRun({
-      scenario: faultChat('9s'),
-      faults: ['half-open entry at 2s for 1500ms', 'slow-consumers 50% at 5s for 1500ms'],
+    // Declared in the scenario this time (the `faults` field), and checked for leaks: the proxy,
+    // its timers and the injector's are all gone once the run resolves.
+    const { result, pendingTimers, leakedHandles } = await watchLeaks(() => startRun({
+      scenario: {
+        ...faultChat('9s'),
+        faults: [{ at: '2s', for: '1500ms', kind: 'half-open', link: 'entry' }, { at: '5s', for: '1500ms', kind: 'slow-consumers', share: '50%' }],
+      },
       reportDir: false,
-    });
+    }));
+    expect(pendingTimers).toEqual([]);
+    expect(leakedHandles).toEqual([]);
     expect(result.faults?.map((f) => f.applied)).toEqual([true, true]);
     const [halfOpen, slow] = result.faultImpact ?? [];
     // The clients never learn on their own (the ping interval is 25 s): the cut at the end does it.
@@ -24,7 +31,7 @@ describe('client-side faults', () => {
     expect(Number(affected)).toBeGreaterThan(0);
     expect(Number(affected)).toBeLessThan(Number(open));
     expect(slow!.worstP99Us).toBeGreaterThan(1_000_000);
-    for (const impact of [halfOpen!, slow!]) expect(impact.recovered, impact.label).toBe(true);
+    for (const impact of [halfOpen!, slow!]) expect(impact.recovered, JSON.stringify(impact)).toBe(true);
   }, 90_000);
 
   describe('against --target', () => {

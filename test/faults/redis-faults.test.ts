@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { startRun } from '../../src/engine/run.ts';
 import type { FaultImpact } from '../../src/lab/faults/index.ts';
+import { watchLeaks } from '../helpers/leaks.ts';
 import { isAlive } from '../helpers/process.ts';
 import { faultChat } from './fixtures/fault-chat.ts';
 
@@ -15,12 +16,15 @@ const signs = (impact: FaultImpact) =>
 
 describe('Redis faults on a two-node cluster', () => {
   it('freeze-redis holds deliveries, kill-redis-subscribers cuts every node\'s subscriber, restart-redis fails sends while down', async () => {
-    const result = await startRun({
-      scenario: faultChat('10s'),
+    const { result, pendingTimers, leakedHandles } = await watchLeaks(() => startRun({
+      scenario: faultChat('11s'),
       nodes: 2,
-      faults: ['freeze-redis at 2s for 1s', 'kill-redis-subscribers at 4500ms', 'restart-redis at 7s for 500ms'],
+      faults: ['freeze-redis at 2s for 1s', 'kill-redis-subscribers at 4500ms', 'restart-redis at 8s for 500ms'],
       reportDir: false,
-    });
+    }));
+    // The cluster, its IPC channel, the lab's redis-server (restarted once) and the proxies: all closed.
+    expect(pendingTimers).toEqual([]);
+    expect(leakedHandles).toEqual([]);
     expect(result.faults?.map((f) => [f.kind, f.applied])).toEqual([['freeze-redis', true], ['kill-redis-subscribers', true], ['restart-redis', true]]);
     const [freeze, subscribers, restart] = result.faultImpact ?? [];
     // Every cross-node delivery goes through Redis pub/sub: frozen, they wait for it.
@@ -31,7 +35,7 @@ describe('Redis faults on a two-node cluster', () => {
     // Down for 500 ms and back empty-handed for the sends in between; back with its data after.
     expect(result.faults![2]!.endMs - result.faults![2]!.atMs).toBeGreaterThanOrEqual(500);
     expect(signs(restart!)).toBeGreaterThan(0);
-    for (const impact of [freeze!, subscribers!, restart!]) expect(impact.recovered, impact.label).toBe(true);
+    for (const impact of [freeze!, subscribers!, restart!]) expect(impact.recovered, JSON.stringify(impact)).toBe(true);
     // The lab's redis-server is gone with the run (its pid changed with the restart).
     expect(isAlive(pidIn(result.faults![0]!.detail))).toBe(false);
   }, 90_000);
@@ -50,6 +54,6 @@ describe('Redis faults on a two-node cluster', () => {
     expect(stall!.worstP99Us).toBeGreaterThan(500_000);
     // A partition cuts the nodes' Redis connections: sends fail or deliveries are lost until they reconnect.
     expect(signs(partition!)).toBeGreaterThan(0);
-    for (const impact of [latency!, stall!, partition!]) expect(impact.recovered, impact.label).toBe(true);
+    for (const impact of [latency!, stall!, partition!]) expect(impact.recovered, JSON.stringify(impact)).toBe(true);
   }, 90_000);
 });
