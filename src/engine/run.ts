@@ -170,6 +170,8 @@ export interface RunConditions {
   transport: Transport;
   check: boolean;
   defect?: string;
+  /** The faults planned (docs/faults.md), in `--fault` syntax. */
+  faults?: string[];
 }
 
 const MAX_LOGGED_ITERATION_ERRORS = 5;
@@ -365,7 +367,8 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
     const faultEvents = lab?.events();
     return {
     scenario: name,
-    target,
+    // The server measured, not the fault proxy the clients may have gone through.
+    target: lab?.serverUrl ?? target,
     embedded,
     startedAt: startedAt.toISOString(),
     durationMs: Math.round(elapsedMs()),
@@ -380,6 +383,7 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
       transport: options.transport ?? 'websocket',
       check,
       ...(options.defect ? { defect: options.defect } : {}),
+      ...(faults.length > 0 ? { faults: faults.map((f) => f.label) } : {}),
     },
     world: {
       sellers: world.sellers.length,

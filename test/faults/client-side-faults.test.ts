@@ -51,7 +51,10 @@ describe('client-side faults', () => {
         faults: ['latency entry 300ms at 1500ms for 1s', 'bandwidth entry 1kB/s at 4s for 1s'],
         reportDir: false,
       });
-      expect(result.target).not.toBe(server.url); // the clients went through the proxy
+      // The report names the server measured; the clients went through the proxy in front of it.
+      expect(result.target).toBe(server.url);
+      expect(result.faults![0]!.detail).toMatch(/^[1-9]\d* connections on the entry link$/);
+      expect(result.conditions.faults).toEqual(['latency entry 300ms at 1500ms for 1s', 'bandwidth entry 1000B/s at 4s for 1s']);
       const [latency, bandwidth] = result.faultImpact ?? [];
       expect(latency!.worstP99Us).toBeGreaterThan(300_000);
       expect(bandwidth!.worstP99Us).toBeGreaterThan(2 * bandwidth!.baselineP99Us!);
