@@ -42,14 +42,14 @@ describe('Redis faults on a two-node cluster', () => {
 
   it('latency, stall and partition on the node-to-Redis link slow or break cross-node delivery, and it comes back', async () => {
     const result = await startRun({
-      scenario: faultChat('10s'),
+      scenario: faultChat('12s'),
       nodes: 2,
-      faults: ['latency redis 300ms jitter 50ms at 2s for 1500ms', 'stall redis at 5s for 1s', 'partition redis at 7500ms for 700ms'],
+      faults: ['partition redis at 2s for 700ms', 'latency redis 300ms jitter 50ms at 5500ms for 1s', 'stall redis at 8500ms for 1s'],
       reportDir: false,
     });
     expect(result.faults?.map((f) => f.applied)).toEqual([true, true, true]);
-    expect(result.faults![0]!.detail).toMatch(/^\d+ connections on the redis link$/);
-    const [latency, stall, partition] = result.faultImpact ?? [];
+    expect(result.faults![1]!.detail).toMatch(/^\d+ connections on the redis link$/);
+    const [partition, latency, stall] = result.faultImpact ?? [];
     expect(latency!.worstP99Us).toBeGreaterThan(300_000);
     expect(stall!.worstP99Us).toBeGreaterThan(500_000);
     // A partition cuts the nodes' Redis connections: sends fail or deliveries are lost until they reconnect.

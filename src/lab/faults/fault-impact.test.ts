@@ -59,9 +59,11 @@ describe('analyzeFaultImpact', () => {
       p99(t).splice(3, 6, 500_000, 400_000, 300_000, 15_000, 90_000, 12_000);
       t.counters['violations{kind:loss}'] = [0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0];
     });
-    const [impact] = analyzeFaultImpact(t, [fault('freeze-node 0 at 3s for 2s', 3_000, 5_000)]);
+    const [impact] = analyzeFaultImpact(t, [fault('freeze-node 0 at 3s for 2s', 3_000, 5_000)], { baselineFloorUs: 1_000 });
     // interval 6-7 s (15 ms) is good but 7-8 s (90 ms) is not; 8-9 s and 9-10 s are
     expect(impact).toMatchObject({ recovered: true, recoveredAtMs: 8_000, timeToRecoverMs: 3_000, baselineP99Us: 10_000, worstP99Us: 500_000 });
+    // By default a baseline counts as at least 50 ms: 90 ms is then within 2x, and 6-7 s starts the recovery.
+    expect(analyzeFaultImpact(t, [fault('freeze-node 0 at 3s for 2s', 3_000, 5_000)])[0]).toMatchObject({ recoveredAtMs: 6_000 });
   });
 
   it('a run that ends before delivery is back has not recovered', () => {

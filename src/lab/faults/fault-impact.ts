@@ -53,6 +53,11 @@ export interface FaultImpact {
 export interface FaultImpactOptions {
   /** p99 counts as back when within this factor of the baseline. Default 2. */
   p99Factor?: number;
+  /**
+   * The baseline counts as at least this much. Default 50 ms: below it, the interval-to-interval
+   * noise of p99 on a busy generator is larger than 2x, and would read as no recovery.
+   */
+  baselineFloorUs?: number;
   /** Intervals before the fault whose p99s make the baseline. Default 10. */
   baselineIntervals?: number;
 }
@@ -80,7 +85,7 @@ function sumInto(into: Record<string, number>, key: string, n: number): void {
  *
  * An interval is healthy when it lost nothing (no `loss` violation, no delivery timeout), saw
  * deliveries (when the run had any before the fault) and its delivery p99 is within
- * `p99Factor`x of the baseline (of at least 1 ms). Recovery is the start of the first of two
+ * `p99Factor`x of the baseline (counted as at least `baselineFloorUs`). Recovery is the start of the first of two
  * healthy intervals in a row (or the last interval of the window) ending after the fault was
  * lifted; the run's wind-down (no VU left, nothing delivered) is skipped. A loss is counted
  * when it is declared, `deliveryTimeout` after the send: a fault's losses show that much later.
@@ -88,6 +93,7 @@ function sumInto(into: Record<string, number>, key: string, n: number): void {
 export function analyzeFaultImpact(timeline: RunTimeline, faults: readonly FaultEvent[], options: FaultImpactOptions = {}): FaultImpact[] {
   const p99Factor = options.p99Factor ?? 2;
   const baselineIntervals = options.baselineIntervals ?? 10;
+  const baselineFloorUs = options.baselineFloorUs ?? 50_000;
   const n = timeline.atMs.length;
   const series: Series = {
     endMs: timeline.atMs,
@@ -162,7 +168,7 @@ export function analyzeFaultImpact(timeline: RunTimeline, faults: readonly Fault
       if (lossAt(i) > 0) return false;
       const p99 = p99At(i);
       if (deliveredBefore && (deliveriesAt(i) === 0 || p99 === null)) return false;
-      return baselineP99Us === null || p99 === null || p99 <= p99Factor * Math.max(baselineP99Us, 1_000);
+      return baselineP99Us === null || p99 === null || p99 <= p99Factor * Math.max(baselineP99Us, baselineFloorUs);
     };
     const after = windowIdx.filter((i) => (series.endMs[i] as number) > fault.endMs && !neutral(i));
     let recoveredAtMs: number | undefined;
