@@ -303,17 +303,19 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
     ...(options.defect ? { defect: options.defect } : {}),
     onNotice: notice,
   });
-  const server = !embedded || lab
-    ? (lab ? { url: lab.url, jwtSecret: lab.jwtSecret ?? '', close: () => lab.close() } : undefined)
-    : (options.nodes ?? 1) > 1
-      ? await startReferenceCluster({
-          nodes: options.nodes as number,
-          ...(options.redis ? { redisUrl: options.redis } : {}),
-          adapter: options.adapter ?? 'redis',
-          ...(options.fanout ? { fanout: options.fanout } : {}),
-          prefix,
-        })
-      : await startEmbeddedServer(options.defect ? { defect: options.defect } : {});
+  const server = lab
+    ? { url: lab.url, jwtSecret: lab.jwtSecret ?? '', close: () => lab.close() }
+    : !embedded
+      ? undefined
+      : (options.nodes ?? 1) > 1
+        ? await startReferenceCluster({
+            nodes: options.nodes as number,
+            ...(options.redis ? { redisUrl: options.redis } : {}),
+            adapter: options.adapter ?? 'redis',
+            ...(options.fanout ? { fanout: options.fanout } : {}),
+            prefix,
+          })
+        : await startEmbeddedServer(options.defect ? { defect: options.defect } : {});
   const target = (lab?.url ?? options.target ?? server?.url ?? '').replace(/\/$/, '');
   const registry = createMetricsRegistry();
   // Every group's schedule lag in one histogram, so the verdict (taken for every partial report)
@@ -366,40 +368,40 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
     const timelineNow = timeline.snapshot();
     const faultEvents = lab?.events();
     return {
-    scenario: name,
-    // The server measured, not the fault proxy the clients may have gone through.
-    target: lab?.serverUrl ?? target,
-    embedded,
-    startedAt: startedAt.toISOString(),
-    durationMs: Math.round(elapsedMs()),
-    partial,
-    status,
-    ...(reason ? { reason } : {}),
-    schedule: Object.fromEntries([...plans].map(([group, plan]) => [group, describeSchedule(plan)])),
-    conditions: {
-      scale: options.scale ?? 1,
-      ...(options.durationMs ? { durationMs: options.durationMs } : {}),
-      nodes: embedded ? (options.nodes ?? 1) : 0,
-      transport: options.transport ?? 'websocket',
-      check,
-      ...(options.defect ? { defect: options.defect } : {}),
-      ...(faults.length > 0 ? { faults: faults.map((f) => f.label) } : {}),
-    },
-    world: {
-      sellers: world.sellers.length,
-      buyers: world.buyers.length,
-      admins: world.admins.length,
-      listings: world.listings.length,
-      bookings: world.bookings.length,
-    },
-    generator,
-    thresholds: evaluated,
-    thresholdsPassed: evaluated.every((t) => t.passed),
-    violations: checks.summary(),
-    metrics,
-    timeline: timelineNow,
-    ...(faultEvents ? { faults: faultEvents, faultImpact: analyzeFaultImpact(timelineNow, faultEvents) } : {}),
-    reportDir: writer?.dir,
+      scenario: name,
+      // The server measured, not the fault proxy the clients may have gone through.
+      target: lab?.serverUrl ?? target,
+      embedded,
+      startedAt: startedAt.toISOString(),
+      durationMs: Math.round(elapsedMs()),
+      partial,
+      status,
+      ...(reason ? { reason } : {}),
+      schedule: Object.fromEntries([...plans].map(([group, plan]) => [group, describeSchedule(plan)])),
+      conditions: {
+        scale: options.scale ?? 1,
+        ...(options.durationMs ? { durationMs: options.durationMs } : {}),
+        nodes: embedded ? (options.nodes ?? 1) : 0,
+        transport: options.transport ?? 'websocket',
+        check,
+        ...(options.defect ? { defect: options.defect } : {}),
+        ...(faults.length > 0 ? { faults: faults.map((f) => f.label) } : {}),
+      },
+      world: {
+        sellers: world.sellers.length,
+        buyers: world.buyers.length,
+        admins: world.admins.length,
+        listings: world.listings.length,
+        bookings: world.bookings.length,
+      },
+      generator,
+      thresholds: evaluated,
+      thresholdsPassed: evaluated.every((t) => t.passed),
+      violations: checks.summary(),
+      metrics,
+      timeline: timelineNow,
+      ...(faultEvents ? { faults: faultEvents, faultImpact: analyzeFaultImpact(timelineNow, faultEvents) } : {}),
+      reportDir: writer?.dir,
     };
   };
 
