@@ -327,6 +327,8 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
   const abort = new AbortController();
   const onOuterAbort = () => stop.abort(options.signal?.reason ?? 'interrupted');
   options.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  // Ctrl-C while the server, cluster or fault lab was starting: the run stops as soon as it can.
+  if (options.signal?.aborted) onOuterAbort();
   let writer: ReportWriter | undefined;
   /** Set once the final report is (being) written: a partial still in flight must not replace it. */
   let finalWritten = false;
