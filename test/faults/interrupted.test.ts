@@ -77,4 +77,29 @@ describe('a run interrupted mid-fault', () => {
     for (const fault of result.faults) expect(fault.endMs).toBeLessThan(fault.atMs + 60_000);
     rmSync(reportDir, { recursive: true, force: true });
   }, 120_000);
+
+  it('Ctrl-C while the cluster and the lab are still starting: it stops at once, and no process is left', async () => {
+    const reportDir = mkdtempSync(join(tmpdir(), 'bazaar-interrupted-'));
+    const run = spawnCli(['run', FIXTURE, '--nodes', '2', '--no-progress', '--report', reportDir, '--fault', 'freeze-redis at 1s for 60s'], 90_000);
+    // Every process the run starts, as they come (an orphan would no longer show under the run).
+    const seen = new Set<number>();
+    const watch = setInterval(() => {
+      for (const pid of descendants(run.child.pid as number)) seen.add(pid);
+    }, 100);
+    try {
+      // The lab's redis-server comes up before the cluster: interrupt then.
+      await until('the lab to start something', () => seen.size > 0, 30_000);
+      run.child.kill('SIGINT');
+      const { code } = await run.exited;
+      expect(code).toBe(130);
+    } finally {
+      clearInterval(watch);
+    }
+    for (const pid of seen) expect(isAlive(pid), `pid ${pid} outlived the run`).toBe(false);
+    // The 7 s schedule was not played out after the servers came up.
+    const result = JSON.parse(readFileSync(join(reportDir, 'result.json'), 'utf8'));
+    expect(result.status).toBe('interrupted');
+    expect(result.durationMs).toBeLessThan(7_000);
+    rmSync(reportDir, { recursive: true, force: true });
+  }, 120_000);
 });
