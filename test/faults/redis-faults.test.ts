@@ -42,9 +42,10 @@ describe('Redis faults on a two-node cluster', () => {
 
   it('latency, stall and partition on the node-to-Redis link slow or break cross-node delivery, and it comes back', async () => {
     const result = await startRun({
-      scenario: faultChat('12s'),
+      scenario: faultChat('13s'),
       nodes: 2,
-      faults: ['partition redis at 2s for 700ms', 'latency redis 300ms jitter 50ms at 5500ms for 1s', 'stall redis at 8500ms for 1s'],
+      // Each fault's recovery is read up to the next one: room for it on a busy machine.
+      faults: ['partition redis at 1500ms for 700ms', 'latency redis 300ms jitter 50ms at 6s for 1s', 'stall redis at 9500ms for 1s'],
       reportDir: false,
     });
     expect(result.faults?.map((f) => f.applied)).toEqual([true, true, true]);
