@@ -23,14 +23,7 @@ export interface RunServer {
 
 /** The target: the one given, or a reference server (one node, or a cluster on Redis) started for the run. */
 export async function startRunServer(options: RunServerOptions, startedAt: Date): Promise<RunServer> {
-  if (options.defect && (options.target || (options.nodes ?? 1) > 1)) {
-    throw new BazaarError('BAZAAR_BAD_OPTIONS', '--defect applies to the embedded one-node reference server only',
-      'leave out --target and --nodes to run against the defective embedded server');
-  }
-  if (options.fanout && (options.target || (options.nodes ?? 1) < 2)) {
-    throw new BazaarError('BAZAAR_BAD_OPTIONS', '--fanout chooses the fan-out of a reference cluster started for the run',
-      'add --nodes 3 (and leave out --target)');
-  }
+  validateRunServerOptions(options);
   const embedded = !options.target;
   if (!embedded) return { server: undefined, target: (options.target ?? '').replace(/\/$/, ''), embedded, pids: [] };
   if ((options.nodes ?? 1) > 1) {
@@ -45,4 +38,16 @@ export async function startRunServer(options: RunServerOptions, startedAt: Date)
   }
   const server = await startEmbeddedServer(options.defect ? { defect: options.defect } : {});
   return { server, target: server.url.replace(/\/$/, ''), embedded, pids: [server.pid] };
+}
+
+/** What a run may not combine: said before anything starts. */
+export function validateRunServerOptions(options: RunServerOptions): void {
+  if (options.defect && (options.target || (options.nodes ?? 1) > 1)) {
+    throw new BazaarError('BAZAAR_BAD_OPTIONS', '--defect applies to the embedded one-node reference server only',
+      'leave out --target and --nodes to run against the defective embedded server');
+  }
+  if (options.fanout && (options.target || (options.nodes ?? 1) < 2)) {
+    throw new BazaarError('BAZAAR_BAD_OPTIONS', '--fanout chooses the fan-out of a reference cluster started for the run',
+      'add --nodes 3 (and leave out --target)');
+  }
 }

@@ -10,7 +10,7 @@ import type { LedgerSizes } from '../client/delivery-ledger.ts';
 import { DEFAULT_STALL_THRESHOLD_MS, nowUs } from '../client/clock.ts';
 import { BazaarError } from '../errors.ts';
 import type { AdapterName } from '../../reference-server/index.ts';
-import { startRunServer } from './run-server.ts';
+import { startRunServer, validateRunServerOptions } from './run-server.ts';
 import {
   createLatencyHistogram,
   createMetricsRegistry,
@@ -31,7 +31,7 @@ import {
   evaluateThresholds,
   type ThresholdResult,
 } from '../thresholds/index.ts';
-import { parseDurationMs } from '../util/duration.ts';
+import { formatDurationMs, parseDurationMs } from '../util/duration.ts';
 import { probeContractTarget, probeProfileTarget } from '../target/probe-target.ts';
 import { connectionWarning, openFilesLimit } from './preflight.ts';
 import { judgeGeneratorHealth, startHealthSampler, type GeneratorHealth } from './generator-health.ts';
@@ -51,6 +51,7 @@ import { splitPlan } from '../schedule/split.ts';
 import { partitionUnits, workerSlot } from './workers/partition.ts';
 import type { WorkerRole } from './workers/protocol.ts';
 import { startCoordinatedRun, type WorkersSummary } from './workers/coordinator.ts';
+import { analyzeFaultImpact, planFaults, startFaultLab, type FaultEvent, type FaultImpact, type FaultLab } from '../lab/faults/index.ts';
 
 export interface RunOptions {
   /** A shipped scenario name, a path, or a scenario object from defineScenario. */
@@ -106,6 +107,11 @@ export interface RunOptions {
   onMetricsListening?(url: string): void;
   /** With workers: called once they are started, with their process ids. */
   onWorkersStarted?(pids: number[]): void;
+  /**
+   * Faults to inject, in `--fault` syntax ('kill-node 1 at 20s', 'freeze-redis at 5s for 3s'),
+   * besides the scenario's `faults`; times from the start of the schedule (docs/faults.md).
+   */
+  faults?: string[];
   /** How often result.json is rewritten while the run goes. Default 2 s. */
   snapshotEveryMs?: number;
   /**
@@ -166,6 +172,10 @@ export interface RunResult {
   metrics: MetricsSnapshot;
   /** The run over time: per-interval latency percentiles, users and counter growth (bounded; src/metrics/timeline.ts). */
   timeline: RunTimeline;
+  /** The faults injected (docs/faults.md), when the run had any. */
+  faults?: FaultEvent[];
+  /** Per fault: violations, disconnects, reconnects and time to recover, from `timeline`. */
+  faultImpact?: FaultImpact[];
   reportDir: string | undefined;
   /** With workers: each worker's figures, and the CPU of both sides of the machine (generator and server). */
   workers?: WorkersSummary;
@@ -181,6 +191,8 @@ export interface RunConditions {
   transport: Transport;
   check: boolean;
   defect?: string;
+  /** The faults planned (docs/faults.md), in `--fault` syntax. */
+  faults?: string[];
 }
 
 const MAX_LOGGED_ITERATION_ERRORS = 5;
@@ -195,6 +207,10 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
     if (options.profile && options.profile.identity.type !== 'contract') {
       throw new BazaarError('BAZAAR_BAD_OPTIONS', `--workers ${options.workers} cannot run through the target profile "${options.profile.name}" yet: a profile holds functions, which cannot be handed to worker processes`,
         'drop --workers (one process drives about 18,000 users), or run several bazaar processes against the server');
+    }
+    if (options.faults?.length) {
+      throw new BazaarError('BAZAAR_BAD_OPTIONS', `--workers ${options.workers} cannot inject faults yet: the fault lab belongs to one run process`,
+        'drop --workers for a run with --fault (a fault run is about what breaks, not sheer numbers)');
     }
     return startCoordinatedRun(options);
   }
@@ -237,8 +253,36 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
   const warning = connectionWarning(plannedConnections, openFilesLimit(), options.localAddresses?.length ?? 1);
   if (warning && !role) notice(`warning: ${warning}`);
 
+  validateRunServerOptions(options);
+  // Before anything starts: a fault that cannot apply to this run is the person's to fix first.
+  const faults = planFaults({
+    ...(scenario.faults ? { scenario: scenario.faults } : {}),
+    ...(options.faults ? { cli: options.faults } : {}),
+    durationFactor,
+    ...(options.target ? { target: options.target } : {}),
+    nodes: options.target ? 0 : (options.nodes ?? 1),
+    ...(options.redis ? { externalRedis: options.redis } : {}),
+  });
+  for (const fault of faults) {
+    if (fault.atMs >= totalMs) notice(`warning: fault '${fault.label}' comes at or after the end of the schedule (${formatDurationMs(totalMs)}): it may never be injected`);
+  }
   const startedAt = new Date();
-  const { server, target, embedded } = await startRunServer(options, startedAt);
+  const prefix = `bazaar-run-${startedAt.getTime().toString(36)}`;
+  // A run with faults stands on the fault lab: the same servers, plus its own Redis and proxies.
+  const lab: FaultLab | undefined = faults.length === 0 ? undefined : await startFaultLab({
+    faults,
+    ...(options.target ? { target: options.target } : {}),
+    nodes: options.nodes ?? 1,
+    ...(options.redis ? { redisUrl: options.redis } : {}),
+    adapter: options.adapter ?? 'redis',
+    ...(options.fanout ? { fanout: options.fanout } : {}),
+    prefix,
+    ...(options.defect ? { defect: options.defect } : {}),
+    onNotice: notice,
+  });
+  const { server, target, embedded } = lab
+    ? { server: { url: lab.url, jwtSecret: lab.jwtSecret ?? '', close: () => lab.close() }, target: lab.url.replace(/\/$/, ''), embedded: !options.target }
+    : await startRunServer(options, startedAt);
   const registry = createMetricsRegistry();
   // Every group's schedule lag in one histogram, so the verdict (taken for every partial report)
   // reads one p99 rather than merging a histogram per group each time.
@@ -249,6 +293,8 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
   const abort = new AbortController();
   const onOuterAbort = () => stop.abort(options.signal?.reason ?? 'interrupted');
   options.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  // Ctrl-C while the server, cluster or fault lab was starting: the run stops as soon as it can.
+  if (options.signal?.aborted) onOuterAbort();
   let writer: ReportWriter | undefined;
   /** Set once the final report is (being) written: a partial still in flight must not replace it. */
   let finalWritten = false;
@@ -287,40 +333,47 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
     generator: GeneratorHealth,
     evaluated: ThresholdResult[],
     metrics: MetricsSnapshot = registry.snapshot(),
-  ): RunResult => ({
-    scenario: name,
-    target,
-    ...(dialect ? { profile: dialect.profile.name } : {}),
-    embedded,
-    startedAt: startedAt.toISOString(),
-    durationMs: Math.round(elapsedMs()),
-    partial,
-    status,
-    ...(reason ? { reason } : {}),
-    schedule: Object.fromEntries([...plans].map(([group, plan]) => [group, describeSchedule(plan)])),
-    conditions: {
-      scale: options.scale ?? 1,
-      ...(options.durationMs ? { durationMs: options.durationMs } : {}),
-      nodes: embedded ? (options.nodes ?? 1) : 0,
-      transport: options.transport ?? 'websocket',
-      check,
-      ...(options.defect ? { defect: options.defect } : {}),
-    },
-    world: {
-      sellers: world.sellers.length,
-      buyers: world.buyers.length,
-      admins: world.admins.length,
-      listings: world.listings.length,
-      bookings: world.bookings.length,
-    },
-    generator,
-    thresholds: evaluated,
-    thresholdsPassed: evaluated.every((t) => t.passed),
-    violations: checks.summary(),
-    metrics,
-    timeline: timeline.snapshot(),
-    reportDir: writer?.dir,
-  });
+  ): RunResult => {
+    const timelineNow = timeline.snapshot();
+    const faultEvents = lab?.events();
+    return {
+      scenario: name,
+      // The server measured, not the fault proxy the clients may have gone through.
+      target: lab?.serverUrl ?? target,
+      ...(dialect ? { profile: dialect.profile.name } : {}),
+      embedded,
+      startedAt: startedAt.toISOString(),
+      durationMs: Math.round(elapsedMs()),
+      partial,
+      status,
+      ...(reason ? { reason } : {}),
+      schedule: Object.fromEntries([...plans].map(([group, plan]) => [group, describeSchedule(plan)])),
+      conditions: {
+        scale: options.scale ?? 1,
+        ...(options.durationMs ? { durationMs: options.durationMs } : {}),
+        nodes: embedded ? (options.nodes ?? 1) : 0,
+        transport: options.transport ?? 'websocket',
+        check,
+        ...(options.defect ? { defect: options.defect } : {}),
+        ...(faults.length > 0 ? { faults: faults.map((f) => f.label) } : {}),
+      },
+      world: {
+        sellers: world.sellers.length,
+        buyers: world.buyers.length,
+        admins: world.admins.length,
+        listings: world.listings.length,
+        bookings: world.bookings.length,
+      },
+      generator,
+      thresholds: evaluated,
+      thresholdsPassed: evaluated.every((t) => t.passed),
+      violations: checks.summary(),
+      metrics,
+      timeline: timelineNow,
+      ...(faultEvents ? { faults: faultEvents, faultImpact: analyzeFaultImpact(timelineNow, faultEvents) } : {}),
+      reportDir: writer?.dir,
+    };
+  };
 
   try {
     if (options.reportDir !== false) writer = createReportWriter(options.reportDir ?? defaultReportDir(name, startedAt));
@@ -399,6 +452,7 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
     health.restart();
     registry.windowLatencies(); // seeding's samples are not the schedule's first interval
     timeline.start(registry.counterValues());
+    lab?.start(elapsedMs);
     sampleTimeline = () => timeline.add({
       atMs: elapsedMs(),
       vus: groups.reduce((sum, g) => sum + g.busyVus, 0),

@@ -1,10 +1,11 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { generateSecret, type AdapterName } from '../../reference-server/index.ts';
 import { BazaarError } from '../errors.ts';
 import { modulePath } from '../util/module-path.ts';
-import type { LoadBalancer } from './cluster-protocol.ts';
+import type { ControlOp, ControlReply, ControlRequest, LoadBalancer, NodeSignal } from './cluster-protocol.ts';
 
 export type { LoadBalancer } from './cluster-protocol.ts';
 
@@ -29,6 +30,8 @@ export interface ReferenceClusterOptions {
   fanout?: 'ordered' | 'adapter';
   /** Node log level (to this process's stderr only when not 'silent'); default 'warn'. */
   logLevel?: string;
+  /** What the cluster reports once started: a node exited, was replaced, or left down (after a fault). */
+  onEvent?(line: string): void;
 }
 
 export interface ReferenceCluster {
@@ -39,8 +42,17 @@ export interface ReferenceCluster {
   /** The primary's pid (`bazaar serve --nodes`), which owns the nodes and the entry. */
   pid: number;
   jwtSecret: string;
+  /**
+   * Send a node a signal, through the primary (docs/faults.md). `replace`: the primary starts a
+   * replacement once it exits; false leaves it down. Resolves with the pid hit.
+   */
+  signalNode(node: number, signal: NodeSignal, options?: { replace?: boolean }): Promise<{ pid: number }>;
+  /** Keep a node's event loop busy for `ms`. */
+  blockLoop(node: number, ms: number): Promise<{ pid: number }>;
   close(): Promise<void>;
 }
+
+const CONTROL_TIMEOUT_MS = 5_000;
 
 const BIN = modulePath('../../bin/bazaar.ts', import.meta.url);
 const START_TIMEOUT_MS = 40_000;
@@ -67,10 +79,11 @@ export async function startReferenceCluster(options: ReferenceClusterOptions): P
   if (options.presenceHeartbeatMs) args.push('--presence-heartbeat', `${options.presenceHeartbeatMs}ms`);
   if (options.presenceSweepMs) args.push('--presence-sweep', `${options.presenceSweepMs}ms`);
   const child = spawn(process.execPath, args, {
-    stdio: ['ignore', 'pipe', 'pipe'],
+    // ipc: faults are asked of the primary over it, and the primary stops when this process goes.
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     // The secret goes by environment, not argv, so it does not show in `ps`.
     env: { ...process.env, JWT_SECRET: jwtSecret },
-  });
+  }) as ChildProcessByStdio<null, Readable, Readable>;
   // A crashed caller should not leave a cluster behind (the nodes follow their primary).
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
@@ -88,6 +101,7 @@ export async function startReferenceCluster(options: ReferenceClusterOptions): P
       reject(new BazaarError('BAZAAR_CLUSTER_FAILED', `the reference cluster did not start within ${START_TIMEOUT_MS} ms: ${stderr.trim()}`));
     }, START_TIMEOUT_MS);
     createInterface({ input: child.stdout }).on('line', (line) => {
+      if (url && nodes.length > 0 && /^\s+node \d+ .*(exited|replaced|left down|could not be replaced)/.test(line)) options.onEvent?.(line.trim());
       const entry = /listening on (http:\/\/\S+)/.exec(line);
       if (entry) url = entry[1];
       const node = /^\s+node (\d+)\s+(http:\/\/\S+)\s+pid (\d+)\s+metrics (\S+)/.exec(line);
@@ -106,12 +120,40 @@ export async function startReferenceCluster(options: ReferenceClusterOptions): P
     throw error;
   });
 
+  let nextId = 1;
+  const pending = new Map<number, (reply: ControlReply) => void>();
+  child.on('message', (reply: ControlReply) => {
+    if (reply?.type === 'bazaar:control-done') pending.get(reply.id)?.(reply);
+  });
+  const control = (request: ControlOp): Promise<{ pid: number }> => {
+    const id = nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        pending.delete(id);
+        reject(new BazaarError('BAZAAR_FAULT_FAILED', `the cluster did not answer a ${request.op} for node ${request.node} within ${CONTROL_TIMEOUT_MS} ms`));
+      }, CONTROL_TIMEOUT_MS);
+      pending.set(id, (reply) => {
+        clearTimeout(timer);
+        pending.delete(id);
+        if (reply.error !== undefined || reply.pid === undefined) reject(new BazaarError('BAZAAR_FAULT_FAILED', reply.error ?? 'no pid in the answer'));
+        else resolve({ pid: reply.pid });
+      });
+      if (!child.connected) {
+        pending.get(id)?.({ type: 'bazaar:control-done', id, error: 'the cluster has stopped' });
+        return;
+      }
+      child.send({ type: 'bazaar:control', id, ...request } as ControlRequest);
+    });
+  };
+
   let closing: Promise<void> | undefined;
   return {
     url: started.url,
     nodes: started.nodes,
     pid: child.pid as number,
     jwtSecret,
+    signalNode: (node, signal, options) => control({ op: 'signal', node, signal, replace: options?.replace ?? false }),
+    blockLoop: (node, ms) => control({ op: 'block-loop', node, ms }),
     close() {
       closing ??= (async () => {
         process.removeListener('exit', killOnExit);
