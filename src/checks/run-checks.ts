@@ -102,6 +102,17 @@ function pause(ms: number): { done: Promise<void>; cancel(): void } {
   return { done, cancel };
 }
 
+/** What every result of a check repeats from its definition (severity and fix hint only when it has them). */
+function describeCheck(check: CheckDefinition): Pick<CheckResult, 'id' | 'title' | 'guarantee' | 'severity' | 'fixHint'> {
+  return {
+    id: check.id,
+    title: check.title,
+    guarantee: check.guarantee,
+    ...(check.severity ? { severity: check.severity } : {}),
+    ...(check.fixHint ? { fixHint: check.fixHint } : {}),
+  };
+}
+
 /**
  * Run one check within its time limit. A check that times out or is interrupted is stopped,
  * not abandoned: its signal aborts (sleeps, waits, connects and HTTP calls end), every probe it
@@ -111,7 +122,7 @@ async function runOne(check: CheckDefinition, target: CheckTarget, prefix: strin
   const stop = new AbortController();
   const ctx = createCheckContext(target, prefix, { signal: stop.signal, timeoutMs });
   const started = Date.now();
-  const base = { id: check.id, title: check.title, guarantee: check.guarantee };
+  const base = describeCheck(check);
   const elapsed = () => Date.now() - started;
   // Promise.resolve().then: a run() that throws synchronously is a rejection like any other
   const running: Promise<Settled> = Promise.resolve()
@@ -171,7 +182,7 @@ async function runOne(check: CheckDefinition, target: CheckTarget, prefix: strin
 /** A check the run never started because it was interrupted first. */
 function notStarted(check: CheckDefinition, runSignal: AbortSignal | undefined): CheckResult {
   const reason = `not started: ${describeAbort(runSignal)}`;
-  return { id: check.id, title: check.title, guarantee: check.guarantee, status: 'interrupted', durationMs: 0, evidence: [reason], reason };
+  return { ...describeCheck(check), status: 'interrupted', durationMs: 0, evidence: [reason], reason };
 }
 
 /** The verdict over results: a skip fails it only when asked to; a not-applicable check never does (the app never claimed it). */
@@ -181,7 +192,7 @@ export function checksPassed(results: readonly CheckResult[], failOnSkip: boolea
 
 /** A check the target's profile does not claim the guarantee of: not run. */
 function notApplicable(check: CheckDefinition, reason: string): CheckResult {
-  return { id: check.id, title: check.title, guarantee: check.guarantee, status: 'not-applicable', durationMs: 0, evidence: [reason], reason };
+  return { ...describeCheck(check), status: 'not-applicable', durationMs: 0, evidence: [reason], reason };
 }
 
 /**

@@ -21,7 +21,14 @@ export interface CheckResult {
   evidence: string[];
   /** Skipped, not-applicable and interrupted checks: why there is no verdict, and what would give one. */
   reason?: string;
+  /** How bad a failure is (security checks): carried to report.json, JUnit and findings.sarif. */
+  severity?: Severity;
+  /** What to change in the server when it fails. */
+  fixHint?: string;
 }
+
+/** A finding's weight, as a security team ranks it (SARIF maps it to a security-severity score). */
+export type Severity = 'critical' | 'high' | 'medium' | 'low';
 
 export interface HttpResult<T = any> {
   status: number;
@@ -111,6 +118,10 @@ export interface CheckDefinition {
   longWaits?: boolean;
   /** The guarantees (a target profile's capabilities) it holds the server to; not claimed → not-applicable. */
   requires?: readonly Capability[];
+  /** How bad a failure is; reported with every result of this check. */
+  severity?: Severity;
+  /** What to change in the server when it fails: reported with every result of this check. */
+  fixHint?: string;
   run(ctx: CheckContext): Promise<void | { skipped: string }>;
 }
 

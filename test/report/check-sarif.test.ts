@@ -45,6 +45,21 @@ describe('findings.sarif', () => {
   });
 });
 
+describe('findings.sarif carries a check\'s severity and fix hint', () => {
+  it('the rule scores by the check\'s severity, the result repeats it with the fix', () => {
+    const rules = [{ id: 'security.tokens.kid-injection', title: 'kid', guarantee: 'g', severity: 'critical' as const, fixHint: 'never read a key from kid' }];
+    const failed = { ...check('security.tokens.kid-injection', 'failed', ['accepted']), severity: 'critical' as const, fixHint: 'never read a key from kid' };
+    const log = JSON.parse(renderCheckSarif(report([failed]), rules, '1.2.3'));
+    expect(sarifProblems(log)).toEqual([]);
+    const rule = log.runs[0].tool.driver.rules[0];
+    expect(rule.properties['security-severity']).toBe('9.5');
+    expect(rule.help.text).toContain('Fix: never read a key from kid');
+    const result = log.runs[0].results[0];
+    expect(result.message.text).toMatch(/severity: critical\nfix: never read a key from kid\nevidence:\n- accepted/);
+    expect(result.properties).toMatchObject({ severity: 'critical', fixHint: 'never read a key from kid' });
+  });
+});
+
 describe('bazaar check writes findings.sarif and the GitHub step summary (the real CLI)', () => {
   afterEach(() => {
     delete process.env.GITHUB_STEP_SUMMARY;
