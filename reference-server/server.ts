@@ -135,6 +135,15 @@ function settlingSerial(inner: KeyedSerial, fanout: OrderedFanout): KeyedSerial 
   };
 }
 
+/**
+ * The defect `recovery-resume-ignores-exp` only: a resumed session's token is judged at the time
+ * its session was still valid, for a client that reconnects with the token it had and refreshes after.
+ */
+function resumeClock(socket: { recovered: boolean; data: unknown }, nowMs: number): number {
+  const expiresAtMs = (socket.data as { expiresAtMs?: unknown } | undefined)?.expiresAtMs;
+  return socket.recovered && typeof expiresAtMs === 'number' ? Math.min(nowMs, expiresAtMs - 1) : nowMs;
+}
+
 export async function startReferenceServer(options: ReferenceServerOptions = {}): Promise<ReferenceServer> {
   if (options.jwtSecret === '') throw new Error('jwtSecret is empty: give a secret, or leave it out to generate one');
   const jwtSecret = options.jwtSecret ?? generateSecret();
@@ -161,7 +170,7 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
   // silently drops every socket that connected before it from broadcasts (socket.io-redis-adapter#348).
   if (redisMode) serverOptions.adapter = redisMode.mode.adapter;
   // A defect that needs recovery to show turns it on (defects always run on one node in memory).
-  const recovery = options.recovery ?? (overrides.recoveryReplayBeforeAuth ? true : undefined);
+  const recovery = options.recovery ?? (overrides.recoveryReplayBeforeAuth || overrides.recoveryResumeIgnoresExpiry ? true : undefined);
   let sessionGuard: SessionGuard | undefined;
   if (recovery) {
     if (redisMode && redisMode.adapter !== 'streams') {
@@ -172,7 +181,7 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
     // skipMiddlewares false: a resumed session is authenticated again (the library default skips it).
     // Without an adapter option Socket.IO keeps sessions in memory (its SessionAwareAdapter).
     serverOptions.connectionStateRecovery = { maxDisconnectionDuration, skipMiddlewares: false };
-    sessionGuard = createSessionGuard({ nowMs: () => Date.now(), replayBeforeAuth: overrides.recoveryReplayBeforeAuth });
+    sessionGuard = createSessionGuard({ nowMs: () => Date.now(), replayBeforeAuth: overrides.recoveryReplayBeforeAuth, ignoreExpiry: overrides.recoveryResumeIgnoresExpiry });
   }
   const io = new Server(httpServer, serverOptions);
   if (sessionGuard) guardNamespaces(io, sessionGuard);
@@ -218,11 +227,12 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
   };
 
   // Handshake: the token comes from `auth` only; a query-string token is never read.
-  io.use((socket, next) => {
+  const handshakeMiddleware: Parameters<typeof io.use>[0] = (socket, next) => {
     const auth = socket.handshake.auth as Record<string, unknown> | undefined;
+    const nowMs = overrides.recoveryResumeIgnoresExpiry ? resumeClock(socket, ctx.nowMs()) : ctx.nowMs();
     const result = overrides.authenticateHandshake
-      ? overrides.authenticateHandshake(auth, socket.handshake.query, jwtSecret, ctx.nowMs())
-      : authenticate(auth?.token, jwtSecret, ctx.nowMs());
+      ? overrides.authenticateHandshake(auth, socket.handshake.query, jwtSecret, nowMs)
+      : authenticate(auth?.token, jwtSecret, nowMs);
     if (!result.ok) {
       log.debug({ reason: result.reason, address: socket.handshake.address }, 'handshake rejected');
       next(new Error(UNAUTHORIZED_MESSAGE));
@@ -245,7 +255,9 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
         next(new Error('internal'));
       },
     );
-  });
+  };
+  io.use(handshakeMiddleware);
+  overrides.namespaces?.(io, handshakeMiddleware);
   options.attach?.(io);
   const onConnection = createConnectionHandler({ ctx, metrics, minimalAcks: options.minimalAcks === true }, overrides);
   io.on('connection', (socket) => {
