@@ -30,10 +30,11 @@ function hmacMatches(signingInput: string, signature: string, key: string, hash 
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
-/** The claims every hand-rolled verifier below checks the same way (sub, role, exp). */
-function acceptClaims(claims: Json, nowMs: number): Authenticated {
+/** The claims every hand-rolled verifier below checks the same way (sub, role, exp, and nbf unless told not to). */
+function acceptClaims(claims: Json, nowMs: number, options: { nbf?: boolean } = {}): Authenticated {
   if (!isId(claims.sub) || !isRole(claims.role)) return { ok: false, reason: 'bad claims' };
   if (typeof claims.exp !== 'number' || claims.exp * 1000 <= nowMs) return { ok: false, reason: 'expired' };
+  if (options.nbf !== false && claims.nbf !== undefined && !(typeof claims.nbf === 'number' && claims.nbf * 1000 <= nowMs)) return { ok: false, reason: 'not valid yet' };
   return { ok: true, user: { userId: claims.sub, role: claims.role }, expiresAtMs: claims.exp * 1000 };
 }
 
@@ -89,7 +90,7 @@ function verifyIgnoringNbf(token: unknown, secret: string, nowMs: number): Authe
   const parts = splitToken(token);
   if (!parts || parts.header.alg !== 'HS256') return { ok: false, reason: 'malformed token or not HS256' };
   if (!hmacMatches(parts.signingInput, parts.signature, secret)) return { ok: false, reason: 'bad signature' };
-  return acceptClaims(parts.claims, nowMs);
+  return acceptClaims(parts.claims, nowMs, { nbf: false });
 }
 
 export const securityDefects: Defect[] = [

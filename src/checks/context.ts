@@ -145,6 +145,7 @@ export function createCheckContext(target: CheckTarget, prefix: string, limits: 
       return `${prefix}-${label}${n}`;
     },
     token: async (userId, role) => target.token(userId, role),
+    security: target.dialect?.profile.security ?? {},
     claims: (capability) => !target.dialect || target.dialect.capabilities.has(capability),
     async connect(userId, role, options: ProbeConnectOptions = {}) {
       const dialect = target.dialect;
@@ -155,7 +156,8 @@ export function createCheckContext(target: CheckTarget, prefix: string, limits: 
           ...options,
           auth: options.auth ?? handshake.auth,
           query: { ...handshake.query, ...options.query },
-          extraHeaders: handshake.extraHeaders,
+          // The check's own headers (an Origin) go with the user's credentials.
+          extraHeaders: { ...handshake.extraHeaders, ...options.extraHeaders },
           dialect: { target: dialect, user },
         }));
       }

@@ -6,7 +6,8 @@ import { BazaarError } from '../errors.ts';
 import { startEmbeddedServer } from '../lab/embedded-server.ts';
 import { startReferenceCluster } from '../lab/cluster.ts';
 import type { AdapterName } from '../../reference-server/index.ts';
-import { notApplicableReason } from '../target/capabilities.ts';
+import { claimedCapabilities, notApplicableReason } from '../target/capabilities.ts';
+import { CONTRACT_PROFILE } from '../target/contract-profile.ts';
 import { createTarget, type Target } from '../target/target.ts';
 import type { TargetProfile } from '../target/types.ts';
 import { createCheckContext, type CheckTarget } from './context.ts';
@@ -261,7 +262,8 @@ export async function runChecks(options: CheckOptions = {}): Promise<CheckReport
       sweepMs: session?.presence?.sweepMs ?? profile?.presence?.sweepMs ?? ASSUMED_SWEEP_MS,
     };
     const target: CheckTarget = { url, token, jwtSecret, presence, session, ...(resolved ? { dialect: resolved } : {}) };
-    const claimed = resolved?.capabilities;
+    // The contract's own dialect claims every guarantee but a cookie session (src/target/capabilities.ts).
+    const claimed = resolved?.capabilities ?? claimedCapabilities(CONTRACT_PROFILE);
     const results: CheckResult[] = [];
     const failOnSkip = options.failOnSkip === true;
     const report = (snapshot: boolean): CheckReport => {
@@ -288,7 +290,7 @@ export async function runChecks(options: CheckOptions = {}): Promise<CheckReport
         results.push(notStarted(check, options.signal));
         continue;
       }
-      const inapplicable = claimed && notApplicableReason(check.requires, claimed, profile!.name);
+      const inapplicable = notApplicableReason(check.requires, claimed, profile?.name ?? CONTRACT_PROFILE.name);
       if (inapplicable) {
         const result = notApplicable(check, inapplicable);
         results.push(result);

@@ -1,5 +1,5 @@
 import type { Booking, Listing, Role, SessionPayload } from '../contract/index.ts';
-import type { Capability } from '../target/types.ts';
+import type { Capability, SecurityProfile } from '../target/types.ts';
 import type { ProbeClient, ProbeConnectOptions } from './probe-client.ts';
 
 /**
@@ -57,6 +57,8 @@ export interface CheckContext {
    * claims all)? For checks that judge a part only where it applies, e.g. an admin's socket.
    */
   claims(capability: Capability): boolean;
+  /** What the target's profile tells the security.* checks (its namespaces, ...); empty for the contract's dialect. */
+  security: SecurityProfile;
   /** The target's secret, when known: auth probes forge tokens with it. */
   jwtSecret: string | undefined;
   /** Connect as a user; the probe's name is `userId@cN`. Rejects with the connect_error. */

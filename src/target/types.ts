@@ -363,6 +363,7 @@ export const CAPABILITIES = {
   notifications: 'per-user notification rooms (contract §4)',
   admin: 'an admin may join any booking and watch it (contract §4)',
   jwt: 'HS256 tokens bazaar can mint and forge (auth.* probes bad ones)',
+  cookieAuth: 'the handshake is authenticated by a session cookie (security.cswsh.* checks a browser on another site cannot ride it)',
   recovery: 'connection-state recovery across a reconnect (contract §6.10)',
   contractWire: 'the contract\'s own event payloads (hostile-payload probes are written for them)',
 } as const;
@@ -382,6 +383,12 @@ export interface PresenceTimingProfile {
 // ---------------------------------------------------------------------------------------------
 
 /** What a `bazaar.target.ts` default-exports (through `defineTarget`). */
+/** What the security.* checks may be told about the app (docs/security.md). */
+export interface SecurityProfile {
+  /** Namespaces the app opens besides `/`, e.g. ['/admin']: security.namespaces.* tries them besides common names. */
+  namespaces?: readonly string[];
+}
+
 export interface TargetProfile {
   /** Shown in reports: 'chat app (staging)'. */
   name: string;
@@ -401,4 +408,6 @@ export interface TargetProfile {
    * default `/healthz`, `false` when there is none (then a fresh connection is the proof).
    */
   healthPath?: string | false;
+  /** What the security.* checks may be told about the app. */
+  security?: SecurityProfile;
 }

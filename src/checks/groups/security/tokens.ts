@@ -1,0 +1,105 @@
+import { signHmacToken } from '../../probes/tokens.ts';
+import type { CheckContext, CheckDefinition } from '../../types.ts';
+import { b64json, decodeToken, expectAcceptedToken, expectRefused } from './support.ts';
+
+/*
+ * Tokens (issue 11, docs/security.md "Tokens"): the ways JWT verifiers fall beyond what the
+ * contract's auth.* probes send. auth.rejects-unsigned-tokens already sends alg "none" and
+ * "None", a removed signature and a changed payload; auth.rejects-bad-claims other HMAC
+ * algorithms, an expired token and missing claims. These add: "none" in every other case, a
+ * signature stripped with its dot, `kid` injection, and `nbf`.
+ */
+
+/** A valid token of a fresh user: its header and claims are what the forged ones start from. */
+async function validToken(ctx: CheckContext): Promise<{ name: string; token: string }> {
+  const userId = ctx.id('buyer');
+  const token = await ctx.token(userId, 'buyer');
+  await expectAcceptedToken(ctx, `${userId}-valid`, token, 'a valid token of the target');
+  return { name: `${userId}-forged`, token };
+}
+
+async function algNoneAnyCase(ctx: CheckContext): Promise<void> {
+  const { name, token } = await validToken(ctx);
+  const [headerPart, payloadPart] = token.split('.') as [string, string];
+  const { header, claims } = decodeToken(token);
+  const elevated = b64json({ ...claims, role: 'admin' });
+  const unsigned = (alg: string, payload = payloadPart) => `${b64json({ ...header, alg })}.${payload}.`;
+  const forged: [string, string][] = [
+    ...['NONE', 'nOnE', 'NoNe', 'nonE'].map((alg): [string, string] => [`a token with alg "${alg}" and no signature`, unsigned(alg)]),
+    ['a token with alg "NONE", role → admin, no signature', unsigned('NONE', elevated)],
+    ['a token with its signature stripped, dot and all (two parts)', `${headerPart}.${payloadPart}`],
+    ['a token with alg "none" and its signature stripped, dot and all', `${b64json({ ...header, alg: 'none' })}.${payloadPart}`],
+    ['a token whose signature is a single "="', `${headerPart}.${payloadPart}.=`],
+  ];
+  await Promise.all(forged.map(([kind, value]) => expectRefused(ctx, name, kind, value)));
+}
+
+/**
+ * `kid` values a verifier that finds its key by kid (a file, a SQL row) falls to: a path to a
+ * file whose content is known (/dev/null: empty), and SQL that selects a chosen key.
+ */
+export const KID_INJECTIONS: readonly { kid: string; key: string; what: string }[] = [
+  { kid: '../../../../../../../../../../../dev/null', key: '', what: 'a path traversal to /dev/null, signed with the empty key' },
+  { kid: '/dev/null', key: '', what: 'an absolute path to /dev/null, signed with the empty key' },
+  { kid: "x' UNION SELECT 'bazaar-kid-key' -- ", key: 'bazaar-kid-key', what: 'SQL that selects a chosen key, signed with that key' },
+  { kid: 'x\' OR \'1\'=\'1', key: '', what: 'SQL that matches every row, signed with the empty key' },
+];
+
+async function kidInjection(ctx: CheckContext): Promise<void> {
+  const { name, token } = await validToken(ctx);
+  const { header, claims } = decodeToken(token);
+  await Promise.all(
+    KID_INJECTIONS.map(({ kid, key, what }) =>
+      expectRefused(ctx, name, `a token with kid ${JSON.stringify(kid)} (${what})`, signHmacToken({ ...header, alg: 'HS256', kid }, claims, key, 'sha256')),
+    ),
+  );
+}
+
+async function timeClaims(ctx: CheckContext): Promise<void | { skipped: string }> {
+  if (!ctx.jwtSecret) return { skipped: 'needs --jwt-secret to sign tokens with nbf and exp of its choosing' };
+  const { name, token } = await validToken(ctx);
+  const { header, claims } = decodeToken(token);
+  // nbf and exp are judged by the server's clock: mint on it (from its Date header).
+  const clock = await ctx.serverClockSkew();
+  const nowS = Math.floor((Date.now() + clock.skewMs) / 1000);
+  const slackS = Math.ceil(clock.uncertaintyMs / 1000);
+  const sign = (extra: Record<string, unknown>) => signHmacToken({ ...header, alg: 'HS256' }, { ...claims, iat: nowS, exp: nowS + 3_600, ...extra }, ctx.jwtSecret as string, 'sha256');
+  // Small leeways (a few seconds for clock drift) are fine and not judged: these are well past them.
+  const forged: [string, string][] = [
+    ['a token not valid for another hour (nbf now + 3600 s)', sign({ nbf: nowS + 3_600 })],
+    [`a token not valid for another ${120 + slackS} s (nbf)`, sign({ nbf: nowS + 120 + slackS })],
+    [`a token that expired ${30 + slackS} s ago (more leeway than clock drift needs)`, sign({ iat: nowS - 600, exp: nowS - 30 - slackS })],
+    ['a token issued in an hour and valid now (iat now + 3600 s, nbf now + 3600 s)', sign({ iat: nowS + 3_600, nbf: nowS + 3_600, exp: nowS + 7_200 })],
+  ];
+  await Promise.all(forged.map(([kind, value]) => expectRefused(ctx, name, kind, value)));
+}
+
+export const securityTokenChecks: CheckDefinition[] = [
+  {
+    id: 'security.tokens.alg-none-any-case',
+    requires: ['jwt'],
+    severity: 'critical',
+    fixHint: 'verify with a fixed algorithm list (e.g. jsonwebtoken\'s `algorithms: [\'HS256\']`), never the token\'s own alg; compare algorithm names exactly, and refuse any token without three parts and a signature',
+    title: 'Unsigned tokens with alg "none" in any letter case, and signatures stripped with their dot, are refused at the handshake',
+    guarantee: 'RFC 8725 §3.1: a verifier does not let the token choose its algorithm; "none" is never accepted',
+    run: algNoneAnyCase,
+  },
+  {
+    id: 'security.tokens.kid-injection',
+    requires: ['jwt'],
+    severity: 'critical',
+    fixHint: 'look a kid up in a fixed map of known key ids; never use it as a path, a URL or in SQL',
+    title: 'Tokens whose kid header is a path (../../dev/null) or SQL, signed with the key that lookup would yield, are refused',
+    guarantee: 'RFC 8725 §3.10: a kid is an untrusted string: it selects among known keys and nothing else',
+    run: kidInjection,
+  },
+  {
+    id: 'security.tokens.time-claims',
+    requires: ['jwt'],
+    severity: 'high',
+    fixHint: 'check nbf as well as exp, with a leeway of seconds (clock drift), not minutes',
+    title: 'Tokens not valid yet (nbf in the future) or expired well past a small leeway are refused',
+    guarantee: 'RFC 7519 §4.1.4, §4.1.5: a token is not accepted after exp nor before nbf',
+    run: timeClaims,
+  },
+];
