@@ -72,6 +72,14 @@ export function defineTarget<P extends TargetProfile>(profile: P): P {
     if (!(name in CAPABILITIES)) throw bad(`capabilities has an unknown capability ${JSON.stringify(name)}`, `known: ${Object.keys(CAPABILITIES).join(', ')}`);
     if (typeof value !== 'boolean') throw bad(`capabilities.${name} is ${JSON.stringify(value)}`, 'true (claimed) or false');
   }
+  const security = profile.security as unknown;
+  if (security !== undefined) {
+    if (!isObject(security)) throw bad('security is not an object', 'e.g. security: { namespaces: [\'/admin\'] }');
+    const namespaces = security.namespaces;
+    if (namespaces !== undefined && !(Array.isArray(namespaces) && namespaces.every((n) => typeof n === 'string' && n.startsWith('/')))) {
+      throw bad(`security.namespaces is ${JSON.stringify(namespaces)}`, 'a list of namespace names, each starting with "/", e.g. [\'/admin\']');
+    }
+  }
   const session = profile.session as unknown;
   if (session !== undefined && session !== 'none' && !(isObject(session) && typeof session.event === 'string' && isFn(session.read))) {
     throw bad('session must be \'none\' or { event, read(...args) }', 'read returns the contract\'s session fields the app tells ({ userId, presence })');
