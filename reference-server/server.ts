@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { Server, type ServerOptions } from 'socket.io';
 import { LIMITS, UNAUTHORIZED_MESSAGE } from '../src/contract/index.ts';
-import { authenticate } from './auth.ts';
+import { authenticate, type Authenticated } from './auth.ts';
 import type { Fanout, ServerContext } from './context.ts';
 import { sweepPresence } from './domain/presence.ts';
 import { createApiHandler } from './http/api.ts';
@@ -227,12 +227,8 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
   };
 
   // Handshake: the token comes from `auth` only; a query-string token is never read.
-  const handshakeMiddleware: Parameters<typeof io.use>[0] = (socket, next) => {
-    const auth = socket.handshake.auth as Record<string, unknown> | undefined;
-    const nowMs = overrides.recoveryResumeIgnoresExpiry ? resumeClock(socket, ctx.nowMs()) : ctx.nowMs();
-    const result = overrides.authenticateHandshake
-      ? overrides.authenticateHandshake(auth, socket.handshake.query, jwtSecret, nowMs)
-      : authenticate(auth?.token, jwtSecret, nowMs);
+  type Middleware = Parameters<typeof io.use>[0];
+  const admit = (socket: Parameters<Middleware>[0], result: Authenticated, next: Parameters<Middleware>[1]) => {
     if (!result.ok) {
       log.debug({ reason: result.reason, address: socket.handshake.address }, 'handshake rejected');
       next(new Error(UNAUTHORIZED_MESSAGE));
@@ -255,6 +251,19 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
         next(new Error('internal'));
       },
     );
+  };
+  const handshakeMiddleware: Middleware = (socket, next) => {
+    const auth = socket.handshake.auth as Record<string, unknown> | undefined;
+    const nowMs = overrides.recoveryResumeIgnoresExpiry ? resumeClock(socket, ctx.nowMs()) : ctx.nowMs();
+    const result = overrides.authenticateHandshake
+      ? overrides.authenticateHandshake(auth, socket.handshake.query, jwtSecret, nowMs, socket.conn.transport.name)
+      : authenticate(auth?.token, jwtSecret, nowMs);
+    // Only a defect's verifier may be asynchronous (one that fetches keys).
+    if (result instanceof Promise) {
+      result.then((settled) => admit(socket, settled, next), () => admit(socket, { ok: false, reason: 'the verifier failed' }, next));
+      return;
+    }
+    admit(socket, result, next);
   };
   io.use(handshakeMiddleware);
   overrides.namespaces?.(io, handshakeMiddleware);

@@ -23,8 +23,8 @@ export interface HttpOperations {
  */
 export interface DefectOverrides {
   registrations?: Partial<Record<Domain, Register>>;
-  /** Handshake: reads auth and query as it likes. */
-  authenticateHandshake?(auth: Record<string, unknown> | undefined, query: Record<string, unknown>, secret: string, nowMs: number): Authenticated;
+  /** Handshake: reads auth and query as it likes (`transport`: the connection's, 'polling' or 'websocket'). */
+  authenticateHandshake?(auth: Record<string, unknown> | undefined, query: Record<string, unknown>, secret: string, nowMs: number, transport: string): Authenticated | Promise<Authenticated>;
   /** Skip the disconnect-at-expiry timer. */
   keepSocketsPastExpiry?: boolean;
   wrapStore?(store: Store): Store;

@@ -1,9 +1,9 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createPublicKey, timingSafeEqual, verify as verifySignature, type JsonWebKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isId, isRole } from '../../src/contract/index.ts';
-import type { Authenticated } from '../auth.ts';
+import { authenticate, type Authenticated } from '../auth.ts';
 import type { Defect } from './defect.ts';
 
 /*
@@ -93,6 +93,29 @@ function verifyIgnoringNbf(token: unknown, secret: string, nowMs: number): Authe
   return acceptClaims(parts.claims, nowMs, { nbf: false });
 }
 
+/**
+ * Single sign-on: an RS256 token carries its issuer's key set in `jku`; the handshake fetches it
+ * and verifies with the key its kid names, with no list of trusted issuers. HS256 tokens go to
+ * the contract's verifier as before.
+ */
+async function verifyWithJku(token: unknown, secret: string, nowMs: number): Promise<Authenticated> {
+  const parts = splitToken(token);
+  if (!parts || parts.header.alg !== 'RS256' || typeof parts.header.jku !== 'string') return authenticate(token, secret, nowMs);
+  const res = await fetch(parts.header.jku, { signal: AbortSignal.timeout(2_000) });
+  const jwks = (await res.json()) as { keys?: (JsonWebKey & { kid?: string })[] };
+  const jwk = jwks.keys?.find((k) => k.kid === parts.header.kid) ?? jwks.keys?.[0];
+  if (!jwk) return { ok: false, reason: 'no key in the issuer\'s set' };
+  const key = createPublicKey({ key: jwk, format: 'jwk' });
+  if (!verifySignature('RSA-SHA256', Buffer.from(parts.signingInput), key, Buffer.from(parts.signature, 'base64url'))) return { ok: false, reason: 'bad signature' };
+  return acceptClaims(parts.claims, nowMs);
+}
+
+/** The JWT's claims as they are, unverified: for requests an earlier middleware was thought to have verified. */
+function decodeUnverified(token: unknown, nowMs: number): Authenticated {
+  const parts = splitToken(token);
+  return parts ? acceptClaims(parts.claims, nowMs) : { ok: false, reason: 'malformed token' };
+}
+
 export const securityDefects: Defect[] = [
   {
     name: 'alg-none-any-case',
@@ -105,6 +128,20 @@ export const securityDefects: Defect[] = [
     group: 'security',
     description: 'the handshake reads the HMAC key from the file a token\'s kid header names (key rotation), unsanitized: kid "../../../../dev/null" makes the empty string the key',
     overrides: () => ({ authenticateHandshake: (auth, _query, secret, nowMs) => verifyWithKidFile(auth?.token, secret, nowMs) }),
+  },
+  {
+    name: 'jku-trusted',
+    group: 'security',
+    description: 'for single sign-on the handshake fetches the key set an RS256 token names in its jku header and verifies with it, trusting any URL: a token signed with the attacker\'s own key, pointing at the attacker\'s key set, is accepted',
+    overrides: () => ({ authenticateHandshake: (auth, _query, secret, nowMs) => verifyWithJku(auth?.token, secret, nowMs) }),
+  },
+  {
+    name: 'polling-skips-verify',
+    group: 'security',
+    description: 'the handshake only decodes the token of a long-polling connection, taking it as verified by the HTTP API\'s auth middleware, which does not cover /socket.io/: any token with well-formed claims connects over polling',
+    overrides: () => ({
+      authenticateHandshake: (auth, _query, secret, nowMs, transport) => (transport === 'polling' ? decodeUnverified(auth?.token, nowMs) : authenticate(auth?.token, secret, nowMs)),
+    }),
   },
   {
     name: 'nbf-ignored',

@@ -30,6 +30,8 @@ describe('security checks against the reference server', () => {
   it.each([
     ['alg-none-any-case', 'security.tokens.alg-none-any-case', /handshake with a token with alg "NONE" and no signature .* was accepted: \S+ connected and got session/],
     ['kid-key-path', 'security.tokens.kid-injection', /handshake with a token with kid "\.\.\/\.\.\/.*dev\/null" \(a path traversal to \/dev\/null, signed with the empty key\) .* was accepted/],
+    ['jku-trusted', 'security.tokens.foreign-keys', /an RS256 token signed with the attacker's key, jku http:\/\/127\.0\.0\.1:\d+\/jwks\.json .* was accepted[\s\S]*the server fetched GET \/jwks\.json/],
+    ['polling-skips-verify', 'security.tokens.transport-parity', /a token signed with another secret was accepted over polling alone and refused \("unauthorized"\) over WebSocket alone/],
     ['nbf-ignored', 'security.tokens.time-claims', /handshake with a token not valid for another hour \(nbf now \+ 3600 s\) .* was accepted/],
     ['admin-namespace-no-auth', 'security.namespaces.unauthenticated', /a CONNECT to namespace \/admin with no credentials was accepted \(40\/admin,\{"sid".*while the main namespace refused the same \(44\{"message":"unauthorized"\}\); it then sent 42\/admin,\["admin:stats"/],
     ['catch-all-namespaces', 'security.namespaces.unknown', /a CONNECT to the unknown namespace \/bazaar-no-such-namespace-\w+ with a valid token was accepted: 40\/bazaar-no-such-namespace-\w+,\{"sid"/],

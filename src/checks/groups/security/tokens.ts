@@ -1,6 +1,10 @@
+import { generateKeyPairSync, sign } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { signHmacToken } from '../../probes/tokens.ts';
 import type { CheckContext, CheckDefinition } from '../../types.ts';
-import { b64json, decodeToken, expectAcceptedToken, expectRefused } from './support.ts';
+import { randomBytes } from 'node:crypto';
+import { b64json, decodeToken, expectAcceptedToken, expectRefused, tryHandshake } from './support.ts';
 
 /*
  * Tokens (issue 11, docs/security.md "Tokens"): the ways JWT verifiers fall beyond what the
@@ -74,6 +78,93 @@ async function timeClaims(ctx: CheckContext): Promise<void | { skipped: string }
   await Promise.all(forged.map(([kind, value]) => expectRefused(ctx, name, kind, value)));
 }
 
+/**
+ * A key server of the attacker's, on this machine (port 0): it serves the attacker's key set at
+ * /jwks.json and a certificate URL at /x5u.pem, and records every request. A target on another
+ * machine cannot reach it: there, only the refusal is judged (docs/security.md).
+ */
+async function startKeyServer(jwks: unknown): Promise<{ url: string; requests: string[]; close(): Promise<void> }> {
+  const requests: string[] = [];
+  const server = createServer((req, res) => {
+    requests.push(`${req.method} ${req.url} (${req.headers['user-agent'] ?? 'no user-agent'})`);
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(jwks));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+async function foreignKeys(ctx: CheckContext): Promise<void> {
+  const { name, token } = await validToken(ctx);
+  const { claims } = decodeToken(token);
+  // The attacker's own key pair: its strength does not matter, only whose it is.
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
+  const kid = 'bazaar-attacker';
+  const jwk = { ...publicKey.export({ format: 'jwk' }), kid, use: 'sig', alg: 'RS256' };
+  const keys = await startKeyServer({ keys: [jwk] });
+  const close = () => void keys.close();
+  ctx.signal.addEventListener('abort', close, { once: true });
+  try {
+    const rs256 = (header: Record<string, unknown>) => {
+      const signingInput = `${b64json({ alg: 'RS256', typ: 'JWT', ...header })}.${b64json(claims)}`;
+      return `${signingInput}.${sign('RSA-SHA256', Buffer.from(signingInput), privateKey).toString('base64url')}`;
+    };
+    const forged: [string, string][] = [
+      [`an RS256 token signed with the attacker's key, jku ${keys.url}/jwks.json (the attacker's key set)`, rs256({ kid, jku: `${keys.url}/jwks.json` })],
+      [`an RS256 token signed with the attacker's key, x5u ${keys.url}/x5u.pem`, rs256({ kid, x5u: `${keys.url}/x5u.pem` })],
+      ['an RS256 token signed with the attacker\'s key, that key embedded in its jwk header (CVE-2018-0114)', rs256({ kid, jwk })],
+    ];
+    await Promise.all(forged.map(([kind, value]) => expectRefused(ctx, name, kind, value)));
+    // A fetch may come after the refusal (a background key-set refresh).
+    await ctx.sleep(ctx.absenceWindowMs());
+    for (const request of keys.requests) {
+      ctx.fail(`the server fetched ${request} from ${keys.url}, a URL only a token's header named: it lets a client choose where it fetches keys from (server-side request forgery, and keys of the client's choosing)`);
+    }
+  } finally {
+    ctx.signal.removeEventListener('abort', close);
+    await keys.close();
+  }
+}
+
+const TRANSPORTS = ['polling', 'websocket'] as const;
+
+/** The same tokens over each transport alone: every verdict must be the same on both. */
+async function transportParity(ctx: CheckContext): Promise<void> {
+  const userId = ctx.id('buyer');
+  const token = await ctx.token(userId, 'buyer');
+  const { header, claims } = decodeToken(token);
+  const tokens: [string, string, boolean][] = [
+    ['a valid token', token, true],
+    ['a token signed with another secret', signHmacToken({ ...header, alg: 'HS256' }, claims, randomBytes(24).toString('base64url'), 'sha256'), false],
+    ['a token whose payload was changed after signing (role → admin)', `${token.split('.')[0]}.${b64json({ ...claims, role: 'admin' })}.${token.split('.')[2]}`, false],
+  ];
+  for (const [kind, value, valid] of tokens) {
+    const verdicts = await Promise.all(
+      TRANSPORTS.map(async (transport) => {
+        const verdict = await tryHandshake(ctx, `${userId}-${transport}`, value, { transports: [transport] });
+        if (verdict.accepted) verdict.probe.close();
+        return verdict.accepted ? 'accepted' : `refused ("${verdict.message}")`;
+      }),
+    );
+    const [polling, websocket] = verdicts as [string, string];
+    if (polling.startsWith('accepted') !== websocket.startsWith('accepted')) {
+      ctx.fail(`${kind} was ${polling} over polling alone and ${websocket} over WebSocket alone: the two transports authenticate differently`);
+    } else if (!valid && polling === 'accepted') {
+      ctx.fail(`${kind} was accepted over both polling and WebSocket`);
+    } else if (valid && polling !== 'accepted') {
+      throw new Error(`setup: ${kind} was ${polling} over polling and ${websocket} over WebSocket, so refusals prove nothing`);
+    }
+  }
+}
+
 export const securityTokenChecks: CheckDefinition[] = [
   {
     id: 'security.tokens.alg-none-any-case',
@@ -92,6 +183,24 @@ export const securityTokenChecks: CheckDefinition[] = [
     title: 'Tokens whose kid header is a path (../../dev/null) or SQL, signed with the key that lookup would yield, are refused',
     guarantee: 'RFC 8725 §3.10: a kid is an untrusted string: it selects among known keys and nothing else',
     run: kidInjection,
+  },
+  {
+    id: 'security.tokens.foreign-keys',
+    requires: ['jwt'],
+    severity: 'critical',
+    fixHint: 'take keys from configuration (a pinned JWKS URL of your issuer), never from a token\'s jku, x5u or jwk header; refuse tokens that carry them',
+    title: 'Tokens signed with the attacker\'s key and pointing at it (jku, x5u to a key server on port 0, an embedded jwk) are refused, and the server never fetches the URL',
+    guarantee: 'RFC 8725 §3.10: a verifier uses only keys it trusts, never keys or key URLs a token names',
+    run: foreignKeys,
+  },
+  {
+    id: 'security.tokens.transport-parity',
+    requires: ['jwt'],
+    severity: 'high',
+    fixHint: 'authenticate in the Socket.IO middleware (io.use), which every transport passes through; an HTTP middleware in front of the API does not cover /socket.io/ polling requests',
+    title: 'A token gets the same verdict over HTTP long-polling alone as over WebSocket alone (valid accepted, forged refused on both)',
+    guarantee: 'one authentication for every transport a client may choose',
+    run: transportParity,
   },
   {
     id: 'security.tokens.time-claims',
