@@ -38,8 +38,11 @@ function acceptClaims(claims: Json, nowMs: number, options: { nbf?: boolean } = 
   return { ok: true, user: { userId: claims.sub, role: claims.role }, expiresAtMs: claims.exp * 1000 };
 }
 
-function splitToken(token: unknown): { signingInput: string; header: Json; claims: Json; signature: string } | undefined {
-  if (typeof token !== 'string') return undefined;
+/** The contract verifier's bound on a token's length, kept by every verifier below but the one that forgets it. */
+const MAX_TOKEN_CHARS = 8192;
+
+function splitToken(token: unknown, maxChars = MAX_TOKEN_CHARS): { signingInput: string; header: Json; claims: Json; signature: string } | undefined {
+  if (typeof token !== 'string' || token.length > maxChars) return undefined;
   const parts = token.split('.');
   if (parts.length !== 3) return undefined;
   const [headerPart, payloadPart, signature] = parts as [string, string, string];
@@ -110,6 +113,14 @@ async function verifyWithJku(token: unknown, secret: string, nowMs: number): Pro
   return acceptClaims(parts.claims, nowMs);
 }
 
+/** A hand-rolled HS256 verifier that checks everything but the token's length: it decodes and HMACs whatever it is sent. */
+function verifyUnbounded(token: unknown, secret: string, nowMs: number): Authenticated {
+  const parts = splitToken(token, Number.POSITIVE_INFINITY);
+  if (!parts || parts.header.alg !== 'HS256') return { ok: false, reason: 'malformed token or not HS256' };
+  if (!hmacMatches(parts.signingInput, parts.signature, secret)) return { ok: false, reason: 'bad signature' };
+  return acceptClaims(parts.claims, nowMs);
+}
+
 /** The JWT's claims as they are, unverified: for requests an earlier middleware was thought to have verified. */
 function decodeUnverified(token: unknown, nowMs: number): Authenticated {
   const parts = splitToken(token);
@@ -142,6 +153,12 @@ export const securityDefects: Defect[] = [
     overrides: () => ({
       authenticateHandshake: (auth, _query, secret, nowMs, transport) => (transport === 'polling' ? decodeUnverified(auth?.token, nowMs) : authenticate(auth?.token, secret, nowMs)),
     }),
+  },
+  {
+    name: 'token-size-unbounded',
+    group: 'security',
+    description: 'the handshake\'s hand-rolled verifier has no bound on a token\'s length: a 48 KB token is base64-decoded, parsed and HMACed on every handshake, and accepted',
+    overrides: () => ({ authenticateHandshake: (auth, _query, secret, nowMs) => verifyUnbounded(auth?.token, secret, nowMs) }),
   },
   {
     name: 'nbf-ignored',

@@ -1,5 +1,5 @@
 import type { Booking, Listing, Role, SessionPayload } from '../contract/index.ts';
-import type { Capability, SecurityProfile } from '../target/types.ts';
+import type { Capability, SecurityProfile, TargetRequest, TargetResponse, TargetUser } from '../target/types.ts';
 import type { ProbeClient, ProbeConnectOptions } from './probe-client.ts';
 
 /**
@@ -65,6 +65,11 @@ export interface CheckContext {
   connect(userId: string, role: Role, options?: ProbeConnectOptions): Promise<ProbeClient>;
   /** Connect with arbitrary handshake auth/query (auth probes). */
   connectRaw(name: string, options: ProbeConnectOptions): Promise<ProbeClient>;
+  /**
+   * A request the target's profile describes (its security.logout, say), as this user with its
+   * credentials placed the profile's way; the contract's dialect: with its Bearer token.
+   */
+  requestAs(user: TargetUser, request: TargetRequest): Promise<TargetResponse>;
   http<T = any>(method: string, path: string, options?: { as?: [string, Role]; token?: string; body?: unknown }): Promise<HttpResult<T>>;
   listing(sellerId: string, options?: { private?: boolean; price?: number }): Promise<Listing>;
   booking(buyerId: string, listingId: string): Promise<Booking>;

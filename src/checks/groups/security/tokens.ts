@@ -9,7 +9,7 @@ import { b64json, decodeToken, expectAcceptedToken, expectRefused, tryHandshake 
 /*
  * Tokens (issue 11, docs/security.md "Tokens"): the ways JWT verifiers fall beyond what the
  * contract's auth.* probes send. auth.rejects-unsigned-tokens already sends alg "none" and
- * "None", a removed signature and a changed payload; auth.rejects-bad-claims other HMAC
+ * "None" (so these leave them out: a server that takes "none" fails there), a removed signature and a changed payload; auth.rejects-bad-claims other HMAC
  * algorithms, an expired token and missing claims. These add: "none" in every other case, a
  * signature stripped with its dot, `kid` injection, and `nbf`.
  */
@@ -32,7 +32,6 @@ async function algNoneAnyCase(ctx: CheckContext): Promise<void> {
     ...['NONE', 'nOnE', 'NoNe', 'nonE'].map((alg): [string, string] => [`a token with alg "${alg}" and no signature`, unsigned(alg)]),
     ['a token with alg "NONE", role → admin, no signature', unsigned('NONE', elevated)],
     ['a token with its signature stripped, dot and all (two parts)', `${headerPart}.${payloadPart}`],
-    ['a token with alg "none" and its signature stripped, dot and all', `${b64json({ ...header, alg: 'none' })}.${payloadPart}`],
     ['a token whose signature is a single "="', `${headerPart}.${payloadPart}.=`],
   ];
   await Promise.all(forged.map(([kind, value]) => expectRefused(ctx, name, kind, value)));
@@ -134,6 +133,20 @@ async function foreignKeys(ctx: CheckContext): Promise<void> {
   }
 }
 
+/** Far above any token an identity provider issues (cookies stop at 4 KB, proxies' headers at 8 to 16 KB), under Socket.IO's 1 MB default frame limit. */
+export const OVERSIZED_TOKEN_CHARS = 48 * 1024;
+
+async function oversized(ctx: CheckContext): Promise<void | { skipped: string }> {
+  if (!ctx.jwtSecret) return { skipped: 'needs --jwt-secret to sign an oversized token (a badly signed one proves nothing)' };
+  const { name, token } = await validToken(ctx);
+  const { header, claims } = decodeToken(token);
+  const base = signHmacToken({ ...header, alg: 'HS256' }, { ...claims, pad: '' }, ctx.jwtSecret, 'sha256');
+  const padded = signHmacToken({ ...header, alg: 'HS256' }, { ...claims, pad: 'x'.repeat(Math.ceil(((OVERSIZED_TOKEN_CHARS - base.length) * 3) / 4)) }, ctx.jwtSecret, 'sha256');
+  await expectRefused(ctx, name, `a correctly signed token of ${padded.length} characters (a ${Math.round(padded.length / 1024)} KB claim "pad")`, padded);
+  const alive = await ctx.serverAlive();
+  if (!alive.ok) ctx.fail(`after an oversized token, the server no longer answers: ${alive.detail}`);
+}
+
 const TRANSPORTS = ['polling', 'websocket'] as const;
 
 /** The same tokens over each transport alone: every verdict must be the same on both. */
@@ -162,6 +175,45 @@ async function transportParity(ctx: CheckContext): Promise<void> {
     } else if (valid && polling !== 'accepted') {
       throw new Error(`setup: ${kind} was ${polling} over polling and ${websocket} over WebSocket, so refusals prove nothing`);
     }
+  }
+}
+
+/**
+ * Algorithm confusion: a verifier that takes the algorithm from the token and is handed the
+ * public key as "the key" verifies an HS256 token with the public key's text as HMAC secret. The
+ * public key is public: an attacker signs whatever it likes with it.
+ */
+async function algorithmConfusion(ctx: CheckContext): Promise<void> {
+  const pem = ctx.security.publicKeyPem as string;
+  const { name, token } = await validToken(ctx);
+  const { header, claims } = decodeToken(token);
+  // The PEM as given and with its line ends trimmed or added: libraries differ in what they hash.
+  const variants = [...new Set([pem, pem.trim(), `${pem.trim()}\n`])];
+  const forged = variants.flatMap((key, i) => [
+    [`an HS256 token signed with the public key (PEM variant ${i + 1} of ${variants.length}) as HMAC secret`, signHmacToken({ ...header, alg: 'HS256' }, claims, key, 'sha256')],
+    [`an HS256 token signed with the public key (PEM variant ${i + 1}), role → admin`, signHmacToken({ ...header, alg: 'HS256' }, { ...claims, role: 'admin' }, key, 'sha256')],
+  ] as [string, string][]);
+  await Promise.all(forged.map(([kind, value]) => expectRefused(ctx, name, kind, value)));
+}
+
+/** Logged out is logged out: the credentials the logout ended connect no more. */
+async function keptAfterLogout(ctx: CheckContext): Promise<void> {
+  const user = { userId: ctx.id('buyer'), role: 'buyer' as const };
+  const logout = ctx.security.logout!(user);
+  try {
+    (await ctx.connect(user.userId, user.role)).close();
+  } catch (error) {
+    throw new Error(`setup: ${user.userId} could not connect before logging out ("${(error as Error).message}")`);
+  }
+  const res = await ctx.requestAs(user, logout);
+  if (res.status < 200 || res.status > 299) throw new Error(`setup: the logout ${logout.method} ${logout.path} as ${user.userId} answered ${res.status} ${JSON.stringify(res.body)}`);
+  // The same credentials as before the logout (a login is kept per user).
+  try {
+    const probe = await ctx.connect(user.userId, user.role);
+    ctx.fail(`after ${logout.method} ${logout.path} answered ${res.status}, a handshake with ${user.userId}'s credentials from before the logout was accepted: ${probe.name} connected (the logout ended nothing on the server)`);
+    probe.close();
+  } catch {
+    // refused: the logout ended the session
   }
 }
 
@@ -201,6 +253,33 @@ export const securityTokenChecks: CheckDefinition[] = [
     title: 'A token gets the same verdict over HTTP long-polling alone as over WebSocket alone (valid accepted, forged refused on both)',
     guarantee: 'one authentication for every transport a client may choose',
     run: transportParity,
+  },
+  {
+    id: 'security.tokens.algorithm-confusion',
+    requires: ['publicKeyTokens'],
+    severity: 'critical',
+    fixHint: 'pin the algorithm when verifying (jsonwebtoken: algorithms: [\'RS256\']; jose: a key object of type public), never the token\'s own alg with a key given as text',
+    title: 'HS256 tokens signed with the app\'s public key as HMAC secret are refused (the profile gives security.publicKeyPem)',
+    guarantee: 'RFC 8725 §2.1, §3.1: a verifier uses the algorithm its key is for, not the one the token names',
+    run: algorithmConfusion,
+  },
+  {
+    id: 'security.tokens.kept-after-logout',
+    requires: ['logout'],
+    severity: 'high',
+    fixHint: 'end the session on the server at logout (delete it, or deny-list the token until its exp), not only the cookie in the browser',
+    title: 'After the profile\'s logout (security.logout), the credentials it ended are refused at the handshake',
+    guarantee: 'OWASP session management: logout invalidates the session on the server',
+    run: keptAfterLogout,
+  },
+  {
+    id: 'security.tokens.oversized',
+    requires: ['jwt'],
+    severity: 'low',
+    fixHint: 'refuse a token over a few KB before decoding it (the contract\'s verifier stops at 8 KB): every handshake otherwise decodes, parses and hashes whatever a client sends',
+    title: 'A correctly signed 48 KB token is refused, and the server keeps serving',
+    guarantee: 'a verifier bounds its input before decoding it (denial of service)',
+    run: oversized,
   },
   {
     id: 'security.tokens.time-claims',
