@@ -50,9 +50,14 @@ describe('security checks against the reference server', () => {
     const report = await runChecks({ only: FAMILIES, defect: 'recovery-resume-ignores-exp' });
     expect(ids(report, 'failed', 'error')).toEqual(['security.recovery.expired-token-resume']);
     expect(byId(report, 'security.recovery.expired-token-resume').evidence).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^\S+-owner1@raw3 presented \S+-owner1's session \(pid \S+, offset \S+\) with the token it connected with, expired \d+ ms ago .*the server answered 40\{"sid".*its wire carried \S+-owner1's missed message:new: 42\["message:new"/),
+      expect.stringMatching(/^\S+-owner1@raw2 presented \S+-owner1's session \(pid \S+, offset \S+\) with the token it connected with, expired \d+ ms ago .*the server answered 40\{"sid".*its wire carried \S+-owner1's missed message:new: 42\["message:new"/),
       expect.stringMatching(/the server resumed the session: 40\{"sid":"[^"]+"/),
     ]));
+  }, 30_000);
+
+  it('passes on recovery-replay-before-auth (recovery.session-handover\'s defect): an expired session is not restored there', async () => {
+    const report = await runChecks({ only: 'security.recovery.*', defect: 'recovery-replay-before-auth' });
+    expect(report.checks.map((c) => [c.id, c.status])).toEqual([['security.recovery.expired-token-resume', 'passed']]);
   }, 30_000);
 });
 
