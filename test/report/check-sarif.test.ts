@@ -65,6 +65,21 @@ describe('bazaar check writes findings.sarif and the GitHub step summary (the re
     delete process.env.GITHUB_STEP_SUMMARY;
   });
 
+  it('a failed security check carries its severity and fix hint into report.json, junit.xml and findings.sarif', async () => {
+    const dir = tmp();
+    const { code } = await spawnCli(['check', '--defect', 'admin-namespace-no-auth', '--only', 'security.namespaces.*', '--report', dir]).exited;
+    expect(code).toBe(3);
+    const checkReport = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as CheckReport;
+    const failed = checkReport.checks.find((c) => c.status === 'failed')!;
+    expect(failed).toMatchObject({ id: 'security.namespaces.unauthenticated', severity: 'critical', fixHint: expect.stringMatching(/io\.of\('\/admin'\)\.use/) });
+    expect(readFileSync(join(dir, 'junit.xml'), 'utf8')).toMatch(/severity: critical\nfix: io\.use\(\) guards the main namespace only/);
+    const log = JSON.parse(readFileSync(join(dir, 'findings.sarif'), 'utf8'));
+    expect(sarifProblems(log)).toEqual([]);
+    const [finding] = log.runs[0].results;
+    expect(finding).toMatchObject({ ruleId: 'security.namespaces.unauthenticated', level: 'error', properties: { severity: 'critical' } });
+    expect(log.runs[0].tool.driver.rules[finding.ruleIndex].properties['security-severity']).toBe('9.5');
+  }, 60_000);
+
   it('against a server that joins every room of an array: the failed authz check is a result with its evidence', async () => {
     const dir = tmp();
     const stepSummary = join(tmp(), 'summary.md');
