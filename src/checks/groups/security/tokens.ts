@@ -1,17 +1,18 @@
-import { generateKeyPairSync, sign } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { signHmacToken } from '../../probes/tokens.ts';
 import type { CheckContext, CheckDefinition } from '../../types.ts';
-import { randomBytes } from 'node:crypto';
 import { b64json, decodeToken, expectAcceptedToken, expectRefused, tryHandshake } from './support.ts';
 
 /*
  * Tokens (issue 11, docs/security.md "Tokens"): the ways JWT verifiers fall beyond what the
  * contract's auth.* probes send. auth.rejects-unsigned-tokens already sends alg "none" and
- * "None" (so these leave them out: a server that takes "none" fails there), a removed signature and a changed payload; auth.rejects-bad-claims other HMAC
- * algorithms, an expired token and missing claims. These add: "none" in every other case, a
- * signature stripped with its dot, `kid` injection, and `nbf`.
+ * "None" (left out here: a server that takes them fails there), a removed signature and a
+ * changed payload; auth.rejects-bad-claims other HMAC algorithms, a token expired 60 s ago and
+ * missing claims. These add: "none" in every other case and a signature stripped with its dot,
+ * kid injection, keys a token names (jku, x5u, jwk), algorithm confusion with the app's public
+ * key, the two transports, size, nbf, and logout.
  */
 
 /** A valid token of a fresh user: its header and claims are what the forged ones start from. */
