@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { Server, type ServerOptions } from 'socket.io';
 import { LIMITS, UNAUTHORIZED_MESSAGE } from '../src/contract/index.ts';
-import { authenticate } from './auth.ts';
+import { authenticate, type Authenticated } from './auth.ts';
 import type { Fanout, ServerContext } from './context.ts';
 import { sweepPresence } from './domain/presence.ts';
 import { createApiHandler } from './http/api.ts';
@@ -135,6 +135,15 @@ function settlingSerial(inner: KeyedSerial, fanout: OrderedFanout): KeyedSerial 
   };
 }
 
+/**
+ * The defect `recovery-resume-ignores-exp` only: a resumed session's token is judged at the time
+ * its session was still valid, for a client that reconnects with the token it had and refreshes after.
+ */
+function resumeClock(socket: { recovered: boolean; data: unknown }, nowMs: number): number {
+  const expiresAtMs = (socket.data as { expiresAtMs?: unknown } | undefined)?.expiresAtMs;
+  return socket.recovered && typeof expiresAtMs === 'number' ? Math.min(nowMs, expiresAtMs - 1) : nowMs;
+}
+
 export async function startReferenceServer(options: ReferenceServerOptions = {}): Promise<ReferenceServer> {
   if (options.jwtSecret === '') throw new Error('jwtSecret is empty: give a secret, or leave it out to generate one');
   const jwtSecret = options.jwtSecret ?? generateSecret();
@@ -161,7 +170,7 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
   // silently drops every socket that connected before it from broadcasts (socket.io-redis-adapter#348).
   if (redisMode) serverOptions.adapter = redisMode.mode.adapter;
   // A defect that needs recovery to show turns it on (defects always run on one node in memory).
-  const recovery = options.recovery ?? (overrides.recoveryReplayBeforeAuth ? true : undefined);
+  const recovery = options.recovery ?? (overrides.recoveryReplayBeforeAuth || overrides.recoveryResumeIgnoresExpiry ? true : undefined);
   let sessionGuard: SessionGuard | undefined;
   if (recovery) {
     if (redisMode && redisMode.adapter !== 'streams') {
@@ -172,7 +181,7 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
     // skipMiddlewares false: a resumed session is authenticated again (the library default skips it).
     // Without an adapter option Socket.IO keeps sessions in memory (its SessionAwareAdapter).
     serverOptions.connectionStateRecovery = { maxDisconnectionDuration, skipMiddlewares: false };
-    sessionGuard = createSessionGuard({ nowMs: () => Date.now(), replayBeforeAuth: overrides.recoveryReplayBeforeAuth });
+    sessionGuard = createSessionGuard({ nowMs: () => Date.now(), replayBeforeAuth: overrides.recoveryReplayBeforeAuth, ignoreExpiry: overrides.recoveryResumeIgnoresExpiry });
   }
   const io = new Server(httpServer, serverOptions);
   if (sessionGuard) guardNamespaces(io, sessionGuard);
@@ -218,11 +227,8 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
   };
 
   // Handshake: the token comes from `auth` only; a query-string token is never read.
-  io.use((socket, next) => {
-    const auth = socket.handshake.auth as Record<string, unknown> | undefined;
-    const result = overrides.authenticateHandshake
-      ? overrides.authenticateHandshake(auth, socket.handshake.query, jwtSecret, ctx.nowMs())
-      : authenticate(auth?.token, jwtSecret, ctx.nowMs());
+  type Middleware = Parameters<typeof io.use>[0];
+  const admit = (socket: Parameters<Middleware>[0], result: Authenticated, next: Parameters<Middleware>[1]) => {
     if (!result.ok) {
       log.debug({ reason: result.reason, address: socket.handshake.address }, 'handshake rejected');
       next(new Error(UNAUTHORIZED_MESSAGE));
@@ -245,7 +251,22 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
         next(new Error('internal'));
       },
     );
-  });
+  };
+  const handshakeMiddleware: Middleware = (socket, next) => {
+    const auth = socket.handshake.auth as Record<string, unknown> | undefined;
+    const nowMs = overrides.recoveryResumeIgnoresExpiry ? resumeClock(socket, ctx.nowMs()) : ctx.nowMs();
+    const result = overrides.authenticateHandshake
+      ? overrides.authenticateHandshake(auth, socket.handshake.query, jwtSecret, nowMs, socket.conn.transport.name)
+      : authenticate(auth?.token, jwtSecret, nowMs);
+    // Only a defect's verifier may be asynchronous (one that fetches keys).
+    if (result instanceof Promise) {
+      result.then((settled) => admit(socket, settled, next), () => admit(socket, { ok: false, reason: 'the verifier failed' }, next));
+      return;
+    }
+    admit(socket, result, next);
+  };
+  io.use(handshakeMiddleware);
+  overrides.namespaces?.(io, handshakeMiddleware);
   options.attach?.(io);
   const onConnection = createConnectionHandler({ ctx, metrics, minimalAcks: options.minimalAcks === true }, overrides);
   io.on('connection', (socket) => {

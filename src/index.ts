@@ -29,7 +29,7 @@ export type {
 } from './lab/faults/index.ts';
 export { runChecks } from './checks/run-checks.ts';
 export type { CheckOptions, CheckReport } from './checks/run-checks.ts';
-export type { CheckDefinition, CheckContext, CheckResult } from './checks/types.ts';
+export type { CheckDefinition, CheckContext, CheckResult, Severity } from './checks/types.ts';
 export type { RunViolations, ViolationRecord, ViolationKind } from './checks/violations.ts';
 export type { RunTimeline, TimelineLatency } from './metrics/index.ts';
 export { renderRunHtml, renderCheckHtml } from './report/index.ts';
@@ -40,7 +40,7 @@ export type { RunComparison, Gate, GateResult, RecordedRun } from './compare/ind
 export { defineTarget } from './target/define-target.ts';
 export { CAPABILITIES } from './target/types.ts';
 export type {
-  TargetProfile, TargetUser, TargetRequest, TargetResponse, TargetApi, Credentials, Placement, HandshakePlacement, HttpPlacement,
+  TargetProfile, SecurityProfile, TargetUser, TargetRequest, TargetResponse, TargetApi, Credentials, Placement, HandshakePlacement, HttpPlacement,
   IdentityProfile, JwtIdentity, LoginIdentity, CustomIdentity, WorldProfile, WorldStep, ListingInput, BookingInput,
   OperationsProfile, OperationMapping, OperationName, OperationInputs, ProfileMessage, EventOperation, HttpOperation, AckOutcome, ReplyOutcome, NoOutcome,
   PushesProfile, PushMapping, PushName, SessionMapping, Capability, CapabilitiesProfile, PresenceTimingProfile,

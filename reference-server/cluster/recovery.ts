@@ -65,7 +65,7 @@ export interface SessionGuard {
  * the expiry rule alone: Socket.IO's order, the packets go out in the constructor before the
  * handshake has looked at the token, and a connected session can be restored again.
  */
-export function createSessionGuard(options: { nowMs: () => number; replayBeforeAuth?: boolean }): SessionGuard {
+export function createSessionGuard(options: { nowMs: () => number; replayBeforeAuth?: boolean; ignoreExpiry?: boolean }): SessionGuard {
   // Keyed by the restored `data` object, which becomes the socket's `data` in its constructor.
   const withheld = new WeakMap<object, unknown[][]>();
   const released = new WeakMap<Socket, unknown[][]>();
@@ -80,7 +80,8 @@ export function createSessionGuard(options: { nowMs: () => number; replayBeforeA
         const session = await restore(pid, offset);
         if (!session) return session;
         const data = session.data as { expiresAtMs?: unknown } | undefined;
-        if (typeof data?.expiresAtMs !== 'number' || data.expiresAtMs <= options.nowMs()) return null;
+        // ignoreExpiry: the defect `recovery-resume-ignores-exp` only.
+        if (!options.ignoreExpiry && (typeof data?.expiresAtMs !== 'number' || data.expiresAtMs <= options.nowMs())) return null;
         if (options.replayBeforeAuth) return session;
         // A session whose socket is connected (or being connected) is not restored a second time.
         // Socket.IO's in-memory adapter keeps a session after restoring it, and a restored socket

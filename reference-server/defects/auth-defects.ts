@@ -18,6 +18,12 @@ function decodeJson(segment: string | undefined): Record<string, any> | undefine
   }
 }
 
+/** Bounded as the contract's verifier is (security.tokens.oversized is not what these defects break). */
+const MAX_TOKEN_CHARS = 8192;
+
+/** nbf as the contract's verifier reads it (security.tokens.time-claims is not what these defects break). */
+const notYetValid = (claims: Record<string, any>, nowMs: number) => claims.nbf !== undefined && !(typeof claims.nbf === 'number' && claims.nbf * 1000 <= nowMs);
+
 function signatureMatches(signingInput: string, signature: string, secret: string): boolean {
   const expected = createHmac('sha256', secret).update(signingInput).digest();
   const actual = Buffer.from(signature, 'base64url');
@@ -27,6 +33,7 @@ function signatureMatches(signingInput: string, signature: string, secret: strin
 /** A hand-rolled verifier that lets the token's header say how it was signed. */
 function verifyByHeaderAlg(token: unknown, secret: string, nowMs: number): Authenticated {
   if (typeof token !== 'string') return { ok: false, reason: 'no token' };
+  if (token.length > MAX_TOKEN_CHARS) return { ok: false, reason: 'token too long' };
   const [headerPart, payloadPart, signature = ''] = token.split('.');
   const header = decodeJson(headerPart);
   const claims = decodeJson(payloadPart);
@@ -43,12 +50,14 @@ function verifyByHeaderAlg(token: unknown, secret: string, nowMs: number): Authe
   }
   if (!isId(claims.sub) || !isRole(claims.role)) return { ok: false, reason: 'bad claims' };
   if (typeof claims.exp !== 'number' || claims.exp * 1000 <= nowMs) return { ok: false, reason: 'expired' };
+  if (notYetValid(claims, nowMs)) return { ok: false, reason: 'not valid yet' };
   return { ok: true, user: { userId: claims.sub, role: claims.role }, expiresAtMs: claims.exp * 1000 };
 }
 
 /** A verifier that checks the signature properly but treats `exp` as optional, as RFC 7519 has it. */
 function verifyWithOptionalExp(token: unknown, secret: string, nowMs: number): Authenticated {
   if (typeof token !== 'string') return { ok: false, reason: 'no token' };
+  if (token.length > MAX_TOKEN_CHARS) return { ok: false, reason: 'token too long' };
   const parts = token.split('.');
   if (parts.length !== 3) return { ok: false, reason: 'malformed token' };
   const [headerPart, payloadPart, signature] = parts as [string, string, string];
@@ -58,6 +67,7 @@ function verifyWithOptionalExp(token: unknown, secret: string, nowMs: number): A
   if (!signatureMatches(`${headerPart}.${payloadPart}`, signature, secret)) return { ok: false, reason: 'bad signature' };
   if (!isId(claims.sub) || !isRole(claims.role)) return { ok: false, reason: 'bad claims' };
   if (claims.exp && claims.exp * 1000 <= nowMs) return { ok: false, reason: 'expired' };
+  if (notYetValid(claims, nowMs)) return { ok: false, reason: 'not valid yet' };
   // Tokens without exp (service accounts) never expire.
   const expiresAtMs = claims.exp ? Number(claims.exp) * 1000 : Number.POSITIVE_INFINITY;
   return { ok: true, user: { userId: claims.sub, role: claims.role }, expiresAtMs };

@@ -1,3 +1,4 @@
+import type { Server, Socket } from 'socket.io';
 import type { Authenticated } from '../auth.ts';
 import type { Principal, ServerContext } from '../context.ts';
 import type { Result } from '../result.ts';
@@ -22,8 +23,8 @@ export interface HttpOperations {
  */
 export interface DefectOverrides {
   registrations?: Partial<Record<Domain, Register>>;
-  /** Handshake: reads auth and query as it likes. */
-  authenticateHandshake?(auth: Record<string, unknown> | undefined, query: Record<string, unknown>, secret: string, nowMs: number): Authenticated;
+  /** Handshake: reads auth and query as it likes (`transport`: the connection's, 'polling' or 'websocket'). */
+  authenticateHandshake?(auth: Record<string, unknown> | undefined, query: Record<string, unknown>, secret: string, nowMs: number, transport: string): Authenticated | Promise<Authenticated>;
   /** Skip the disconnect-at-expiry timer. */
   keepSocketsPastExpiry?: boolean;
   wrapStore?(store: Store): Store;
@@ -37,6 +38,13 @@ export interface DefectOverrides {
    * missed packets are written before the handshake has re-authorized the socket.
    */
   recoveryReplayBeforeAuth?: boolean;
+  /**
+   * Connection state recovery on (in memory), re-authorized, except that a resumed session's
+   * token is judged as of the session's own validity: an expired token resumes it.
+   */
+  recoveryResumeIgnoresExpiry?: boolean;
+  /** Opens more namespaces; `authenticate` is the main namespace's handshake middleware. */
+  namespaces?(io: Server, authenticate: (socket: Socket, next: (error?: Error) => void) => void): void;
 }
 
 export interface Defect {

@@ -145,6 +145,7 @@ export function createCheckContext(target: CheckTarget, prefix: string, limits: 
       return `${prefix}-${label}${n}`;
     },
     token: async (userId, role) => target.token(userId, role),
+    security: target.dialect?.profile.security ?? {},
     claims: (capability) => !target.dialect || target.dialect.capabilities.has(capability),
     async connect(userId, role, options: ProbeConnectOptions = {}) {
       const dialect = target.dialect;
@@ -155,7 +156,8 @@ export function createCheckContext(target: CheckTarget, prefix: string, limits: 
           ...options,
           auth: options.auth ?? handshake.auth,
           query: { ...handshake.query, ...options.query },
-          extraHeaders: handshake.extraHeaders,
+          // The check's own headers (an Origin) go with the user's credentials.
+          extraHeaders: { ...handshake.extraHeaders, ...options.extraHeaders },
           dialect: { target: dialect, user },
         }));
       }
@@ -166,6 +168,23 @@ export function createCheckContext(target: CheckTarget, prefix: string, limits: 
       return track(await open(`${name}@c${++connections}`, options));
     },
     http,
+    async requestAs(user, request) {
+      if (target.dialect && !target.dialect.contract) return target.dialect.api.requestAs(user, request);
+      const res = await fetch(target.url + request.path, {
+        method: request.method,
+        headers: { authorization: `Bearer ${await target.token(user.userId, user.role)}`, ...(request.body === undefined ? {} : { 'content-type': 'application/json' }), ...request.headers },
+        body: request.body === undefined ? undefined : JSON.stringify(request.body),
+        signal: timeout(10_000),
+      });
+      const text = await res.text();
+      let body: unknown = text || undefined;
+      try {
+        body = text ? JSON.parse(text) : undefined;
+      } catch {
+        // not JSON: the raw text
+      }
+      return { status: res.status, body, headers: res.headers };
+    },
     async listing(sellerId, options = {}) {
       if (target.dialect && !target.dialect.contract) {
         const listing = await target.dialect.world.listing({ sellerId, title: `check listing of ${sellerId}`, price: options.price ?? 100, private: options.private ?? false, index: ++made });

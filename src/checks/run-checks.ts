@@ -6,7 +6,8 @@ import { BazaarError } from '../errors.ts';
 import { startEmbeddedServer } from '../lab/embedded-server.ts';
 import { startReferenceCluster } from '../lab/cluster.ts';
 import type { AdapterName } from '../../reference-server/index.ts';
-import { notApplicableReason } from '../target/capabilities.ts';
+import { claimedCapabilities, notApplicableReason } from '../target/capabilities.ts';
+import { CONTRACT_PROFILE } from '../target/contract-profile.ts';
 import { createTarget, type Target } from '../target/target.ts';
 import type { TargetProfile } from '../target/types.ts';
 import { createCheckContext, type CheckTarget } from './context.ts';
@@ -102,6 +103,17 @@ function pause(ms: number): { done: Promise<void>; cancel(): void } {
   return { done, cancel };
 }
 
+/** What every result of a check repeats from its definition (severity and fix hint only when it has them). */
+function describeCheck(check: CheckDefinition): Pick<CheckResult, 'id' | 'title' | 'guarantee' | 'severity' | 'fixHint'> {
+  return {
+    id: check.id,
+    title: check.title,
+    guarantee: check.guarantee,
+    ...(check.severity ? { severity: check.severity } : {}),
+    ...(check.fixHint ? { fixHint: check.fixHint } : {}),
+  };
+}
+
 /**
  * Run one check within its time limit. A check that times out or is interrupted is stopped,
  * not abandoned: its signal aborts (sleeps, waits, connects and HTTP calls end), every probe it
@@ -111,7 +123,7 @@ async function runOne(check: CheckDefinition, target: CheckTarget, prefix: strin
   const stop = new AbortController();
   const ctx = createCheckContext(target, prefix, { signal: stop.signal, timeoutMs });
   const started = Date.now();
-  const base = { id: check.id, title: check.title, guarantee: check.guarantee };
+  const base = describeCheck(check);
   const elapsed = () => Date.now() - started;
   // Promise.resolve().then: a run() that throws synchronously is a rejection like any other
   const running: Promise<Settled> = Promise.resolve()
@@ -171,7 +183,7 @@ async function runOne(check: CheckDefinition, target: CheckTarget, prefix: strin
 /** A check the run never started because it was interrupted first. */
 function notStarted(check: CheckDefinition, runSignal: AbortSignal | undefined): CheckResult {
   const reason = `not started: ${describeAbort(runSignal)}`;
-  return { id: check.id, title: check.title, guarantee: check.guarantee, status: 'interrupted', durationMs: 0, evidence: [reason], reason };
+  return { ...describeCheck(check), status: 'interrupted', durationMs: 0, evidence: [reason], reason };
 }
 
 /** The verdict over results: a skip fails it only when asked to; a not-applicable check never does (the app never claimed it). */
@@ -181,7 +193,7 @@ export function checksPassed(results: readonly CheckResult[], failOnSkip: boolea
 
 /** A check the target's profile does not claim the guarantee of: not run. */
 function notApplicable(check: CheckDefinition, reason: string): CheckResult {
-  return { id: check.id, title: check.title, guarantee: check.guarantee, status: 'not-applicable', durationMs: 0, evidence: [reason], reason };
+  return { ...describeCheck(check), status: 'not-applicable', durationMs: 0, evidence: [reason], reason };
 }
 
 /**
@@ -250,7 +262,8 @@ export async function runChecks(options: CheckOptions = {}): Promise<CheckReport
       sweepMs: session?.presence?.sweepMs ?? profile?.presence?.sweepMs ?? ASSUMED_SWEEP_MS,
     };
     const target: CheckTarget = { url, token, jwtSecret, presence, session, ...(resolved ? { dialect: resolved } : {}) };
-    const claimed = resolved?.capabilities;
+    // The contract's own dialect claims every guarantee but a cookie session (src/target/capabilities.ts).
+    const claimed = resolved?.capabilities ?? claimedCapabilities(CONTRACT_PROFILE);
     const results: CheckResult[] = [];
     const failOnSkip = options.failOnSkip === true;
     const report = (snapshot: boolean): CheckReport => {
@@ -277,7 +290,7 @@ export async function runChecks(options: CheckOptions = {}): Promise<CheckReport
         results.push(notStarted(check, options.signal));
         continue;
       }
-      const inapplicable = claimed && notApplicableReason(check.requires, claimed, profile!.name);
+      const inapplicable = notApplicableReason(check.requires, claimed, profile?.name ?? CONTRACT_PROFILE.name);
       if (inapplicable) {
         const result = notApplicable(check, inapplicable);
         results.push(result);

@@ -11,6 +11,10 @@ import { recoveryChecks } from './groups/recovery.ts';
 import { robustnessChecks } from './groups/robustness.ts';
 import { typingChecks } from './groups/typing.ts';
 import { versionsChecks } from './groups/versions.ts';
+import { securityCswshChecks } from './groups/security/cswsh.ts';
+import { securityNamespaceChecks } from './groups/security/namespaces.ts';
+import { securityRecoveryChecks } from './groups/security/recovery.ts';
+import { securityTokenChecks } from './groups/security/tokens.ts';
 import type { CheckDefinition } from './types.ts';
 
 /** Every check, in the order they run. Ids are stable: CI dashboards key on them. */
@@ -27,11 +31,15 @@ export const ALL_CHECKS: readonly CheckDefinition[] = [
   ...typingChecks,
   ...readsChecks,
   ...recoveryChecks,
+  ...securityTokenChecks,
+  ...securityCswshChecks,
+  ...securityNamespaceChecks,
+  ...securityRecoveryChecks,
   // Last: hostile payloads may crash a defective server, and nothing after them could run.
   ...robustnessChecks,
 ];
 
-export const CHECK_GROUPS = ['auth', 'authz', 'order', 'delivery', 'idempotency', 'versions', 'race', 'presence', 'typing', 'reads', 'recovery', 'robustness'] as const;
+export const CHECK_GROUPS = ['auth', 'authz', 'order', 'delivery', 'idempotency', 'versions', 'race', 'presence', 'typing', 'reads', 'recovery', 'security', 'robustness'] as const;
 
 /** `--only` patterns: 'authz.*', 'order.concurrent-senders', several comma-separated, '*' wildcards. */
 export function selectChecks(pattern: string | undefined, checks: readonly CheckDefinition[] = ALL_CHECKS): CheckDefinition[] {

@@ -1,5 +1,5 @@
 import type { Booking, Listing, Role, SessionPayload } from '../contract/index.ts';
-import type { Capability } from '../target/types.ts';
+import type { Capability, SecurityProfile, TargetRequest, TargetResponse, TargetUser } from '../target/types.ts';
 import type { ProbeClient, ProbeConnectOptions } from './probe-client.ts';
 
 /**
@@ -21,7 +21,14 @@ export interface CheckResult {
   evidence: string[];
   /** Skipped, not-applicable and interrupted checks: why there is no verdict, and what would give one. */
   reason?: string;
+  /** How bad a failure is (security checks): carried to report.json, JUnit and findings.sarif. */
+  severity?: Severity;
+  /** What to change in the server when it fails. */
+  fixHint?: string;
 }
+
+/** A finding's weight, as a security team ranks it (SARIF maps it to a security-severity score). */
+export type Severity = 'critical' | 'high' | 'medium' | 'low';
 
 export interface HttpResult<T = any> {
   status: number;
@@ -50,12 +57,19 @@ export interface CheckContext {
    * claims all)? For checks that judge a part only where it applies, e.g. an admin's socket.
    */
   claims(capability: Capability): boolean;
+  /** What the target's profile tells the security.* checks (its namespaces, ...); empty for the contract's dialect. */
+  security: SecurityProfile;
   /** The target's secret, when known: auth probes forge tokens with it. */
   jwtSecret: string | undefined;
   /** Connect as a user; the probe's name is `userId@cN`. Rejects with the connect_error. */
   connect(userId: string, role: Role, options?: ProbeConnectOptions): Promise<ProbeClient>;
   /** Connect with arbitrary handshake auth/query (auth probes). */
   connectRaw(name: string, options: ProbeConnectOptions): Promise<ProbeClient>;
+  /**
+   * A request the target's profile describes (its security.logout, say), as this user with its
+   * credentials placed the profile's way; the contract's dialect: with its Bearer token.
+   */
+  requestAs(user: TargetUser, request: TargetRequest): Promise<TargetResponse>;
   http<T = any>(method: string, path: string, options?: { as?: [string, Role]; token?: string; body?: unknown }): Promise<HttpResult<T>>;
   listing(sellerId: string, options?: { private?: boolean; price?: number }): Promise<Listing>;
   booking(buyerId: string, listingId: string): Promise<Booking>;
@@ -111,6 +125,10 @@ export interface CheckDefinition {
   longWaits?: boolean;
   /** The guarantees (a target profile's capabilities) it holds the server to; not claimed → not-applicable. */
   requires?: readonly Capability[];
+  /** How bad a failure is; reported with every result of this check. */
+  severity?: Severity;
+  /** What to change in the server when it fails: reported with every result of this check. */
+  fixHint?: string;
   run(ctx: CheckContext): Promise<void | { skipped: string }>;
 }
 

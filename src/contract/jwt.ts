@@ -100,6 +100,11 @@ export function verifyToken(token: unknown, secret: string, nowMs: number = Date
   if (!isRole(role)) return { ok: false, reason: 'role is missing or unknown' };
   if (typeof exp !== 'number' || !Number.isFinite(exp)) return { ok: false, reason: 'exp is missing' };
   if (exp * 1000 <= nowMs) return { ok: false, reason: 'token has expired' };
+  // nbf is optional; when present the token is not valid before it (RFC 7519 §4.1.5).
+  const { nbf } = payload;
+  if (nbf !== undefined && (typeof nbf !== 'number' || !Number.isFinite(nbf) || nbf * 1000 > nowMs)) {
+    return { ok: false, reason: 'token is not valid yet (nbf)' };
+  }
   if (iat !== undefined && (typeof iat !== 'number' || !Number.isFinite(iat))) {
     return { ok: false, reason: 'iat is not a number' };
   }

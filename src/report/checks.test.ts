@@ -71,6 +71,11 @@ describe('renderCheckReport', () => {
 });
 
 describe('renderCheckJunit', () => {
+  it('puts a failed check\'s severity and fix hint in its failure detail', () => {
+    const xml = renderCheckJunit(report([{ ...result('security.cswsh.foreign-origin', 'failed'), severity: 'high', fixHint: 'check Origin' }]));
+    expect(xml).toMatch(/guarantee: contract §6.4\nseverity: high\nfix: check Origin\nu1@c1 saw nothing/);
+  });
+
   it('writes skipped and interrupted checks as <skipped message> with their reason, and counts both as skipped', () => {
     const xml = renderCheckJunit(
       report([

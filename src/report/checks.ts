@@ -63,7 +63,7 @@ export function renderCheckJunit(report: CheckReport): string {
   const skipped = report.checks.filter((c) => c.status === 'skipped' || c.status === 'not-applicable' || c.status === 'interrupted').length;
   const cases = report.checks.map((c) => {
     const open = `    <testcase classname="bazaar.${xml(c.id.split('.')[0] ?? c.id)}" name="${xml(c.id)}: ${xml(c.title)}" time="${(c.durationMs / 1000).toFixed(3)}"`;
-    const detail = xml([`guarantee: ${c.guarantee}`, ...c.evidence].join('\n'));
+    const detail = xml([`guarantee: ${c.guarantee}`, ...(c.severity ? [`severity: ${c.severity}`] : []), ...(c.fixHint ? [`fix: ${c.fixHint}`] : []), ...c.evidence].join('\n'));
     if (c.status === 'passed') return `${open}/>`;
     if (c.status === 'skipped' || c.status === 'not-applicable' || c.status === 'interrupted') {
       const reason = c.reason ?? c.evidence[0] ?? '';

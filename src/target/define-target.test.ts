@@ -33,6 +33,7 @@ describe('defineTarget', () => {
     ['an unknown capability', { ...valid, capabilities: { ordering: true, magic: true } }, /unknown capability "magic"/],
     ['a capability that is not a boolean', { ...valid, capabilities: { ordering: 'yes' } }, /capabilities.ordering is "yes"/],
     ['a session of no known shape', { ...valid, session: 'hello' }, /session must be/],
+    ['security namespaces without a slash', { ...valid, security: { namespaces: ['admin'] } }, /security.namespaces is \["admin"\]/],
   ])('refuses %s, naming the field', (_, profile, message) => {
     expect(() => defineTarget(profile as TargetProfile)).toThrow(message);
   });

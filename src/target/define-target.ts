@@ -70,7 +70,22 @@ export function defineTarget<P extends TargetProfile>(profile: P): P {
   }
   for (const [name, value] of Object.entries((profile.capabilities ?? {}) as Record<string, unknown>)) {
     if (!(name in CAPABILITIES)) throw bad(`capabilities has an unknown capability ${JSON.stringify(name)}`, `known: ${Object.keys(CAPABILITIES).join(', ')}`);
+    if ((name === 'publicKeyTokens' || name === 'logout') && value === true) {
+      throw bad(`capabilities.${name} is claimed by giving security.${name === 'logout' ? 'logout' : 'publicKeyPem'}`, 'leave the flag out and give that instead');
+    }
     if (typeof value !== 'boolean') throw bad(`capabilities.${name} is ${JSON.stringify(value)}`, 'true (claimed) or false');
+  }
+  const security = profile.security as unknown;
+  if (security !== undefined) {
+    if (!isObject(security)) throw bad('security is not an object', 'e.g. security: { namespaces: [\'/admin\'] }');
+    const namespaces = security.namespaces;
+    if (namespaces !== undefined && !(Array.isArray(namespaces) && namespaces.every((n) => typeof n === 'string' && n.startsWith('/')))) {
+      throw bad(`security.namespaces is ${JSON.stringify(namespaces)}`, 'a list of namespace names, each starting with "/", e.g. [\'/admin\']');
+    }
+    if (security.publicKeyPem !== undefined && !(typeof security.publicKeyPem === 'string' && security.publicKeyPem.includes('-----BEGIN'))) {
+      throw bad('security.publicKeyPem is not a PEM', 'give the public key as text, e.g. readFileSync(\'public.pem\', \'utf8\') (-----BEGIN PUBLIC KEY-----...)');
+    }
+    if (security.logout !== undefined && !isFn(security.logout)) throw bad('security.logout is not a function', 'e.g. logout: () => ({ method: \'POST\', path: \'/logout\' })');
   }
   const session = profile.session as unknown;
   if (session !== undefined && session !== 'none' && !(isObject(session) && typeof session.event === 'string' && isFn(session.read))) {

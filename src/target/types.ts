@@ -363,6 +363,9 @@ export const CAPABILITIES = {
   notifications: 'per-user notification rooms (contract §4)',
   admin: 'an admin may join any booking and watch it (contract §4)',
   jwt: 'HS256 tokens bazaar can mint and forge (auth.* probes bad ones)',
+  cookieAuth: 'the handshake is authenticated by a session cookie (security.cswsh.* checks a browser on another site cannot ride it)',
+  publicKeyTokens: 'tokens signed with a public-key algorithm (RS256, ES256) whose key the profile gives in security.publicKeyPem (claimed by giving it)',
+  logout: 'a logout route, given in security.logout, that ends the credentials it is called with (claimed by giving it)',
   recovery: 'connection-state recovery across a reconnect (contract §6.10)',
   contractWire: 'the contract\'s own event payloads (hostile-payload probes are written for them)',
 } as const;
@@ -382,6 +385,22 @@ export interface PresenceTimingProfile {
 // ---------------------------------------------------------------------------------------------
 
 /** What a `bazaar.target.ts` default-exports (through `defineTarget`). */
+/** What the security.* checks may be told about the app (docs/security.md). */
+export interface SecurityProfile {
+  /** Namespaces the app opens besides `/`, e.g. ['/admin']: security.namespaces.* tries them besides common names. */
+  namespaces?: readonly string[];
+  /**
+   * The public key (PEM) the app verifies its RS256/ES256 tokens with: security.tokens.algorithm-confusion
+   * signs HS256 tokens with it, as an attacker who read it would. Giving it claims `publicKeyTokens`.
+   */
+  publicKeyPem?: string;
+  /**
+   * The app's logout, as the user (its credentials added): security.tokens.kept-after-logout holds
+   * the credentials it ends to be refused afterwards. Giving it claims `logout`.
+   */
+  logout?(user: TargetUser): TargetRequest;
+}
+
 export interface TargetProfile {
   /** Shown in reports: 'chat app (staging)'. */
   name: string;
@@ -401,4 +420,6 @@ export interface TargetProfile {
    * default `/healthz`, `false` when there is none (then a fresh connection is the proof).
    */
   healthPath?: string | false;
+  /** What the security.* checks may be told about the app. */
+  security?: SecurityProfile;
 }

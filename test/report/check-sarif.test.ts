@@ -45,10 +45,40 @@ describe('findings.sarif', () => {
   });
 });
 
+describe('findings.sarif carries a check\'s severity and fix hint', () => {
+  it('the rule scores by the check\'s severity, the result repeats it with the fix', () => {
+    const rules = [{ id: 'security.tokens.kid-injection', title: 'kid', guarantee: 'g', severity: 'critical' as const, fixHint: 'never read a key from kid' }];
+    const failed = { ...check('security.tokens.kid-injection', 'failed', ['accepted']), severity: 'critical' as const, fixHint: 'never read a key from kid' };
+    const log = JSON.parse(renderCheckSarif(report([failed]), rules, '1.2.3'));
+    expect(sarifProblems(log)).toEqual([]);
+    const rule = log.runs[0].tool.driver.rules[0];
+    expect(rule.properties['security-severity']).toBe('9.5');
+    expect(rule.help.text).toContain('Fix: never read a key from kid');
+    const result = log.runs[0].results[0];
+    expect(result.message.text).toMatch(/severity: critical\nfix: never read a key from kid\nevidence:\n- accepted/);
+    expect(result.properties).toMatchObject({ severity: 'critical', fixHint: 'never read a key from kid' });
+  });
+});
+
 describe('bazaar check writes findings.sarif and the GitHub step summary (the real CLI)', () => {
   afterEach(() => {
     delete process.env.GITHUB_STEP_SUMMARY;
   });
+
+  it('a failed security check carries its severity and fix hint into report.json, junit.xml and findings.sarif', async () => {
+    const dir = tmp();
+    const { code } = await spawnCli(['check', '--defect', 'admin-namespace-no-auth', '--only', 'security.namespaces.*', '--report', dir]).exited;
+    expect(code).toBe(3);
+    const checkReport = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as CheckReport;
+    const failed = checkReport.checks.find((c) => c.status === 'failed')!;
+    expect(failed).toMatchObject({ id: 'security.namespaces.unauthenticated', severity: 'critical', fixHint: expect.stringMatching(/io\.of\('\/admin'\)\.use/) });
+    expect(readFileSync(join(dir, 'junit.xml'), 'utf8')).toMatch(/severity: critical\nfix: io\.use\(\) guards the main namespace only/);
+    const log = JSON.parse(readFileSync(join(dir, 'findings.sarif'), 'utf8'));
+    expect(sarifProblems(log)).toEqual([]);
+    const [finding] = log.runs[0].results;
+    expect(finding).toMatchObject({ ruleId: 'security.namespaces.unauthenticated', level: 'error', properties: { severity: 'critical' } });
+    expect(log.runs[0].tool.driver.rules[finding.ruleIndex].properties['security-severity']).toBe('9.5');
+  }, 60_000);
 
   it('against a server that joins every room of an array: the failed authz check is a result with its evidence', async () => {
     const dir = tmp();

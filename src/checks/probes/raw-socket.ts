@@ -128,16 +128,21 @@ export class RawSocket {
     });
   }
 
-  /** Sends a CONNECT to the default namespace and reads the server's answer. */
-  async connect(auth: Record<string, unknown>, timeoutMs: number): Promise<ConnectAnswer> {
+  /**
+   * Sends a CONNECT to a namespace (default the main one, `/`) and reads the server's answer.
+   * Another namespace rides the same connection: `40/admin,{auth}`, answered `40/admin,{...}` or `44/admin,{...}`.
+   */
+  async connect(auth: Record<string, unknown>, timeoutMs: number, namespace = '/'): Promise<ConnectAnswer> {
     const from = this.frames.length;
-    this.sendFrame(`40${JSON.stringify(auth)}`);
-    const index = await this.waitForFrame((d) => d.startsWith('40') || d.startsWith('44'), from, timeoutMs);
+    const nsp = namespace === '/' ? '' : `${namespace},`;
+    this.sendFrame(`40${nsp}${JSON.stringify(auth)}`);
+    const answers = (d: string) => (d.startsWith(`40${nsp}`) || d.startsWith(`44${nsp}`)) && (nsp !== '' || !d.startsWith('40/') && !d.startsWith('44/'));
+    const index = await this.waitForFrame(answers, from, timeoutMs);
     if (index < 0) return { kind: 'no answer' };
     const frame = (this.frames[index] as RawFrame).data;
     let body: Record<string, unknown> = {};
     try {
-      body = JSON.parse(frame.slice(2) || '{}') as Record<string, unknown>;
+      body = JSON.parse(frame.slice(2 + nsp.length) || '{}') as Record<string, unknown>;
     } catch {
       // an answer that is not JSON is still an answer; its fields are simply absent
     }
