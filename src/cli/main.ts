@@ -3,6 +3,7 @@ import { BazaarError } from '../errors.ts';
 import { registerCheck } from './commands/check.ts';
 import { registerCompare } from './commands/compare.ts';
 import { registerRun } from './commands/run.ts';
+import { registerRepro } from './commands/repro.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerToken } from './commands/token.ts';
 import { ExitCode } from './exit-codes.ts';
@@ -27,6 +28,7 @@ const USAGE_ERRORS = new Set([
   'BAZAAR_UNKNOWN_DEFECT',
   'BAZAAR_RESULT_NOT_FOUND',
   'BAZAAR_BAD_RESULT',
+  'BAZAAR_UNKNOWN_REPRO',
 ]);
 
 export function createProgram(io: CliIo): Command {
@@ -42,6 +44,7 @@ export function createProgram(io: CliIo): Command {
   registerServe(program, io);
   registerToken(program, io);
   registerCompare(program, io);
+  registerRepro(program, io);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -5,7 +5,7 @@ import type { ReproEntry } from './types.ts';
 
 export const crossNodeReorder: ReproEntry = {
   name: 'cross-node-reorder',
-  summary: 'stock adapter fan-out on 3 nodes: chat messages out of order across nodes; fix: ordered fan-out',
+  summary: 'stock adapter fan-out on 3 nodes: chat messages out of order; fix: ordered fan-out',
   needs: ['redis'],
   confidence: 'documented',
   links: [

@@ -19,7 +19,7 @@ const fullTimings = proxyTimeoutTimings(FULL);
 
 export const proxyTimeout: ReproEntry = {
   name: 'proxy-timeout',
-  summary: "an entry with a short tunnel timeout (HAProxy, no `timeout tunnel`) cuts idle WebSockets: 'transport close' at a fixed period; fix: timeout above the ping interval",
+  summary: "HAProxy without `timeout tunnel` cuts idle WebSockets ('transport close'); fix: tunnel timeout above the ping interval",
   needs: ['haproxy'],
   confidence: 'documented',
   links: [

@@ -119,7 +119,7 @@ async function runVariant(
     });
     const { counters } = await scrapeServerCounters(topology.metricsUrls);
     const match = entry.signature.detect({ run, server: counters, topology: variant.topology, size });
-    return { label: variant.label, topology: variant.topology, match, runStatus: run.status, durationMs: run.durationMs };
+    return { label: variant.label, topology: variant.topology, match, runStatus: run.status, durationMs: run.durationMs, nodes: topology.nodes };
   } finally {
     await topology.close();
   }
@@ -134,7 +134,8 @@ export function describeTopology(variant: ReproVariant): string {
     if (t.haproxy) parts.push(`HAProxy entry (timeout client ${t.haproxy.clientMs ?? 60_000} ms, tunnel ${t.haproxy.tunnelMs === null ? 'unset' : `${t.haproxy.tunnelMs ?? 3_600_000} ms`})`);
     return parts.join(', ');
   }
-  const parts = [`${t.nodes} nodes`, `${t.adapter ?? 'redis'} adapter`, `${t.lb ?? 'sticky'} entry`, `${t.fanout ?? 'ordered'} fan-out`];
+  const entry = { sticky: 'sticky entry', haproxy: 'HAProxy entry', none: 'round-robin entry' }[t.lb ?? 'sticky'];
+  const parts = [`${t.nodes} nodes`, `${t.adapter ?? 'redis'} adapter`, entry, `${t.fanout ?? 'ordered'} fan-out`];
   if (t.recovery) parts.push('connection state recovery');
   return parts.join(', ');
 }

@@ -10,7 +10,7 @@ const RATE_PER_SEC = 20;
 
 export const stickyMissing: ReproEntry = {
   name: 'sticky-missing',
-  summary: "polling clients behind a round-robin entry: 'Session ID unknown' (HTTP 400), failed handshakes; fix: sticky entry",
+  summary: "polling behind a round-robin entry: 'Session ID unknown' (HTTP 400), failed handshakes; fix: sticky entry",
   needs: ['redis'],
   confidence: 'documented',
   links: [

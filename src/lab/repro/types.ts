@@ -105,6 +105,8 @@ export interface VariantOutcome {
   /** The run's own status (thresholds fail on a bug variant: that is expected). */
   runStatus: RunResult['status'];
   durationMs: number;
+  /** The nodes it ran on (pid 0: in the repro's own process); all stopped by the time the report exists. */
+  nodes: { url: string; pid: number }[];
 }
 
 /**

@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/main.ts';
+import { REPRO_EXIT_CODES } from '../../src/cli/commands/repro.ts';
+import { provideRedis, type ProvidedRedis } from '../../src/lab/redis-provider.ts';
+import { memoryIo } from '../helpers/cli-io.ts';
+import { spawnCli } from '../run/cli-helpers.ts';
+
+let redis: ProvidedRedis;
+beforeAll(async () => {
+  redis = await provideRedis({ env: { PATH: process.env.PATH } });
+});
+afterAll(async () => {
+  await redis?.close();
+});
+
+describe('bazaar repro (in-process)', () => {
+  it('lists the catalog: name, needs and one line each', async () => {
+    const io = memoryIo();
+    expect(await runCli(['repro'], io)).toBe(0);
+    const out = io.stdout.join('\n');
+    expect(out).toMatch(/NAME\s+NEEDS\s+WHAT/);
+    expect(out).toMatch(/sticky-missing\s+redis\s+polling behind a round-robin entry/);
+    expect(out).toMatch(/cross-node-reorder\s+redis\s+/);
+    expect(out).toMatch(/proxy-timeout\s+haproxy\s+/);
+    expect(out).toMatch(/npx bazaar repro NAME/);
+  });
+
+  it('lists as JSON with --json', async () => {
+    const io = memoryIo();
+    expect(await runCli(['repro', '--json'], io)).toBe(0);
+    const list = JSON.parse(io.stdout.join('\n')) as { name: string; needs: string[] }[];
+    expect(list.find((e) => e.name === 'proxy-timeout')?.needs).toEqual(['haproxy']);
+  });
+
+  it('an unknown name is a usage error (exit 2) that names the catalog', async () => {
+    const io = memoryIo();
+    expect(await runCli(['repro', 'reorder'], io)).toBe(2);
+    const err = io.stderr.join('\n');
+    expect(err).toMatch(/no repro "reorder"/);
+    expect(err).toMatch(/choose one of: sticky-missing, cross-node-reorder, proxy-timeout/);
+  });
+
+  it('a missing need skips with exit 6 and says what to install', async () => {
+    const io = memoryIo({ PATH: '/nonexistent' });
+    expect(await runCli(['repro', 'proxy-timeout'], io)).toBe(REPRO_EXIT_CODES.skipped);
+    expect(REPRO_EXIT_CODES.skipped).toBe(6);
+    expect(io.stdout.join('\n')).toMatch(/proxy-timeout: SKIPPED\n.*apt-get install haproxy/);
+  });
+
+  it('bad --scale and --duration are usage errors', async () => {
+    expect(await runCli(['repro', 'sticky-missing', '--scale', '0'], memoryIo())).toBe(2);
+    expect(await runCli(['repro', 'sticky-missing', '--duration', 'soon'], memoryIo())).toBe(2);
+  });
+});
+
+describe('bazaar repro NAME (a real process)', () => {
+  it('reproduces sticky-missing, shows the fix clearing it, exits 0 on its own', async () => {
+    const { exited } = spawnCli(['repro', 'sticky-missing', '--scale', '0.25', '--duration', '2s', '--redis', redis.url], 60_000);
+    const { code, stdout, stderr } = await exited;
+    expect(code, stderr).toBe(0);
+    expect(stdout).toMatch(/^sticky-missing: REPRODUCED, and the documented fix clears it/m);
+    expect(stdout).toMatch(/bug: round-robin entry, no stickiness\n\s+signature PRESENT: \d+ requests refused with 'Session ID unknown'/);
+    expect(stdout).toMatch(/fix: sticky entry.*\n\s+signature absent: no 'Session ID unknown'/);
+    expect(stdout).toMatch(/more: docs\/repro\/sticky-missing\.md/);
+    expect(stderr).toMatch(/bug: starting 3 nodes, redis adapter, round-robin entry/);
+  }, 60_000);
+});
