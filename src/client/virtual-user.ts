@@ -713,7 +713,8 @@ function refuseCallback(step: 'emit' | 'emitWithAck', event: string, args: unkno
 
 /** connect_error messages become metric tags: keep them short and few. */
 function boundedMessage(message: string): string {
-  if (message === 'unauthorized' || message === 'timeout' || message === 'websocket error' || message === 'xhr poll error') {
+  // engine.io-client's transport errors: 'xhr post error' is the CONNECT packet refused (a polling session's POST on another node).
+  if (message === 'unauthorized' || message === 'timeout' || message === 'websocket error' || message === 'xhr poll error' || message === 'xhr post error') {
     return message;
   }
   return 'other';

@@ -5,7 +5,7 @@ import { renderTextTable } from './table.ts';
 export function renderReproList(entries: readonly ReproEntry[]): string {
   const rows = entries.map((e) => [e.name, e.needs.length > 0 ? e.needs.join(', ') : '-', e.summary]);
   return [
-    'Real Socket.IO scale bugs, reproduced on this machine (docs/repro/README.md):',
+    'Real Socket.IO scale bugs, reproduced locally (docs/repro/README.md):',
     '',
     ...renderTextTable({ headers: ['NAME', 'NEEDS', 'WHAT'], align: ['left', 'left', 'left'], rows }),
     '',
