@@ -28,3 +28,6 @@ export type { RunResultForHtml, ChartAssets } from './report/index.ts';
 export { loadChartAssets } from './report/write-report.ts';
 export { compareRuns, parseGate, loadRecordedRun, renderComparisonText, renderComparisonMarkdown } from './compare/index.ts';
 export type { RunComparison, Gate, GateResult, RecordedRun } from './compare/index.ts';
+export { runRepro, listRepros, findRepro } from './lab/repro/run-repro.ts';
+export type { ReproOptions } from './lab/repro/run-repro.ts';
+export type { ReproEntry, ReproReport, ReproVerdict, ReproTopology, ReproObservation, SignatureMatch, VariantOutcome } from './lab/repro/types.ts';

@@ -8,7 +8,7 @@ export const ExitCode = {
   NotReproduced: 4,
   /** `bazaar repro`: reproduced, and the fix variant still shows the signature. */
   FixDidNotClear: 5,
-  /** `bazaar repro`: the entry needs what this machine lacks (HAProxy, fault injection). */
+  /** `bazaar repro`: the entry needs a tool that is not installed (HAProxy). */
   ReproSkipped: 6,
   ThresholdsFailed: 99,
   Interrupted: 130,
