@@ -18,6 +18,12 @@ export { createMetricsRegistry, mergeSnapshots } from './metrics/index.ts';
 export { startEmbeddedServer } from './lab/embedded-server.ts';
 export { startReferenceCluster } from './lab/cluster.ts';
 export type { ReferenceCluster, ReferenceClusterOptions, LoadBalancer } from './lab/cluster.ts';
+export {
+  analyzeFaultImpact, parseFault, normalizeFault, planFaults, startFaultProxy, startFaultLab, FAULT_KINDS, FAULT_KIND_INFO,
+} from './lab/faults/index.ts';
+export type {
+  Fault, FaultSpec, FaultKind, FaultLink, FaultEvent, FaultImpact, FaultProxy, Toxic, FaultLab, FaultLabOptions,
+} from './lab/faults/index.ts';
 export { runChecks } from './checks/run-checks.ts';
 export type { CheckOptions, CheckReport } from './checks/run-checks.ts';
 export type { CheckDefinition, CheckContext, CheckResult } from './checks/types.ts';

@@ -50,6 +50,7 @@ import { runGauges, startMetricsExporter, type MetricsExporter } from './metrics
 import { renderPrometheus } from '../metrics/prometheus.ts';
 import { withIntruders } from './intruders.ts';
 import type { RunViolations } from '../checks/violations.ts';
+import { analyzeFaultImpact, planFaults, startFaultLab, type FaultEvent, type FaultImpact, type FaultLab } from '../lab/faults/index.ts';
 
 export interface RunOptions {
   /** A shipped scenario name, a path, or a scenario object from defineScenario. */
@@ -97,6 +98,11 @@ export interface RunOptions {
   metricsHost?: string;
   /** Called with the metrics URL once it listens. */
   onMetricsListening?(url: string): void;
+  /**
+   * Faults to inject, in `--fault` syntax ('kill-node 1 at 20s', 'freeze-redis at 5s for 3s'),
+   * besides the scenario's `faults`; times from the start of the schedule (docs/faults.md).
+   */
+  faults?: string[];
   /** How often result.json is rewritten while the run goes. Default 2 s. */
   snapshotEveryMs?: number;
   /**
@@ -147,6 +153,10 @@ export interface RunResult {
   metrics: MetricsSnapshot;
   /** The run over time: per-interval latency percentiles, users and counter growth (bounded; src/metrics/timeline.ts). */
   timeline: RunTimeline;
+  /** The faults injected (docs/faults.md), when the run had any. */
+  faults?: FaultEvent[];
+  /** Per fault: violations, disconnects, reconnects and time to recover, from `timeline`. */
+  faultImpact?: FaultImpact[];
   reportDir: string | undefined;
 }
 
@@ -264,20 +274,42 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
     throw new BazaarError('BAZAAR_BAD_OPTIONS', '--fanout chooses the fan-out of a reference cluster started for the run',
       'add --nodes 3 (and leave out --target)');
   }
+  // Before anything starts: a fault that cannot apply to this run is the person's to fix first.
+  const faults = planFaults({
+    ...(scenario.faults ? { scenario: scenario.faults } : {}),
+    ...(options.faults ? { cli: options.faults } : {}),
+    durationFactor,
+    ...(options.target ? { target: options.target } : {}),
+    nodes: options.target ? 0 : (options.nodes ?? 1),
+    ...(options.redis ? { externalRedis: options.redis } : {}),
+  });
   const startedAt = new Date();
   const embedded = !options.target;
-  const server = !embedded
-    ? undefined
+  const prefix = `bazaar-run-${startedAt.getTime().toString(36)}`;
+  // A run with faults stands on the fault lab: the same servers, plus its own Redis and proxies.
+  const lab: FaultLab | undefined = faults.length === 0 ? undefined : await startFaultLab({
+    faults,
+    ...(options.target ? { target: options.target } : {}),
+    nodes: options.nodes ?? 1,
+    ...(options.redis ? { redisUrl: options.redis } : {}),
+    adapter: options.adapter ?? 'redis',
+    ...(options.fanout ? { fanout: options.fanout } : {}),
+    prefix,
+    ...(options.defect ? { defect: options.defect } : {}),
+    onNotice: notice,
+  });
+  const server = !embedded || lab
+    ? (lab ? { url: lab.url, jwtSecret: lab.jwtSecret ?? '', close: () => lab.close() } : undefined)
     : (options.nodes ?? 1) > 1
       ? await startReferenceCluster({
           nodes: options.nodes as number,
           ...(options.redis ? { redisUrl: options.redis } : {}),
           adapter: options.adapter ?? 'redis',
           ...(options.fanout ? { fanout: options.fanout } : {}),
-          prefix: `bazaar-run-${startedAt.getTime().toString(36)}`,
+          prefix,
         })
       : await startEmbeddedServer(options.defect ? { defect: options.defect } : {});
-  const target = (options.target ?? server?.url ?? '').replace(/\/$/, '');
+  const target = (lab?.url ?? options.target ?? server?.url ?? '').replace(/\/$/, '');
   const registry = createMetricsRegistry();
   // Every group's schedule lag in one histogram, so the verdict (taken for every partial report)
   // reads one p99 rather than merging a histogram per group each time.
@@ -325,7 +357,10 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
     generator: GeneratorHealth,
     evaluated: ThresholdResult[],
     metrics: MetricsSnapshot = registry.snapshot(),
-  ): RunResult => ({
+  ): RunResult => {
+    const timelineNow = timeline.snapshot();
+    const faultEvents = lab?.events();
+    return {
     scenario: name,
     target,
     embedded,
@@ -355,9 +390,11 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
     thresholdsPassed: evaluated.every((t) => t.passed),
     violations: checks.summary(),
     metrics,
-    timeline: timeline.snapshot(),
+    timeline: timelineNow,
+    ...(faultEvents ? { faults: faultEvents, faultImpact: analyzeFaultImpact(timelineNow, faultEvents) } : {}),
     reportDir: writer?.dir,
-  });
+    };
+  };
 
   try {
     if (options.reportDir !== false) writer = createReportWriter(options.reportDir ?? defaultReportDir(name, startedAt));
@@ -418,6 +455,7 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
     health.restart();
     registry.windowLatencies(); // seeding's samples are not the schedule's first interval
     timeline.start(registry.counterValues());
+    lab?.start(elapsedMs);
     sampleTimeline = () => timeline.add({
       atMs: elapsedMs(),
       vus: groups.reduce((sum, g) => sum + g.busyVus, 0),

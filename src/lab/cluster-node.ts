@@ -95,6 +95,15 @@ process.on('SIGINT', () => {}); // the primary decides; a terminal's Ctrl-C reac
 process.on('disconnect', () => void stop('primary gone'));
 process.on('message', (message: PrimaryMessage) => {
   if (message?.type === 'bazaar:stop') void stop('asked by the primary');
+  // A fault (docs/faults.md): the loop does nothing else for that long, as under a CPU-bound handler.
+  if (message?.type === 'bazaar:block-loop') {
+    setImmediate(() => {
+      const until = Date.now() + message.ms;
+      while (Date.now() < until) {
+        // busy on purpose
+      }
+    });
+  }
 });
 
 try {

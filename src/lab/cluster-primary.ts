@@ -6,7 +6,7 @@ import { setupMaster } from '@socket.io/sticky';
 import type { AdapterName } from '../../reference-server/index.ts';
 import { BazaarError } from '../errors.ts';
 import { modulePath } from '../util/module-path.ts';
-import type { LoadBalancer, NodeMessage, NodeSettings, PrimaryMessage } from './cluster-protocol.ts';
+import type { ControlReply, ControlRequest, LoadBalancer, NodeMessage, NodeSettings, PrimaryMessage } from './cluster-protocol.ts';
 import { requireHaproxy, startHaproxy } from './haproxy.ts';
 import { startRoundRobinProxy } from './round-robin-proxy.ts';
 
@@ -43,6 +43,8 @@ export interface ClusterNodeInfo {
 export interface RunningCluster {
   url: string;
   nodes: ClusterNodeInfo[];
+  /** Inject a fault into a node (docs/faults.md); answers with the pid hit, or an error. */
+  control(request: ControlRequest): ControlReply;
   close(): Promise<void>;
 }
 
@@ -67,6 +69,10 @@ export async function runClusterPrimary(options: ClusterPrimaryOptions): Promise
 
   const nodes: (ClusterNodeInfo | undefined)[] = new Array(options.nodes).fill(undefined);
   const workers = new Map<number, Worker>();
+  /** Workers a fault stopped (SIGSTOP): thawed before they are asked to stop. */
+  const frozen = new Set<Worker>();
+  /** Workers a fault took down for good: not replaced when they exit. */
+  const leaveDown = new Set<Worker>();
   let closing = false;
 
   const settingsFor = (index: number): NodeSettings => ({
@@ -111,8 +117,14 @@ export async function runClusterPrimary(options: ClusterPrimaryOptions): Promise
       worker.once('exit', (code, signal) => {
         clearTimeout(timer);
         reject(new BazaarError('BAZAAR_NODE_FAILED', `node ${index} exited with ${code ?? signal} while starting`));
+        frozen.delete(worker);
         if (workers.get(index) !== worker) return;
         workers.delete(index);
+        if (leaveDown.delete(worker)) {
+          nodes[index] = undefined;
+          options.onEvent?.(`node ${index} (pid ${worker.process.pid}) exited with ${code ?? signal}; left down`);
+          return;
+        }
         if (closing || options.replaceExited === false || nodes[index] === undefined) return;
         // Rolling restart: a node that drained (SIGTERM) or crashed is replaced; the others serve meanwhile.
         options.onEvent?.(`node ${index} (pid ${worker.process.pid}) exited with ${code ?? signal}; starting a replacement`);
@@ -125,6 +137,9 @@ export async function runClusterPrimary(options: ClusterPrimaryOptions): Promise
   };
 
   const stopWorkers = async () => {
+    // A stopped process would sit on SIGTERM until the SIGKILL: thaw it first.
+    for (const worker of frozen) worker.process.kill('SIGCONT');
+    frozen.clear();
     await Promise.all([...workers.values()].map(async (worker) => {
       if (worker.process.exitCode !== null || worker.process.signalCode !== null) return;
       const exited = once(worker, 'exit');
@@ -151,6 +166,24 @@ export async function runClusterPrimary(options: ClusterPrimaryOptions): Promise
     url: entry.url,
     get nodes() {
       return nodes.filter((n): n is ClusterNodeInfo => n !== undefined);
+    },
+    control(request) {
+      const worker = workers.get(request.node);
+      const reply = { type: 'bazaar:control-done', id: request.id } as const;
+      if (!worker || worker.process.exitCode !== null || worker.process.signalCode !== null) {
+        return { ...reply, error: `node ${request.node} is not running` };
+      }
+      const pid = worker.process.pid as number;
+      if (request.op === 'block-loop') {
+        worker.send({ type: 'bazaar:block-loop', ms: request.ms } satisfies PrimaryMessage);
+        return { ...reply, pid };
+      }
+      if (request.signal === 'SIGSTOP') frozen.add(worker);
+      if (request.signal === 'SIGCONT') frozen.delete(worker);
+      if ((request.signal === 'SIGKILL' || request.signal === 'SIGTERM') && !request.replace) leaveDown.add(worker);
+      if (frozen.has(worker) && request.signal !== 'SIGSTOP') worker.process.kill('SIGCONT');
+      worker.process.kill(request.signal);
+      return { ...reply, pid };
     },
     close() {
       closed ??= (async () => {

@@ -24,4 +24,25 @@ export type NodeMessage =
   | { type: 'bazaar:node-ready'; index: number; url: string; metricsUrl: string; pid: number }
   | { type: 'bazaar:node-failed'; index: number; message: string };
 
-export type PrimaryMessage = { type: 'bazaar:stop' } | { type: 'bazaar:bound'; sid: string };
+export type PrimaryMessage =
+  | { type: 'bazaar:stop' }
+  | { type: 'bazaar:bound'; sid: string }
+  /** Fault injection: keep the event loop busy for `ms` (docs/faults.md, block-loop). */
+  | { type: 'bazaar:block-loop'; ms: number };
+
+/** Signals a fault sends a node (docs/faults.md). */
+export type NodeSignal = 'SIGKILL' | 'SIGTERM' | 'SIGSTOP' | 'SIGCONT';
+
+/**
+ * What the process that started `bazaar serve --nodes` (src/lab/cluster.ts) asks the primary over
+ * its IPC channel, to inject faults; each is answered with a ControlReply of the same id.
+ */
+export type ControlRequest = { type: 'bazaar:control'; id: number } & ControlOp;
+
+export type ControlOp =
+  /** `replace`: start a replacement once it exits (a restart); false leaves the node down. */
+  | { op: 'signal'; node: number; signal: NodeSignal; replace: boolean }
+  | { op: 'block-loop'; node: number; ms: number };
+
+/** `pid`: the node's process that was hit; `error`: why nothing was done. */
+export type ControlReply = { type: 'bazaar:control-done'; id: number; pid?: number; error?: string };

@@ -1,10 +1,11 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { generateSecret, type AdapterName } from '../../reference-server/index.ts';
 import { BazaarError } from '../errors.ts';
 import { modulePath } from '../util/module-path.ts';
-import type { LoadBalancer } from './cluster-protocol.ts';
+import type { ControlOp, ControlReply, ControlRequest, LoadBalancer, NodeSignal } from './cluster-protocol.ts';
 
 export type { LoadBalancer } from './cluster-protocol.ts';
 
@@ -39,8 +40,17 @@ export interface ReferenceCluster {
   /** The primary's pid (`bazaar serve --nodes`), which owns the nodes and the entry. */
   pid: number;
   jwtSecret: string;
+  /**
+   * Send a node a signal, through the primary (docs/faults.md). `replace`: the primary starts a
+   * replacement once it exits; false leaves it down. Resolves with the pid hit.
+   */
+  signalNode(node: number, signal: NodeSignal, options?: { replace?: boolean }): Promise<{ pid: number }>;
+  /** Keep a node's event loop busy for `ms`. */
+  blockLoop(node: number, ms: number): Promise<{ pid: number }>;
   close(): Promise<void>;
 }
+
+const CONTROL_TIMEOUT_MS = 5_000;
 
 const BIN = modulePath('../../bin/bazaar.ts', import.meta.url);
 const START_TIMEOUT_MS = 40_000;
@@ -67,10 +77,11 @@ export async function startReferenceCluster(options: ReferenceClusterOptions): P
   if (options.presenceHeartbeatMs) args.push('--presence-heartbeat', `${options.presenceHeartbeatMs}ms`);
   if (options.presenceSweepMs) args.push('--presence-sweep', `${options.presenceSweepMs}ms`);
   const child = spawn(process.execPath, args, {
-    stdio: ['ignore', 'pipe', 'pipe'],
+    // ipc: faults are asked of the primary over it, and the primary stops when this process goes.
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     // The secret goes by environment, not argv, so it does not show in `ps`.
     env: { ...process.env, JWT_SECRET: jwtSecret },
-  });
+  }) as ChildProcessByStdio<null, Readable, Readable>;
   // A crashed caller should not leave a cluster behind (the nodes follow their primary).
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
@@ -106,12 +117,40 @@ export async function startReferenceCluster(options: ReferenceClusterOptions): P
     throw error;
   });
 
+  let nextId = 1;
+  const pending = new Map<number, (reply: ControlReply) => void>();
+  child.on('message', (reply: ControlReply) => {
+    if (reply?.type === 'bazaar:control-done') pending.get(reply.id)?.(reply);
+  });
+  const control = (request: ControlOp): Promise<{ pid: number }> => {
+    const id = nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        pending.delete(id);
+        reject(new BazaarError('BAZAAR_FAULT_FAILED', `the cluster did not answer a ${request.op} for node ${request.node} within ${CONTROL_TIMEOUT_MS} ms`));
+      }, CONTROL_TIMEOUT_MS);
+      pending.set(id, (reply) => {
+        clearTimeout(timer);
+        pending.delete(id);
+        if (reply.error !== undefined || reply.pid === undefined) reject(new BazaarError('BAZAAR_FAULT_FAILED', reply.error ?? 'no pid in the answer'));
+        else resolve({ pid: reply.pid });
+      });
+      if (!child.connected) {
+        pending.get(id)?.({ type: 'bazaar:control-done', id, error: 'the cluster has stopped' });
+        return;
+      }
+      child.send({ type: 'bazaar:control', id, ...request } as ControlRequest);
+    });
+  };
+
   let closing: Promise<void> | undefined;
   return {
     url: started.url,
     nodes: started.nodes,
     pid: child.pid as number,
     jwtSecret,
+    signalNode: (node, signal, options) => control({ op: 'signal', node, signal, replace: options?.replace ?? false }),
+    blockLoop: (node, ms) => control({ op: 'block-loop', node, ms }),
     close() {
       closing ??= (async () => {
         process.removeListener('exit', killOnExit);

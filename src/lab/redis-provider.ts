@@ -108,7 +108,7 @@ function redactUrl(raw: string): string {
   }
 }
 
-async function findOnPath(name: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+export async function findOnPath(name: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
   for (const dir of (env.PATH ?? '').split(delimiter)) {
     if (dir === '') continue;
     const candidate = join(dir, name);
@@ -149,7 +149,8 @@ async function startRedisServer(binary: string): Promise<ProvidedRedis> {
 
 class AddressInUse extends Error {}
 
-async function launch(binary: string, port: number, dir: string): Promise<ProvidedRedis> {
+/** Start redis-server on this loopback port, without persistence, and wait for its PONG (the lab's faults restart it on the same port). */
+export async function launch(binary: string, port: number, dir: string): Promise<ProvidedRedis> {
   const args = [
     '--port', String(port),
     '--bind', '127.0.0.1',
@@ -324,7 +325,7 @@ async function stop(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

@@ -2,6 +2,7 @@ import type { Booking, Listing, Role } from '../contract/index.ts';
 import type { VirtualUser } from '../client/virtual-user.ts';
 import type { ExecutorConfig } from '../schedule/index.ts';
 import type { ThresholdSpecs } from '../thresholds/index.ts';
+import type { FaultSpec } from '../lab/faults/fault-spec.ts';
 
 /** The marketplace seeded through the contract's HTTP API before load starts. */
 export interface WorldSpec {
@@ -140,6 +141,12 @@ export interface ScenarioDefinition {
   actors?: Record<string, ActorGroup | IntruderGroup>;
   /** Intruders mixed into the load: the shorthand for an actor group `intruders` with `role: 'intruder'`. */
   intruders?: IntrudersSpec;
+  /**
+   * Faults injected on the run's timeline (docs/faults.md), e.g.
+   * `[{ at: '20s', kind: 'kill-node', node: 1 }, { at: '40s', for: '5s', kind: 'freeze-redis' }]`.
+   * Their times scale with --duration, as the rest of the timeline.
+   */
+  faults?: FaultSpec[];
 }
 
 export interface Scenario extends ScenarioDefinition {

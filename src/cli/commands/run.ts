@@ -35,9 +35,14 @@ interface RunCliOptions {
   failIf?: string[];
   metricsPort?: number;
   metricsHost?: string;
+  fault?: string[];
 }
 
 
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
 
 function factorArg(value: string): number {
   const factor = Number(value);
@@ -88,6 +93,7 @@ export function registerRun(program: Command, io: CliIo): void {
     .option('--scale <factor>', 'multiply VUs and arrival rates, e.g. 0.1', factorArg)
     .option('--no-check', 'do not check the contract online (violations are not counted; for measuring what checking costs)')
     .option('--defect <name>', 'without --target: start the embedded reference server with this deliberate defect (reference-server/DEFECTS.md)')
+    .option('--fault <fault>', "inject a fault, e.g. 'kill-node 1 at 20s', 'freeze-redis at 40s for 5s' (repeatable; docs/faults.md)", collect, [])
     .option('--threshold <expr...>', 'extra thresholds, e.g. "ack{event:message:send} p(95)<150ms"')
     .option('--report <dir>', 'report folder (default reports/<timestamp>_<scenario>/)')
     .option('--baseline <dir>', 'compare with this earlier run at the end (printed and in summary.md; see bazaar compare)')
@@ -128,6 +134,7 @@ export function registerRun(program: Command, io: CliIo): void {
         fanout: options.fanout,
         defect: options.defect,
         scale: options.scale,
+        ...(options.fault && options.fault.length > 0 ? { faults: options.fault } : {}),
         reportDir: options.report,
         localAddresses: options.localAddresses,
         ...(options.metricsPort !== undefined ? { metricsPort: options.metricsPort } : {}),

@@ -1,8 +1,8 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { ADAPTERS, startReferenceServer, type AdapterName } from '../../../reference-server/index.ts';
 import { BazaarError } from '../../errors.ts';
-import { runClusterPrimary } from '../../lab/cluster-primary.ts';
-import { LOAD_BALANCERS, type LoadBalancer } from '../../lab/cluster-protocol.ts';
+import { runClusterPrimary, type RunningCluster } from '../../lab/cluster-primary.ts';
+import { LOAD_BALANCERS, type ControlRequest, type LoadBalancer } from '../../lab/cluster-protocol.ts';
 import { requireHaproxy } from '../../lab/haproxy.ts';
 import { provideRedis } from '../../lab/redis-provider.ts';
 import { formatDurationMs } from '../../util/duration.ts';
@@ -152,11 +152,24 @@ async function serveCluster(io: CliIo, options: ServeOptions, secretFromUser: st
   io.out(`  presence     ttl ${formatDurationMs(options.presenceTtl)}`);
   io.out(`  jwt secret   ${jwtSecret}${secretFromUser ? '' : '  (generated: pass --jwt-secret or set JWT_SECRET to keep one)'}`);
   io.out('Ctrl-C to stop');
-  const signal = await io.untilSignal();
+  // Started by startReferenceCluster (src/lab/cluster.ts) with an IPC channel: it injects faults
+  // through it, and its end (that process gone) is a stop like Ctrl-C.
+  const parentGone = listenForControl(running);
+  const signal = await Promise.race([io.untilSignal(), parentGone]);
   io.err(`${signal}: closing`);
   await running.close();
   await redis.close();
+  // The IPC channel would keep this process alive.
+  if (process.connected) process.disconnect();
   io.setExitCode(ExitCode.Ok);
+}
+
+function listenForControl(running: RunningCluster): Promise<string> {
+  if (typeof process.send !== 'function') return new Promise(() => {});
+  process.on('message', (message: ControlRequest) => {
+    if (message?.type === 'bazaar:control') process.send?.(running.control(message));
+  });
+  return new Promise((resolve) => process.once('disconnect', () => resolve('the parent process is gone')));
 }
 
 function redactUrl(raw: string): string {
