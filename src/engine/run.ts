@@ -10,7 +10,7 @@ import type { LedgerSizes } from '../client/delivery-ledger.ts';
 import { DEFAULT_STALL_THRESHOLD_MS, nowUs } from '../client/clock.ts';
 import { BazaarError } from '../errors.ts';
 import { startEmbeddedServer } from '../lab/embedded-server.ts';
-import { startReferenceCluster } from '../lab/cluster.ts';
+import { startReferenceCluster, type ClusterSettings } from '../lab/cluster.ts';
 import type { AdapterName } from '../../reference-server/index.ts';
 import {
   createLatencyHistogram,
@@ -85,6 +85,8 @@ export interface RunOptions {
   adapter?: AdapterName;
   /** The cluster's fan-out: 'ordered' (default) or the stock 'adapter' path, which misorders across nodes. */
   fanout?: 'ordered' | 'adapter';
+  /** More of the cluster started for the run (with nodes > 1): its entry, recovery, heartbeat, presence timings. */
+  cluster?: ClusterSettings;
   /**
    * Check the contract online over every event the users receive (default true): violations are
    * counted in `violations{kind}`, sampled as evidence, and fail the run (docs/scenarios.md).
@@ -270,6 +272,10 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
     throw new BazaarError('BAZAAR_BAD_OPTIONS', '--defect applies to the embedded one-node reference server only',
       'leave out --target and --nodes to run against the defective embedded server');
   }
+  if (options.cluster && (options.target || (options.nodes ?? 1) < 2)) {
+    throw new BazaarError('BAZAAR_BAD_OPTIONS', 'cluster settings apply to a reference cluster started for the run',
+      'add nodes: 3 (and leave out target)');
+  }
   if (options.fanout && (options.target || (options.nodes ?? 1) < 2)) {
     throw new BazaarError('BAZAAR_BAD_OPTIONS', '--fanout chooses the fan-out of a reference cluster started for the run',
       'add --nodes 3 (and leave out --target)');
@@ -294,6 +300,7 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
     ...(options.redis ? { redisUrl: options.redis } : {}),
     adapter: options.adapter ?? 'redis',
     ...(options.fanout ? { fanout: options.fanout } : {}),
+    ...(options.cluster ? { cluster: options.cluster } : {}),
     prefix,
     ...(options.defect ? { defect: options.defect } : {}),
     onNotice: notice,
@@ -306,6 +313,7 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
           ...(options.redis ? { redisUrl: options.redis } : {}),
           adapter: options.adapter ?? 'redis',
           ...(options.fanout ? { fanout: options.fanout } : {}),
+          ...options.cluster,
           prefix,
         })
       : await startEmbeddedServer(options.defect ? { defect: options.defect } : {});

@@ -120,6 +120,8 @@ try {
     adapter: settings.adapter,
     ...(settings.recovery ? { recovery: true } : {}),
     ...(settings.fanout ? { fanout: settings.fanout } : {}),
+    ...(settings.pingIntervalMs ? { pingIntervalMs: settings.pingIntervalMs } : {}),
+    ...(settings.pingTimeoutMs ? { pingTimeoutMs: settings.pingTimeoutMs } : {}),
     ...(settings.minimalAcks ? { minimalAcks: true } : {}),
     // Sticky: the primary owns the entry port and passes each session's connections here.
     ...(settings.lb === 'sticky' ? { attach: attachSticky } : {}),

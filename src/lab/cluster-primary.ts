@@ -26,6 +26,8 @@ export interface ClusterPrimaryOptions {
   presenceSweepMs?: number;
   recovery?: boolean;
   fanout?: 'ordered' | 'adapter';
+  pingIntervalMs?: number;
+  pingTimeoutMs?: number;
   /** Every node answers only the acks the contract requires. */
   minimalAcks?: boolean;
   /** A node that exits on its own (crash, or SIGTERM for a rolling restart) is replaced. Default true. */
@@ -88,6 +90,8 @@ export async function runClusterPrimary(options: ClusterPrimaryOptions): Promise
     presenceSweepMs: options.presenceSweepMs,
     recovery: options.recovery,
     fanout: options.fanout,
+    pingIntervalMs: options.pingIntervalMs,
+    pingTimeoutMs: options.pingTimeoutMs,
     minimalAcks: options.minimalAcks,
   });
 

@@ -17,6 +17,8 @@ export interface NodeSettings {
   presenceSweepMs?: number;
   recovery?: boolean;
   fanout?: 'ordered' | 'adapter';
+  pingIntervalMs?: number;
+  pingTimeoutMs?: number;
   minimalAcks?: boolean;
 }
 

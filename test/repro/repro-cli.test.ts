@@ -37,7 +37,7 @@ describe('bazaar repro (in-process)', () => {
     expect(await runCli(['repro', 'reorder'], io)).toBe(2);
     const err = io.stderr.join('\n');
     expect(err).toMatch(/no repro "reorder"/);
-    expect(err).toMatch(/choose one of: sticky-missing, cross-node-reorder, proxy-timeout/);
+    expect(err).toMatch(/choose one of: sticky-missing, cross-node-reorder, proxy-timeout, loop-block/);
   });
 
   it('a missing need skips with exit 6 and says what to install', async () => {

@@ -28,6 +28,8 @@ interface ServeOptions {
   prefix: string;
   recovery?: boolean;
   fanout: 'ordered' | 'adapter';
+  pingInterval?: number;
+  pingTimeout?: number;
   minimalAcks?: boolean;
 }
 
@@ -60,6 +62,8 @@ export function registerServe(program: Command, io: CliIo): void {
     .option('--prefix <prefix>', 'prefix of every Redis key and channel', 'bazaar')
     .option('--recovery', 'connection state recovery, re-authorized (in memory on one node; on Redis needs --adapter streams)')
     .option('--fanout <mode>', 'ordered (default: seq and versions in order across nodes) or adapter (stock io.to().emit, reproduces cross-node misordering)', fanoutArg, 'ordered')
+    .option('--ping-interval <duration>', "Engine.IO heartbeat: a ping every this long (Socket.IO's default 25s)", durationArg)
+    .option('--ping-timeout <duration>', "how long a ping waits for its pong before the socket is closed (Socket.IO's default 20s)", durationArg)
     .option('--minimal-acks', 'answer only the acks docs/contract.md requires: presence:heartbeat and the leaves go unanswered, as another server may leave them')
     .action(async (options: ServeOptions) => {
       // An empty JWT_SECRET counts as none.
@@ -88,6 +92,8 @@ async function serveOneNode(io: CliIo, options: ServeOptions, secretFromUser: st
     ...(options.defect ? { defect: options.defect } : {}),
     ...(options.recovery ? { recovery: true } : {}),
     ...(options.minimalAcks ? { minimalAcks: true } : {}),
+    ...(options.pingInterval ? { pingIntervalMs: options.pingInterval } : {}),
+    ...(options.pingTimeout ? { pingTimeoutMs: options.pingTimeout } : {}),
     ...(options.redis ? { redis: { url: options.redis, prefix: options.prefix }, adapter: options.adapter, fanout: options.fanout } : {}),
   }).catch((error: unknown) => {
     throw new BazaarError('BAZAAR_SERVE_FAILED', `cannot start the reference server: ${(error as Error).message}`,
@@ -138,6 +144,8 @@ async function serveCluster(io: CliIo, options: ServeOptions, secretFromUser: st
       presenceSweepMs: options.presenceSweep,
       recovery: options.recovery,
       fanout: options.fanout,
+      ...(options.pingInterval ? { pingIntervalMs: options.pingInterval } : {}),
+      ...(options.pingTimeout ? { pingTimeoutMs: options.pingTimeout } : {}),
       minimalAcks: options.minimalAcks,
       onEvent: (line) => io.out(`  ${line}`),
     });

@@ -74,7 +74,7 @@ export const proxyTimeout: ReproEntry = {
           : `no idle connection cut in ${Math.round(idleMs / 1000)} s of silence`,
         figures: {
           "client disconnects 'transport close'": cut,
-          "server disconnects 'transport close'": server.disconnects['transport close'] ?? 0,
+          "server disconnects 'transport close'": server?.disconnects['transport close'] ?? 0,
           'cuts per user': users > 0 ? Math.round((cut / users) * 10) / 10 : 0,
           'proxy idle timeout (ms)': proxyTimeoutMs,
           'server pingInterval (ms)': pingIntervalMs,

@@ -5,8 +5,8 @@ import { findHaproxy } from '../haproxy.ts';
 import { provideRedis, type ProvidedRedis } from '../redis-provider.ts';
 import { REPROS } from './catalog.ts';
 import { scrapeServerCounters } from './server-counters.ts';
-import { startTopology } from './topology.ts';
-import type { ReproEntry, ReproReport, ReproSize, ReproVariant, VariantOutcome } from './types.ts';
+import { clusterSettings, startTopology } from './topology.ts';
+import type { ReproEntry, ReproLoad, ReproReport, ReproSize, ReproVariant, VariantOutcome } from './types.ts';
 
 export interface ReproOptions {
   /** Multiply the entry's users and rates (its default size is 1). */
@@ -76,7 +76,8 @@ export async function runRepro(name: string, options: ReproOptions = {}): Promis
   const notice = options.onNotice ?? (() => {});
   let redis: ProvidedRedis | undefined;
   try {
-    const needsRedis = [entry.bug, entry.fix].some((v) => v.topology.nodes >= 2);
+    // A cluster variant without faults runs on this Redis; one with faults gets Redis from the run (the lab's own when a fault breaks it).
+    const needsRedis = !entry.load(size).faults?.length && [entry.bug, entry.fix].some((v) => v.topology.nodes >= 2);
     if (needsRedis) redis = await provideRedis({ ...(options.redisUrl ? { url: options.redisUrl } : {}), ...(options.env ? { env: options.env } : {}) });
     const run = (variant: ReproVariant, role: 'bug' | 'fix') =>
       runVariant(entry, { ...variant, topology: entry.topologyFor?.(role, size) ?? variant.topology }, role, size, redis?.url, options, notice);
@@ -99,13 +100,14 @@ async function runVariant(
   options: ReproOptions,
   notice: (message: string) => void,
 ): Promise<VariantOutcome> {
+  const load = entry.load(size);
+  if (load.faults && load.faults.length > 0) return runVariantWithFaults(variant, role, size, load, entry, redisUrl, options, notice);
   notice(`${role}: starting ${describeTopology(variant)} (${variant.label})`);
   const topology = await startTopology(variant.topology, {
     ...(redisUrl ? { redisUrl } : {}),
     prefix: `bazaar-repro-${entry.name}-${role}-${Date.now().toString(36)}`,
   });
   try {
-    const load = entry.load(size);
     notice(`${role}: playing the load on ${topology.url}`);
     const run = await startRun({
       scenario: load.scenario,
@@ -125,6 +127,49 @@ async function runVariant(
   }
 }
 
+/**
+ * A variant with faults: the run starts the cluster itself (the fault lab: its own Redis when a
+ * fault acts on Redis, proxies on the links a fault acts on) and plays the faults on its clock.
+ */
+async function runVariantWithFaults(
+  variant: ReproVariant,
+  role: 'bug' | 'fix',
+  size: ReproSize,
+  load: ReproLoad,
+  entry: ReproEntry,
+  redisUrl: string | undefined,
+  options: ReproOptions,
+  notice: (message: string) => void,
+): Promise<VariantOutcome> {
+  const t = variant.topology;
+  if (t.nodes < 2 || t.haproxy) {
+    throw new BazaarError('BAZAAR_BAD_OPTIONS', `repro ${entry.name}: faults run on a cluster of 2 or more nodes without custom HAProxy timeouts`);
+  }
+  const faults = load.faults ?? [];
+  // A fault on Redis needs a Redis the lab started (it restarts or freezes it): never the given one.
+  const touchesRedis = faults.some((f) => /\bredis\b/.test(f.split(' ').slice(0, 2).join(' ')));
+  notice(`${role}: ${describeTopology(variant)} (${variant.label}); faults: ${faults.join(', ')}`);
+  const run = await startRun({
+    scenario: load.scenario,
+    nodes: t.nodes,
+    adapter: t.adapter ?? 'redis',
+    fanout: t.fanout ?? 'ordered',
+    cluster: clusterSettings(t),
+    faults,
+    reportDir: false,
+    ...(redisUrl && !touchesRedis ? { redis: redisUrl } : {}),
+    ...(load.scale !== undefined ? { scale: load.scale } : {}),
+    ...(load.durationMs !== undefined ? { durationMs: load.durationMs } : {}),
+    ...(load.transport ? { transport: load.transport } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    onNotice: (message) => {
+      if (message.startsWith('fault')) notice(`${role}: ${message}`);
+    },
+  });
+  const match = entry.signature.detect({ run, server: undefined, topology: t, size });
+  return { label: variant.label, topology: t, match, runStatus: run.status, durationMs: run.durationMs, nodes: [] };
+}
+
 /** e.g. '3 nodes, redis adapter, sticky entry, adapter fan-out'. */
 export function describeTopology(variant: ReproVariant): string {
   const t = variant.topology;
@@ -137,5 +182,7 @@ export function describeTopology(variant: ReproVariant): string {
   const entry = { sticky: 'sticky entry', haproxy: 'HAProxy entry', none: 'round-robin entry' }[t.lb ?? 'sticky'];
   const parts = [`${t.nodes} nodes`, `${t.adapter ?? 'redis'} adapter`, entry, `${t.fanout ?? 'ordered'} fan-out`];
   if (t.recovery) parts.push('connection state recovery');
+  if (t.pingIntervalMs || t.pingTimeoutMs) parts.push(`pingInterval ${t.pingIntervalMs ?? 25_000} ms, pingTimeout ${t.pingTimeoutMs ?? 20_000} ms`);
+  if (t.presenceTtlMs) parts.push(`presence TTL ${t.presenceTtlMs} ms`);
   return parts.join(', ');
 }

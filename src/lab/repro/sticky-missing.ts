@@ -51,7 +51,7 @@ export const stickyMissing: ReproEntry = {
   signature: {
     describe: "servers refusing requests with Engine.IO code 1 'Session ID unknown', and handshakes that fail on the client",
     detect({ run, server }) {
-      const sessionUnknown = server.connectionErrors['1 Session ID unknown'] ?? 0;
+      const sessionUnknown = server?.connectionErrors['1 Session ID unknown'] ?? 0;
       const attempts = runTrendCount(run, 'connect');
       const failed = runCounter(run, 'connect_errors');
       const byMessage = runCounterBy(run, 'connect_errors', 'message');

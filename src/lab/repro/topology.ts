@@ -1,6 +1,6 @@
 import { startReferenceServer } from '../../../reference-server/index.ts';
 import { BazaarError } from '../../errors.ts';
-import { startReferenceCluster } from '../cluster.ts';
+import { startReferenceCluster, type ClusterSettings } from '../cluster.ts';
 import { startHaproxy } from '../haproxy.ts';
 import type { ReproTopology } from './types.ts';
 
@@ -21,11 +21,22 @@ export interface RunningTopology {
  * server in this process (its Engine.IO heartbeat set as asked), with HAProxy in front when the
  * topology says so: what the proxy-timeout entry needs, and a cluster's entry does not offer.
  */
+/** The cluster settings a topology asks for (the run starts a cluster with them when the variant has faults). */
+export function clusterSettings(topology: ReproTopology): ClusterSettings {
+  return {
+    ...(topology.lb ? { lb: topology.lb } : {}),
+    ...(topology.recovery ? { recovery: true } : {}),
+    ...(topology.pingIntervalMs ? { pingIntervalMs: topology.pingIntervalMs } : {}),
+    ...(topology.pingTimeoutMs ? { pingTimeoutMs: topology.pingTimeoutMs } : {}),
+    ...(topology.presenceTtlMs ? { presenceTtlMs: topology.presenceTtlMs } : {}),
+  };
+}
+
 export async function startTopology(topology: ReproTopology, context: { redisUrl?: string; prefix: string }): Promise<RunningTopology> {
   if (topology.nodes >= 2) {
-    if (topology.haproxy || topology.pingIntervalMs || topology.pingTimeoutMs) {
-      throw new BazaarError('BAZAAR_BAD_OPTIONS', 'custom HAProxy timeouts and ping settings apply to a one-node repro topology only',
-        'give the entry nodes: 1, or use the cluster defaults');
+    if (topology.haproxy) {
+      throw new BazaarError('BAZAAR_BAD_OPTIONS', 'custom HAProxy timeouts apply to a one-node repro topology only',
+        "give the entry nodes: 1, or lb: 'haproxy' with the cluster's own configuration");
     }
     const cluster = await startReferenceCluster({
       nodes: topology.nodes,
@@ -34,6 +45,7 @@ export async function startTopology(topology: ReproTopology, context: { redisUrl
       lb: topology.lb ?? 'sticky',
       fanout: topology.fanout ?? 'ordered',
       ...(topology.recovery ? { recovery: true } : {}),
+      ...clusterSettings(topology),
       prefix: context.prefix,
     });
     return {

@@ -6,7 +6,7 @@ import type { LoadBalancer } from '../cluster-protocol.ts';
 import type { HaproxyTimeouts } from '../haproxy.ts';
 
 /** What an entry needs beyond Node: the list says so, and a missing one skips the entry with a message. */
-export type ReproNeed = 'redis' | 'haproxy' | 'faults';
+export type ReproNeed = 'redis' | 'haproxy';
 
 /** The deployment a variant runs on. */
 export interface ReproTopology {
@@ -21,7 +21,9 @@ export interface ReproTopology {
   recovery?: boolean;
   /** One node only: HAProxy in front of it with these timeouts. */
   haproxy?: HaproxyTimeouts;
-  /** One node only: Engine.IO's heartbeat (Socket.IO defaults: 25 s interval, 20 s timeout). */
+  /** Presence TTL of every node (the reference server's default 60 s). */
+  presenceTtlMs?: number;
+  /** Engine.IO's heartbeat (Socket.IO defaults: 25 s interval, 20 s timeout). */
   pingIntervalMs?: number;
   pingTimeoutMs?: number;
 }
@@ -38,6 +40,12 @@ export interface ReproLoad {
   scale?: number;
   durationMs?: number;
   transport?: Transport;
+  /**
+   * Faults on the load's timeline, in `--fault` syntax (docs/faults.md), e.g. 'kill-node 1 at 3s'.
+   * With faults the run starts the topology itself (the fault lab), so the nodes' own counters
+   * are not scraped: `server` is then undefined.
+   */
+  faults?: string[];
 }
 
 /** The servers' own counters, summed over every node's /metrics after the load. */
@@ -51,7 +59,8 @@ export interface ServerCounters {
 /** Everything a signature may look at: pure data, so signatures are pure predicates. */
 export interface ReproObservation {
   run: RunResult;
-  server: ServerCounters;
+  /** Undefined for a variant with faults (the run started its own topology). */
+  server: ServerCounters | undefined;
   topology: ReproTopology;
   size: ReproSize;
 }
