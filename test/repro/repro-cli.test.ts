@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.ts';
 import { REPRO_EXIT_CODES } from '../../src/cli/commands/repro.ts';
 import { provideRedis, type ProvidedRedis } from '../../src/lab/redis-provider.ts';
+import { listRepros } from '../../src/lab/repro/run-repro.ts';
 import { memoryIo } from '../helpers/cli-io.ts';
 import { spawnCli } from '../run/cli-helpers.ts';
 
@@ -37,7 +38,7 @@ describe('bazaar repro (in-process)', () => {
     expect(await runCli(['repro', 'reorder'], io)).toBe(2);
     const err = io.stderr.join('\n');
     expect(err).toMatch(/no repro "reorder"/);
-    expect(err).toMatch(/choose one of: sticky-missing, cross-node-reorder, proxy-timeout, loop-block/);
+    expect(err).toContain(`choose one of: ${listRepros().map((e) => e.name).join(', ')}`);
   });
 
   it('a missing need skips with exit 6 and says what to install', async () => {
