@@ -64,6 +64,8 @@ export interface VirtualUserOptions {
   connectTimeoutMs: number;
   /** A dropped connection not back within this is a failed reconnect, recorded at it. Default 30 s. */
   reconnectTimeoutMs?: number;
+  /** socket.io-client's backoff; absent: the client's defaults (1 s, ×2 up to 5 s, ±50 %). */
+  reconnection?: { delayMs: number; delayMaxMs: number; randomizationFactor: number };
   httpTimeoutMs: number;
   /** Source address for this user's connections (spreads clients past one address's ports). */
   localAddress?: string;
@@ -630,6 +632,9 @@ export class VirtualUser {
       timeout: options.connectTimeoutMs,
       // socket.io-parser's wire format with a short path for plain events and acks (wire-parser.ts).
       parser: WIRE_PARSER,
+      ...(options.reconnection
+        ? { reconnectionDelay: options.reconnection.delayMs, reconnectionDelayMax: options.reconnection.delayMaxMs, randomizationFactor: options.reconnection.randomizationFactor }
+        : {}),
       ...(options.localAddress ? { localAddress: options.localAddress } : {}),
     } as Parameters<typeof io>[1]);
     // io() connects at once: from here the user may hold a connection.

@@ -252,6 +252,7 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
   // Judgements about the target, not the timeline: never rescaled (src/scenario/rescale.ts).
   const scenarioOptions = scenario.options ?? {};
   const reconnectTimeoutMs = parseDurationMs(scenarioOptions.reconnectTimeout ?? '30s', 'options.reconnectTimeout');
+  const reconnection = reconnectionOptions(scenarioOptions.reconnection);
   const deliveryTimeoutMs = scenarioOptions.deliveryTimeout ? parseDurationMs(scenarioOptions.deliveryTimeout, 'options.deliveryTimeout') : ackTimeoutMs;
   const stallThresholdMs = parseDurationMs(scenarioOptions.stallThreshold ?? `${DEFAULT_STALL_THRESHOLD_MS}ms`, 'options.stallThreshold');
   const startDelays = new Map<string, number>();
@@ -443,6 +444,7 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
         ackTimeoutMs,
         connectTimeoutMs,
         reconnectTimeoutMs,
+        ...(reconnection ? { reconnection } : {}),
         httpTimeoutMs,
         signal: abort.signal,
         tagGuards: createTagGuards((message) => {
@@ -633,6 +635,21 @@ async function checkReachable(target: string): Promise<void> {
 }
 
 export { judgeGeneratorHealth };
+
+/** The scenario's reconnection backoff, checked; undefined leaves socket.io-client's defaults. */
+function reconnectionOptions(spec: NonNullable<Scenario['options']>['reconnection']): { delayMs: number; delayMaxMs: number; randomizationFactor: number } | undefined {
+  if (!spec) return undefined;
+  const delayMs = parseDurationMs(spec.delay ?? '1s', 'options.reconnection.delay');
+  const delayMaxMs = parseDurationMs(spec.delayMax ?? `${Math.max(5_000, delayMs)}ms`, 'options.reconnection.delayMax');
+  const randomizationFactor = spec.randomizationFactor ?? 0.5;
+  if (!(randomizationFactor >= 0 && randomizationFactor <= 1)) {
+    throw new BazaarError('BAZAAR_BAD_SCENARIO', `options.reconnection.randomizationFactor is ${randomizationFactor}`, 'give a number from 0 to 1 (socket.io-client jitters each delay by ± that share)');
+  }
+  if (delayMaxMs < delayMs) {
+    throw new BazaarError('BAZAAR_BAD_SCENARIO', `options.reconnection.delayMax (${delayMaxMs} ms) is below delay (${delayMs} ms)`, 'make delayMax at least delay');
+  }
+  return { delayMs, delayMaxMs, randomizationFactor };
+}
 
 /** The earliest of some times, undefined when there are none. */
 function earliest(times: (number | undefined)[]): number | undefined {

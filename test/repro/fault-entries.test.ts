@@ -17,17 +17,27 @@ describe('fault entries reproduce, and their fixes clear the signature', () => {
   }, 60_000);
 });
 
-describe('entries that do not reproduce in the lab say so', () => {
-  // The lab's nodes use ioredis, which resubscribes after a reconnect, and keep the marketplace
-  // in the same Redis: during the outage sends are refused instead of stored and lost
-  // (docs/repro/redis-restart.md). The verdict says "not reproduced", with the figures.
-  it('redis-restart: with ioredis nodes and the store on the same Redis, nothing owed is lost and the verdict says not reproduced', async () => {
-    const report = await runRepro('redis-restart', { scale: 0.25, durationMs: 6_000, env });
-    expect(report.verdict).toBe('not-reproduced');
-    expect(report.bug?.match.present).toBe(false);
-    expect(report.bug?.match.figures['loss violations in the window']).toBe(0);
-    expect(report.bug?.match.figures['delivery timeouts in the window']).toBe(0);
-    expect(report.bug?.match.figures.fault).toMatch(/^restart-redis at 2s for \d+ms$/);
-    expect(report.fix).toBeUndefined();
+describe('reconnect-storm', () => {
+  it("a killed node's clients come back as a herd with the default backoff, spread over seconds with full jitter", async () => {
+    const report = await runRepro('reconnect-storm', { scale: 0.15, durationMs: 8_000, env });
+    expect(report.verdict, JSON.stringify(report.bug?.match)).toBe('reproduced-fixed');
+    expect(report.bug?.match.figures.reconnects).toBeGreaterThanOrEqual(5);
+    expect(report.bug?.match.figures['reconnect failures']).toBe(0);
+    expect(report.fix?.match.figures.reconnects).toBeGreaterThanOrEqual(5);
+    expect(report.fix?.match.summary).toMatch(/90 % of them within/);
+  }, 60_000);
+});
+
+describe('redis-restart: intermittent at CI size', () => {
+  // At full size the classic adapter lost 16 deliveries around a 3 s restart, the streams
+  // adapter none (docs/repro/redis-restart.md); at CI sizes the loss window is often empty, so
+  // this holds what always holds: the restart is injected under load, sends are refused while
+  // Redis is down (the marketplace lives in the same Redis), and when the classic adapter does
+  // lose deliveries, the streams adapter does not.
+  it('restarts Redis under load, sends are refused meanwhile, and a loss, when seen, is cleared by the streams adapter', async () => {
+    const report = await runRepro('redis-restart', { scale: 0.5, durationMs: 6_000, env });
+    expect(report.bug?.match.figures.fault).toBe('restart-redis at 2s for 3s');
+    expect(report.bug?.match.figures['send errors in the run']).toBeGreaterThan(0);
+    expect(['reproduced-fixed', 'not-reproduced']).toContain(report.verdict);
   }, 60_000);
 });

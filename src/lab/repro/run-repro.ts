@@ -77,7 +77,7 @@ export async function runRepro(name: string, options: ReproOptions = {}): Promis
   let redis: ProvidedRedis | undefined;
   try {
     // A cluster variant without faults runs on this Redis; one with faults gets Redis from the run (the lab's own when a fault breaks it).
-    const needsRedis = !entry.load(size).faults?.length && [entry.bug, entry.fix].some((v) => v.topology.nodes >= 2);
+    const needsRedis = !entry.load(size, 'bug').faults?.length && [entry.bug, entry.fix].some((v) => v.topology.nodes >= 2);
     if (needsRedis) redis = await provideRedis({ ...(options.redisUrl ? { url: options.redisUrl } : {}), ...(options.env ? { env: options.env } : {}) });
     const run = (variant: ReproVariant, role: 'bug' | 'fix') =>
       runVariant(entry, { ...variant, topology: entry.topologyFor?.(role, size) ?? variant.topology }, role, size, redis?.url, options, notice);
@@ -100,7 +100,7 @@ async function runVariant(
   options: ReproOptions,
   notice: (message: string) => void,
 ): Promise<VariantOutcome> {
-  const load = entry.load(size);
+  const load = entry.load(size, role);
   if (load.faults && load.faults.length > 0) return runVariantWithFaults(variant, role, size, load, entry, redisUrl, options, notice);
   notice(`${role}: starting ${describeTopology(variant)} (${variant.label})`);
   const topology = await startTopology(variant.topology, {

@@ -102,7 +102,8 @@ export interface ReproEntry {
   fix: ReproVariant;
   /** When a variant's topology depends on the size (timeouts that follow --duration); default bug/fix.topology. */
   topologyFor?(role: 'bug' | 'fix', size: ReproSize): ReproTopology;
-  load(size: ReproSize): ReproLoad;
+  /** The load; the fix may change the clients too (their backoff), so it is asked per role. */
+  load(size: ReproSize, role: 'bug' | 'fix'): ReproLoad;
   signature: ReproSignature;
 }
 
