@@ -116,7 +116,7 @@ try {
     presenceTtlMs: settings.presenceTtlMs,
     presenceHeartbeatMs: settings.presenceHeartbeatMs,
     presenceSweepMs: settings.presenceSweepMs,
-    redis: { url: settings.redisUrl, prefix: settings.prefix },
+    redis: { url: settings.redisUrl, prefix: settings.prefix, ...(settings.streamMaxLen ? { streamMaxLen: settings.streamMaxLen } : {}) },
     adapter: settings.adapter,
     ...(settings.recovery ? { recovery: true } : {}),
     ...(settings.fanout ? { fanout: settings.fanout } : {}),

@@ -28,6 +28,7 @@ export interface ClusterPrimaryOptions {
   fanout?: 'ordered' | 'adapter';
   pingIntervalMs?: number;
   pingTimeoutMs?: number;
+  streamMaxLen?: number;
   /** Every node answers only the acks the contract requires. */
   minimalAcks?: boolean;
   /** A node that exits on its own (crash, or SIGTERM for a rolling restart) is replaced. Default true. */
@@ -92,6 +93,7 @@ export async function runClusterPrimary(options: ClusterPrimaryOptions): Promise
     fanout: options.fanout,
     pingIntervalMs: options.pingIntervalMs,
     pingTimeoutMs: options.pingTimeoutMs,
+    streamMaxLen: options.streamMaxLen,
     minimalAcks: options.minimalAcks,
   });
 

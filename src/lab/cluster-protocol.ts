@@ -19,6 +19,7 @@ export interface NodeSettings {
   fanout?: 'ordered' | 'adapter';
   pingIntervalMs?: number;
   pingTimeoutMs?: number;
+  streamMaxLen?: number;
   minimalAcks?: boolean;
 }
 

@@ -184,5 +184,6 @@ export function describeTopology(variant: ReproVariant): string {
   if (t.recovery) parts.push('connection state recovery');
   if (t.pingIntervalMs || t.pingTimeoutMs) parts.push(`pingInterval ${t.pingIntervalMs ?? 25_000} ms, pingTimeout ${t.pingTimeoutMs ?? 20_000} ms`);
   if (t.presenceTtlMs) parts.push(`presence TTL ${t.presenceTtlMs} ms`);
+  if (t.streamMaxLen) parts.push(`stream MAXLEN ${t.streamMaxLen}`);
   return parts.join(', ');
 }

@@ -21,6 +21,8 @@ export interface ReproTopology {
   recovery?: boolean;
   /** One node only: HAProxy in front of it with these timeouts. */
   haproxy?: HaproxyTimeouts;
+  /** With adapter 'streams': the stream's MAXLEN. */
+  streamMaxLen?: number;
   /** Presence TTL of every node (the reference server's default 60 s). */
   presenceTtlMs?: number;
   /** Engine.IO's heartbeat (Socket.IO defaults: 25 s interval, 20 s timeout). */
