@@ -18,6 +18,7 @@ const VERDICT_LINES: Record<ReproReport['verdict'], string> = {
   'fix-did-not-clear': 'REPRODUCED, but the fix variant still shows it',
   'not-reproduced': 'NOT REPRODUCED',
   skipped: 'SKIPPED',
+  interrupted: 'INTERRUPTED before a verdict (what ran is below)',
 };
 
 /** The verdict for a person: what was looked for, what each variant showed, with figures. */

@@ -4,6 +4,7 @@ import { REPRO_EXIT_CODES } from '../../src/cli/commands/repro.ts';
 import { provideRedis, type ProvidedRedis } from '../../src/lab/redis-provider.ts';
 import { listRepros } from '../../src/lab/repro/run-repro.ts';
 import { memoryIo } from '../helpers/cli-io.ts';
+import { isAlive } from '../helpers/process.ts';
 import { spawnCli } from '../run/cli-helpers.ts';
 
 let redis: ProvidedRedis;
@@ -64,5 +65,28 @@ describe('bazaar repro NAME (a real process)', () => {
     expect(stdout).toMatch(/fix: sticky entry.*\n\s+signature absent: no 'Session ID unknown'/);
     expect(stdout).toMatch(/more: docs\/repro\/sticky-missing\.md/);
     expect(stderr).toMatch(/bug: starting 3 nodes, redis adapter, round-robin entry/);
+  }, 60_000);
+});
+
+describe('bazaar repro NAME interrupted', () => {
+  it('Ctrl-C during the load stops the variant, exits 130, and leaves no node running', async () => {
+    const { child, exited } = spawnCli(['repro', 'sticky-missing', '--duration', '30s', '--redis', redis.url], 60_000);
+    let stderr = '';
+    const pids = await new Promise<number[]>((resolve) => {
+      child.stderr?.on('data', (chunk) => {
+        stderr += chunk;
+        const match = /bug: playing the load on \S+ \(node pids ([\d ]+)\)/.exec(stderr);
+        if (match) resolve(match[1]!.split(' ').map(Number));
+      });
+    });
+    expect(pids).toHaveLength(3);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    child.kill('SIGINT');
+    const { code, stdout } = await exited;
+    expect(code).toBe(130);
+    expect(stdout).toMatch(/^sticky-missing: INTERRUPTED before a verdict/m);
+    const deadline = Date.now() + 10_000;
+    while (pids.some(isAlive) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(pids.filter(isAlive)).toEqual([]);
   }, 60_000);
 });

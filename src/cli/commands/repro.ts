@@ -19,6 +19,7 @@ export const REPRO_EXIT_CODES: Record<ReproVerdict, number> = {
   'not-reproduced': ExitCode.NotReproduced,
   'fix-did-not-clear': ExitCode.FixDidNotClear,
   skipped: ExitCode.ReproSkipped,
+  interrupted: ExitCode.Interrupted,
 };
 
 export function registerRepro(program: Command, io: CliIo): void {

@@ -82,9 +82,12 @@ export async function runRepro(name: string, options: ReproOptions = {}): Promis
     const run = (variant: ReproVariant, role: 'bug' | 'fix') =>
       runVariant(entry, { ...variant, topology: entry.topologyFor?.(role, size) ?? variant.topology }, role, size, redis?.url, options, notice);
     const bug = await run(entry.bug, 'bug');
+    // A load stopped early says nothing either way: the report keeps what was seen.
+    if (options.signal?.aborted) return { ...base, verdict: 'interrupted', bug };
     if (!bug.match.present) return { ...base, verdict: 'not-reproduced', bug };
-    if (options.skipFix || options.signal?.aborted) return { ...base, verdict: 'reproduced-fixed', bug };
+    if (options.skipFix) return { ...base, verdict: 'reproduced-fixed', bug };
     const fix = await run(entry.fix, 'fix');
+    if (options.signal?.aborted) return { ...base, verdict: 'interrupted', bug, fix };
     return { ...base, verdict: fix.match.present ? 'fix-did-not-clear' : 'reproduced-fixed', bug, fix };
   } finally {
     await redis?.close();
@@ -108,7 +111,8 @@ async function runVariant(
     prefix: `bazaar-repro-${entry.name}-${role}-${Date.now().toString(36)}`,
   });
   try {
-    notice(`${role}: playing the load on ${topology.url}`);
+    const pids = topology.nodes.map((n) => n.pid).filter((pid) => pid > 0);
+    notice(`${role}: playing the load on ${topology.url}${pids.length > 0 ? ` (node pids ${pids.join(' ')})` : ''}`);
     const run = await startRun({
       scenario: load.scenario,
       target: topology.url,

@@ -125,9 +125,10 @@ export interface VariantOutcome {
  * - reproduced-fixed: the signature showed, and the fix variant cleared it (exit 0);
  * - not-reproduced: the bug variant did not show the signature (exit 4);
  * - fix-did-not-clear: reproduced, and the fix variant still shows it (exit 5);
- * - skipped: a need (HAProxy, Redis, faults) is missing here (exit 6).
+ * - skipped: a need (HAProxy) is missing here (exit 6);
+ * - interrupted: stopped (Ctrl-C) before a verdict; what ran is in the report (exit 130).
  */
-export type ReproVerdict = 'reproduced-fixed' | 'not-reproduced' | 'fix-did-not-clear' | 'skipped';
+export type ReproVerdict = 'reproduced-fixed' | 'not-reproduced' | 'fix-did-not-clear' | 'skipped' | 'interrupted';
 
 export interface ReproReport {
   name: string;
