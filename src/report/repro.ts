@@ -3,14 +3,21 @@ import { renderTextTable } from './table.ts';
 
 /** `bazaar repro`: the catalog, one entry a line, with what each needs beyond Node. */
 export function renderReproList(entries: readonly ReproEntry[]): string {
-  const rows = entries.map((e) => [e.name, e.needs.length > 0 ? e.needs.join(', ') : '-', e.summary]);
+  const rows = entries.map((e) => [e.name, e.needs.length > 0 ? e.needs.join(', ') : '-', reproFault(e) ?? '-', e.summary]);
   return [
     'Real Socket.IO scale bugs, reproduced locally (docs/repro/README.md):',
     '',
-    ...renderTextTable({ headers: ['NAME', 'NEEDS', 'WHAT'], align: ['left', 'left', 'left'], rows }),
+    ...renderTextTable({ headers: ['NAME', 'NEEDS', 'FAULT', 'WHAT'], align: ['left', 'left', 'left', 'left'], rows }),
     '',
     'Run one: npx bazaar repro NAME [--scale F] [--duration D] [--json]',
   ].join('\n');
+}
+
+/** The fault an entry injects while its load runs, without its timing ('kill-node 1'); undefined for none. */
+export function reproFault(entry: ReproEntry): string | undefined {
+  const faults = entry.load(entry.defaultSize, 'bug').faults ?? [];
+  if (faults.length === 0) return undefined;
+  return faults.map((f) => f.split(' at ')[0]).join(', ');
 }
 
 const VERDICT_LINES: Record<ReproReport['verdict'], string> = {

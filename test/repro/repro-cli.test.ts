@@ -20,18 +20,21 @@ describe('bazaar repro (in-process)', () => {
     const io = memoryIo();
     expect(await runCli(['repro'], io)).toBe(0);
     const out = io.stdout.join('\n');
-    expect(out).toMatch(/NAME\s+NEEDS\s+WHAT/);
-    expect(out).toMatch(/sticky-missing\s+redis\s+polling behind a round-robin entry/);
-    expect(out).toMatch(/cross-node-reorder\s+redis\s+/);
-    expect(out).toMatch(/proxy-timeout\s+haproxy\s+/);
+    expect(out).toMatch(/NAME\s+NEEDS\s+FAULT\s+WHAT/);
+    expect(out).toMatch(/sticky-missing\s+redis\s+-\s+polling behind a round-robin entry/);
+    expect(out).toMatch(/cross-node-reorder\s+redis\s+-\s+/);
+    expect(out).toMatch(/proxy-timeout\s+haproxy\s+-\s+/);
+    expect(out).toMatch(/reconnect-storm\s+redis\s+kill-node 1\s+/);
+    expect(out).toMatch(/loop-block\s+redis\s+block-loop 0\s+/);
     expect(out).toMatch(/npx bazaar repro NAME/);
   });
 
   it('lists as JSON with --json', async () => {
     const io = memoryIo();
     expect(await runCli(['repro', '--json'], io)).toBe(0);
-    const list = JSON.parse(io.stdout.join('\n')) as { name: string; needs: string[] }[];
-    expect(list.find((e) => e.name === 'proxy-timeout')?.needs).toEqual(['haproxy']);
+    const list = JSON.parse(io.stdout.join('\n')) as { name: string; needs: string[]; fault: string | null }[];
+    expect(list.find((e) => e.name === 'proxy-timeout')).toMatchObject({ needs: ['haproxy'], fault: null });
+    expect(list.find((e) => e.name === 'redis-restart')).toMatchObject({ fault: 'restart-redis' });
   });
 
   it('an unknown name is a usage error (exit 2) that names the catalog', async () => {

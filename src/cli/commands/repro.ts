@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { listRepros, runRepro } from '../../lab/repro/run-repro.ts';
 import type { ReproVerdict } from '../../lab/repro/types.ts';
-import { renderReproList, renderReproReport } from '../../report/repro.ts';
+import { renderReproList, renderReproReport, reproFault } from '../../report/repro.ts';
 import { ExitCode } from '../exit-codes.ts';
 import type { CliIo } from '../io.ts';
 import { durationArg, scaleArg } from '../options.ts';
@@ -33,7 +33,7 @@ export function registerRepro(program: Command, io: CliIo): void {
     .option('--json', 'print the report as JSON')
     .action(async (name: string | undefined, options: ReproCliOptions) => {
       if (!name) {
-        io.out(options.json ? JSON.stringify(listRepros().map(({ name: n, summary, needs, confidence, links }) => ({ name: n, summary, needs, confidence, links })), null, 2) : renderReproList(listRepros()));
+        io.out(options.json ? JSON.stringify(listRepros().map((e) => ({ name: e.name, summary: e.summary, needs: e.needs, fault: reproFault(e) ?? null, confidence: e.confidence, links: e.links })), null, 2) : renderReproList(listRepros()));
         return;
       }
       const controller = new AbortController();
