@@ -31,6 +31,7 @@ export function judgeComparability(base: RecordedRun, current: RecordedRun): Com
     differ('transport', base.conditions.transport, current.conditions.transport);
     differ('online checking', base.conditions.check, current.conditions.check);
     differ('defect', base.conditions.defect, current.conditions.defect);
+    differ('faults', base.conditions.faults, current.conditions.faults);
   } else {
     notes.push('one run predates recorded conditions (scale, transport, nodes): only its schedule and world were compared');
   }

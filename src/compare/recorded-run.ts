@@ -23,6 +23,7 @@ export interface RecordedRun {
     transport: string;
     check: boolean;
     defect?: string;
+    faults?: string[];
   };
   generator: { saturated: boolean; loopDelayP99Ms?: number; cpuPercent?: number; note?: string };
   violations?: RunViolations;

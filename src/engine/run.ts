@@ -38,7 +38,7 @@ import {
   type Threshold,
   type ThresholdResult,
 } from '../thresholds/index.ts';
-import { parseDurationMs } from '../util/duration.ts';
+import { formatDurationMs, parseDurationMs } from '../util/duration.ts';
 import { connectionWarning, openFilesLimit } from './preflight.ts';
 import { judgeGeneratorHealth, startHealthSampler, type GeneratorHealth } from './generator-health.ts';
 import { runGroup, type GroupRun } from './run-group.ts';
@@ -172,6 +172,8 @@ export interface RunConditions {
   transport: Transport;
   check: boolean;
   defect?: string;
+  /** The faults planned (docs/faults.md), in `--fault` syntax. */
+  faults?: string[];
 }
 
 const MAX_LOGGED_ITERATION_ERRORS = 5;
@@ -290,6 +292,9 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
     nodes: options.target ? 0 : (options.nodes ?? 1),
     ...(options.redis ? { externalRedis: options.redis } : {}),
   });
+  for (const fault of faults) {
+    if (fault.atMs >= totalMs) notice(`warning: fault '${fault.label}' comes at or after the end of the schedule (${formatDurationMs(totalMs)}): it may never be injected`);
+  }
   const startedAt = new Date();
   const embedded = !options.target;
   const prefix = `bazaar-run-${startedAt.getTime().toString(36)}`;
@@ -306,18 +311,20 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
     ...(options.defect ? { defect: options.defect } : {}),
     onNotice: notice,
   });
-  const server = !embedded || lab
-    ? (lab ? { url: lab.url, jwtSecret: lab.jwtSecret ?? '', close: () => lab.close() } : undefined)
-    : (options.nodes ?? 1) > 1
-      ? await startReferenceCluster({
-          nodes: options.nodes as number,
-          ...(options.redis ? { redisUrl: options.redis } : {}),
-          adapter: options.adapter ?? 'redis',
-          ...(options.fanout ? { fanout: options.fanout } : {}),
-          ...options.cluster,
-          prefix,
-        })
-      : await startEmbeddedServer(options.defect ? { defect: options.defect } : {});
+  const server = lab
+    ? { url: lab.url, jwtSecret: lab.jwtSecret ?? '', close: () => lab.close() }
+    : !embedded
+      ? undefined
+      : (options.nodes ?? 1) > 1
+        ? await startReferenceCluster({
+            nodes: options.nodes as number,
+            ...(options.redis ? { redisUrl: options.redis } : {}),
+            adapter: options.adapter ?? 'redis',
+            ...(options.fanout ? { fanout: options.fanout } : {}),
+            ...options.cluster,
+            prefix,
+          })
+        : await startEmbeddedServer(options.defect ? { defect: options.defect } : {});
   const target = (lab?.url ?? options.target ?? server?.url ?? '').replace(/\/$/, '');
   const registry = createMetricsRegistry();
   // Every group's schedule lag in one histogram, so the verdict (taken for every partial report)
@@ -329,6 +336,8 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
   const abort = new AbortController();
   const onOuterAbort = () => stop.abort(options.signal?.reason ?? 'interrupted');
   options.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  // Ctrl-C while the server, cluster or fault lab was starting: the run stops as soon as it can.
+  if (options.signal?.aborted) onOuterAbort();
   let writer: ReportWriter | undefined;
   /** Set once the final report is (being) written: a partial still in flight must not replace it. */
   let finalWritten = false;
@@ -370,38 +379,40 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
     const timelineNow = timeline.snapshot();
     const faultEvents = lab?.events();
     return {
-    scenario: name,
-    target,
-    embedded,
-    startedAt: startedAt.toISOString(),
-    durationMs: Math.round(elapsedMs()),
-    partial,
-    status,
-    ...(reason ? { reason } : {}),
-    schedule: Object.fromEntries([...plans].map(([group, plan]) => [group, describeSchedule(plan)])),
-    conditions: {
-      scale: options.scale ?? 1,
-      ...(options.durationMs ? { durationMs: options.durationMs } : {}),
-      nodes: embedded ? (options.nodes ?? 1) : 0,
-      transport: options.transport ?? 'websocket',
-      check,
-      ...(options.defect ? { defect: options.defect } : {}),
-    },
-    world: {
-      sellers: world.sellers.length,
-      buyers: world.buyers.length,
-      admins: world.admins.length,
-      listings: world.listings.length,
-      bookings: world.bookings.length,
-    },
-    generator,
-    thresholds: evaluated,
-    thresholdsPassed: evaluated.every((t) => t.passed),
-    violations: checks.summary(),
-    metrics,
-    timeline: timelineNow,
-    ...(faultEvents ? { faults: faultEvents, faultImpact: analyzeFaultImpact(timelineNow, faultEvents) } : {}),
-    reportDir: writer?.dir,
+      scenario: name,
+      // The server measured, not the fault proxy the clients may have gone through.
+      target: lab?.serverUrl ?? target,
+      embedded,
+      startedAt: startedAt.toISOString(),
+      durationMs: Math.round(elapsedMs()),
+      partial,
+      status,
+      ...(reason ? { reason } : {}),
+      schedule: Object.fromEntries([...plans].map(([group, plan]) => [group, describeSchedule(plan)])),
+      conditions: {
+        scale: options.scale ?? 1,
+        ...(options.durationMs ? { durationMs: options.durationMs } : {}),
+        nodes: embedded ? (options.nodes ?? 1) : 0,
+        transport: options.transport ?? 'websocket',
+        check,
+        ...(options.defect ? { defect: options.defect } : {}),
+        ...(faults.length > 0 ? { faults: faults.map((f) => f.label) } : {}),
+      },
+      world: {
+        sellers: world.sellers.length,
+        buyers: world.buyers.length,
+        admins: world.admins.length,
+        listings: world.listings.length,
+        bookings: world.bookings.length,
+      },
+      generator,
+      thresholds: evaluated,
+      thresholdsPassed: evaluated.every((t) => t.passed),
+      violations: checks.summary(),
+      metrics,
+      timeline: timelineNow,
+      ...(faultEvents ? { faults: faultEvents, faultImpact: analyzeFaultImpact(timelineNow, faultEvents) } : {}),
+      reportDir: writer?.dir,
     };
   };
 

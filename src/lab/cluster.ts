@@ -35,6 +35,8 @@ export interface ReferenceClusterOptions {
   streamMaxLen?: number;
   /** Node log level (to this process's stderr only when not 'silent'); default 'warn'. */
   logLevel?: string;
+  /** What the cluster reports once started: a node exited, was replaced, or left down (after a fault). */
+  onEvent?(line: string): void;
 }
 
 /** What a run (or a fault lab) may set on the cluster it starts, besides nodes, Redis, adapter and fan-out. */
@@ -111,6 +113,7 @@ export async function startReferenceCluster(options: ReferenceClusterOptions): P
       reject(new BazaarError('BAZAAR_CLUSTER_FAILED', `the reference cluster did not start within ${START_TIMEOUT_MS} ms: ${stderr.trim()}`));
     }, START_TIMEOUT_MS);
     createInterface({ input: child.stdout }).on('line', (line) => {
+      if (url && nodes.length > 0 && /^\s+node \d+ .*(exited|replaced|left down|could not be replaced)/.test(line)) options.onEvent?.(line.trim());
       const entry = /listening on (http:\/\/\S+)/.exec(line);
       if (entry) url = entry[1];
       const node = /^\s+node (\d+)\s+(http:\/\/\S+)\s+pid (\d+)\s+metrics (\S+)/.exec(line);

@@ -2,6 +2,8 @@ import { describeViolation, type RunViolations } from '../checks/violations.ts';
 import type { MetricsSnapshot } from '../metrics/index.ts';
 import { formatCount, formatMs, formatObserved, formatPercent, formatUs } from './format.ts';
 import { renderMarkdownTable, renderTextTable, type Table } from './table.ts';
+import type { FaultEvent, FaultImpact } from '../lab/faults/fault-impact.ts';
+import { describeFaults, FAULTS_NOTE } from './faults.ts';
 
 export type RunStatus = 'passed' | 'thresholds_failed' | 'aborted' | 'error' | 'interrupted';
 
@@ -32,6 +34,9 @@ export interface RunResultForReport {
   metrics: MetricsSnapshot;
   /** Online checking's findings (absent in results from before it existed). */
   violations?: RunViolations;
+  /** The faults injected, and what each cost (docs/faults.md). */
+  faults?: FaultEvent[];
+  faultImpact?: FaultImpact[];
 }
 
 /** Evidence lines per kind in the summary; result.json keeps more. */
@@ -67,6 +72,7 @@ interface SummaryContent {
   latencyNote: string | undefined;
   counters: { table: Table; textRows: string[][] } | undefined;
   violations: { table: Table | undefined; note: string; evidence: string[] } | undefined;
+  faults: Table | undefined;
   thresholds: Table | undefined;
   verdict: string;
 }
@@ -98,6 +104,8 @@ export function renderSummaryText(result: RunResultForReport): string {
     if (content.violations.table) lines.push(...renderTextTable(content.violations.table));
     lines.push(`  ${content.violations.note}`, ...content.violations.evidence.map((line) => `  ${line}`));
   }
+
+  if (content.faults) lines.push('', 'Faults', ...renderTextTable(content.faults), `  ${FAULTS_NOTE}`);
 
   lines.push('', 'Thresholds');
   lines.push(...(content.thresholds ? renderTextTable(content.thresholds) : ['  none']));
@@ -134,6 +142,8 @@ export function renderSummaryMarkdown(result: RunResultForReport): string {
     lines.push(`_${md(content.violations.note)}_`);
     if (content.violations.evidence.length) lines.push('', ...content.violations.evidence.map((line) => `- ${md(line)}`));
   }
+
+  if (content.faults) lines.push('', '## Faults', '', ...renderMarkdownTable(content.faults), '', `_${md(FAULTS_NOTE)}_`);
 
   lines.push('', '## Thresholds', '');
   lines.push(...(content.thresholds ? renderMarkdownTable(codeColumns(content.thresholds, [1, 2])) : ['None.']));
@@ -187,6 +197,7 @@ function describeRun(result: RunResultForReport): SummaryContent {
     ...describeLatencies(result.metrics),
     counters: describeCounters(result.metrics),
     violations: describeViolations(violations),
+    faults: describeFaults(result.faults, result.faultImpact),
     thresholds: describeThresholds(result.thresholds),
     verdict,
   };

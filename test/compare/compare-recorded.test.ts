@@ -53,6 +53,7 @@ describe('bazaar compare on recorded runs', () => {
     ['another target kind', { embedded: true }, /target kind: an external target in the baseline, the embedded reference server now/],
     ['a saturated generator', { generator: { ...slow.generator, saturated: true } }, /current run's load generator was saturated/],
     ['a partial run', { partial: true, status: 'interrupted' }, /current run is partial \(interrupted\)/],
+    ['faults injected', { conditions: { ...slow.conditions!, faults: ['kill-node 1 at 2s'] } }, /faults: none in the baseline, \["kill-node 1 at 2s"\] now/],
   ])('says when two runs are not comparable: %s', (_, change, reason) => {
     const comparison = compareRuns(base, { ...slow, ...change } as RecordedRun, gates());
     expect(comparison.comparable).toBe(false);

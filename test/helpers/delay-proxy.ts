@@ -1,4 +1,4 @@
-import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
+import { startFaultProxy } from '../../src/lab/faults/fault-proxy.ts';
 
 export interface DelayProxy {
   url: string;
@@ -7,46 +7,12 @@ export interface DelayProxy {
 
 /**
  * A TCP proxy that holds every chunk `delayMs` in each direction, in order: a distant target on
- * loopback. Below HTTP, so it delays HTTP calls, WebSocket upgrades and every frame alike.
+ * loopback. Below HTTP, so it delays HTTP calls, WebSocket upgrades and every frame alike. The
+ * fault proxy (src/lab/faults/fault-proxy.ts) with a latency toxic for good.
  */
 export async function startDelayProxy(target: string, delayMs: number): Promise<DelayProxy> {
   const { hostname, port } = new URL(target);
-  const sockets = new Set<Socket>();
-  const timers = new Set<NodeJS.Timeout>();
-  const later = (run: () => void) => {
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      run();
-    }, delayMs);
-    timers.add(timer);
-  };
-  // Equal delays keep order: timers of one duration fire in the order they were set.
-  const relay = (from: Socket, to: Socket) => {
-    from.on('data', (chunk) => later(() => to.destroyed || to.write(chunk)));
-    from.on('end', () => later(() => to.destroyed || to.end()));
-    from.on('error', () => later(() => to.destroy()));
-    from.on('close', () => later(() => to.destroy()));
-  };
-  const server = createServer((client) => {
-    const upstream = connect(Number(port), hostname);
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-    }
-    relay(client, upstream);
-    relay(upstream, client);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ port: 0, host: '127.0.0.1' }, () => resolve());
-  });
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const timer of timers) clearTimeout(timer);
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
+  const proxy = await startFaultProxy({ target: { host: hostname, port: Number(port) } });
+  proxy.add({ type: 'latency', latencyMs: delayMs });
+  return { url: `http://${proxy.host}:${proxy.port}`, close: () => proxy.close() };
 }

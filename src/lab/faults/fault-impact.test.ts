@@ -32,7 +32,7 @@ const fault = (label: string, atMs: number, endMs = atMs): FaultEvent => ({ kind
 describe('analyzeFaultImpact', () => {
   it('a fault that changed nothing recovers at once', () => {
     const [impact] = analyzeFaultImpact(timeline(10), [fault('kill-node 1 at 4s', 4_000)]);
-    expect(impact).toMatchObject({ recovered: true, timeToRecoverMs: 0, violations: {}, disconnects: {}, reconnects: 0, baselineP99Us: 10_000 });
+    expect(impact).toMatchObject({ recovered: true, timeToRecoverMs: 0, violations: {}, disconnects: {}, errors: {}, reconnects: 0, baselineP99Us: 10_000 });
   });
 
   it('counts the violations, disconnects by reason and reconnects in the window after the fault', () => {
@@ -59,9 +59,11 @@ describe('analyzeFaultImpact', () => {
       p99(t).splice(3, 6, 500_000, 400_000, 300_000, 15_000, 90_000, 12_000);
       t.counters['violations{kind:loss}'] = [0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0];
     });
-    const [impact] = analyzeFaultImpact(t, [fault('freeze-node 0 at 3s for 2s', 3_000, 5_000)]);
+    const [impact] = analyzeFaultImpact(t, [fault('freeze-node 0 at 3s for 2s', 3_000, 5_000)], { baselineFloorUs: 1_000 });
     // interval 6-7 s (15 ms) is good but 7-8 s (90 ms) is not; 8-9 s and 9-10 s are
     expect(impact).toMatchObject({ recovered: true, recoveredAtMs: 8_000, timeToRecoverMs: 3_000, baselineP99Us: 10_000, worstP99Us: 500_000 });
+    // By default a baseline counts as at least 50 ms: 90 ms is then within 2x, and 6-7 s starts the recovery.
+    expect(analyzeFaultImpact(t, [fault('freeze-node 0 at 3s for 2s', 3_000, 5_000)])[0]).toMatchObject({ recoveredAtMs: 6_000 });
   });
 
   it('a run that ends before delivery is back has not recovered', () => {
@@ -96,5 +98,17 @@ describe('analyzeFaultImpact', () => {
     });
     const [impact] = analyzeFaultImpact(t, [fault('stall entry at 0ms for 500ms', 0, 500)]);
     expect(impact).toMatchObject({ baselineP99Us: null, recovered: true, recoveredAtMs: 1_000 });
+  });
+
+  it('the baseline leaves out what an earlier fault disturbed, and the run winding down does not hold recovery back', () => {
+    const t = timeline(9, (t) => {
+      p99(t).splice(1, 2, 800_000, 700_000); // the first fault's spike, recovered from 3 s
+      p99(t)[5] = 15_000; // within 2x of the 10 ms before the first fault
+      t.vus[8] = 0;
+      count(t)[8] = 0;
+      p99(t)[8] = null;
+    });
+    const [, second] = analyzeFaultImpact(t, [fault('freeze-node 0 at 1s for 1s', 1_000, 2_000), fault('kill-node 1 at 5s', 5_000)]);
+    expect(second).toMatchObject({ baselineP99Us: 10_000, recovered: true, recoveredAtMs: 5_000 });
   });
 });

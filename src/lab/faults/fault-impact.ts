@@ -29,10 +29,16 @@ export interface FaultImpact {
   /** Reconnections that succeeded in the window (the `reconnect` latency's count), and the ones given up. */
   reconnects: number;
   reconnectFailures: number;
+  /** errors{code} counted in the window (e.g. `ack_timeout`, `internal` answers while Redis was down). */
+  errors: Record<string, number>;
   /** Deliveries timed out (delivery_timeouts) and connect errors in the window. */
   deliveryTimeouts: number;
   connectErrors: number;
-  /** p99 of delivery before the fault (median of the per-interval p99s just before it); null with no delivery before it. */
+  /**
+   * p99 of delivery before the fault: the highest per-interval p99 of the (up to 10) intervals
+   * before it that no earlier fault disturbed (an upper bound of the p99 over that stretch);
+   * null with no delivery before it.
+   */
   baselineP99Us: number | null;
   /** Worst per-interval delivery p99 in the window. */
   worstP99Us: number | null;
@@ -47,6 +53,11 @@ export interface FaultImpact {
 export interface FaultImpactOptions {
   /** p99 counts as back when within this factor of the baseline. Default 2. */
   p99Factor?: number;
+  /**
+   * The baseline counts as at least this much. Default 50 ms: below it, the interval-to-interval
+   * noise of p99 on a busy generator is larger than 2x, and would read as no recovery.
+   */
+  baselineFloorUs?: number;
   /** Intervals before the fault whose p99s make the baseline. Default 10. */
   baselineIntervals?: number;
 }
@@ -67,11 +78,6 @@ function sumInto(into: Record<string, number>, key: string, n: number): void {
   if (n > 0) into[key] = (into[key] ?? 0) + n;
 }
 
-function median(values: number[]): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor((sorted.length - 1) / 2)] as number;
-}
 
 /**
  * Per fault: what it broke and how long the run took to get over it, from the timeline alone
@@ -79,13 +85,15 @@ function median(values: number[]): number | null {
  *
  * An interval is healthy when it lost nothing (no `loss` violation, no delivery timeout), saw
  * deliveries (when the run had any before the fault) and its delivery p99 is within
- * `p99Factor`x of the baseline. Recovery is the start of the first of two healthy intervals in a
- * row (or the last interval of the window) ending after the fault was lifted. A loss is counted
+ * `p99Factor`x of the baseline (counted as at least `baselineFloorUs`). Recovery is the start of the first of two
+ * healthy intervals in a row (or the last interval of the window) ending after the fault was
+ * lifted; the run's wind-down (no VU left, nothing delivered) is skipped. A loss is counted
  * when it is declared, `deliveryTimeout` after the send: a fault's losses show that much later.
  */
 export function analyzeFaultImpact(timeline: RunTimeline, faults: readonly FaultEvent[], options: FaultImpactOptions = {}): FaultImpact[] {
   const p99Factor = options.p99Factor ?? 2;
   const baselineIntervals = options.baselineIntervals ?? 10;
+  const baselineFloorUs = options.baselineFloorUs ?? 50_000;
   const n = timeline.atMs.length;
   const series: Series = {
     endMs: timeline.atMs,
@@ -108,6 +116,10 @@ export function analyzeFaultImpact(timeline: RunTimeline, faults: readonly Fault
     return lost;
   };
   const sorted = [...faults].filter((f) => f.applied).sort((a, b) => a.atMs - b.atMs);
+  /** From each earlier fault to its recovery (or the end of its window): not a baseline. */
+  const disturbed: [number, number][] = [];
+  // The run winding down (no VU left, nothing delivered) says nothing either way.
+  const neutral = (i: number) => timeline.vus[i] === 0 && deliveriesAt(i) === 0;
 
   return sorted.map((fault, index) => {
     const next = sorted.slice(index + 1).find((f) => f.atMs > fault.atMs);
@@ -116,13 +128,16 @@ export function analyzeFaultImpact(timeline: RunTimeline, faults: readonly Fault
     const before: number[] = [];
     let deliveredBefore = false;
     for (let i = 0; i < n && (series.endMs[i] as number) <= fault.atMs; i++) {
+      if (deliveriesAt(i) > 0) deliveredBefore = true;
+      if (disturbed.some(([from, to]) => (series.endMs[i] as number) > from && (series.startMs[i] as number) < to)) continue;
       const p99 = p99At(i);
       if (p99 !== null) before.push(p99);
-      if (deliveriesAt(i) > 0) deliveredBefore = true;
     }
-    const baselineP99Us = median(before.slice(-baselineIntervals));
+    const recent = before.slice(-baselineIntervals);
+    const baselineP99Us = recent.length > 0 ? Math.max(...recent) : null;
     const violations: Record<string, number> = {};
     const disconnects: Record<string, number> = {};
+    const errors: Record<string, number> = {};
     let reconnects = 0;
     let reconnectFailures = 0;
     let deliveryTimeouts = 0;
@@ -139,6 +154,8 @@ export function analyzeFaultImpact(timeline: RunTimeline, faults: readonly Fault
         const reason = tagValue(key, 'disconnects', 'reason');
         // 'io client disconnect' is the harness closing its own users (the end of the run), not the fault.
         if (reason !== undefined && reason !== 'io client disconnect') sumInto(disconnects, reason, grew);
+        const code = tagValue(key, 'errors', 'code');
+        if (code !== undefined) sumInto(errors, code, grew);
         if (key === 'reconnect_failures') reconnectFailures += grew;
         if (key === 'delivery_timeouts' || key.startsWith('delivery_timeouts{')) deliveryTimeouts += grew;
         if (key === 'connect_errors' || key.startsWith('connect_errors{')) connectErrors += grew;
@@ -151,9 +168,9 @@ export function analyzeFaultImpact(timeline: RunTimeline, faults: readonly Fault
       if (lossAt(i) > 0) return false;
       const p99 = p99At(i);
       if (deliveredBefore && (deliveriesAt(i) === 0 || p99 === null)) return false;
-      return baselineP99Us === null || p99 === null || p99 <= p99Factor * Math.max(baselineP99Us, 1_000);
+      return baselineP99Us === null || p99 === null || p99 <= p99Factor * Math.max(baselineP99Us, baselineFloorUs);
     };
-    const after = windowIdx.filter((i) => (series.endMs[i] as number) > fault.endMs);
+    const after = windowIdx.filter((i) => (series.endMs[i] as number) > fault.endMs && !neutral(i));
     let recoveredAtMs: number | undefined;
     for (let k = 0; k < after.length; k++) {
       const i = after[k] as number;
@@ -163,6 +180,7 @@ export function analyzeFaultImpact(timeline: RunTimeline, faults: readonly Fault
         break;
       }
     }
+    disturbed.push([fault.atMs, recoveredAtMs ?? windowEndMs]);
     return {
       label: fault.label,
       atMs: fault.atMs,
@@ -170,6 +188,7 @@ export function analyzeFaultImpact(timeline: RunTimeline, faults: readonly Fault
       windowEndMs,
       violations,
       disconnects,
+      errors,
       reconnects,
       reconnectFailures,
       deliveryTimeouts,

@@ -28,6 +28,8 @@ export interface FaultLabOptions {
 export interface FaultLab {
   /** Where the clients connect: the server, or the fault proxy in front of it. */
   url: string;
+  /** The server itself (the --target, or the entry of what the lab started), proxy or not. */
+  serverUrl: string;
   /** The started server's secret (undefined against a target). */
   jwtSecret: string | undefined;
   /** The processes the lab started, for people and for tests that check nothing is left behind. */
@@ -83,13 +85,15 @@ export async function startFaultLab(options: FaultLabOptions): Promise<FaultLab>
             ...(options.fanout ? { fanout: options.fanout } : {}),
             ...(options.prefix ? { prefix: options.prefix } : {}),
             ...options.cluster,
+            ...(options.onNotice ? { onEvent: options.onNotice } : {}),
           })
         : await startEmbeddedServer(options.defect ? { defect: options.defect } : {});
       const started = server;
       closers.push(() => started.close());
       pids.push(server.pid, ...(isCluster(server) ? server.nodes.map((n) => n.pid) : []));
     }
-    let url = (options.target ?? server?.url ?? '').replace(/\/$/, '');
+    const serverUrl = (options.target ?? server?.url ?? '').replace(/\/$/, '');
+    let url = serverUrl;
     if (needsProxy(options.faults, 'entry')) {
       const entry = new URL(url);
       const proxy = await startFaultProxy({ target: { host: entry.hostname, port: Number(entry.port || (entry.protocol === 'https:' ? 443 : 80)) } });
@@ -102,6 +106,7 @@ export async function startFaultLab(options: FaultLabOptions): Promise<FaultLab>
     let closing: Promise<void> | undefined;
     return {
       url,
+      serverUrl,
       jwtSecret: server?.jwtSecret,
       pids,
       start(elapsedMs) {

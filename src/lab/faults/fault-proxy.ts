@@ -169,7 +169,7 @@ class Pipe {
  * A TCP proxy of bazaar's own that breaks a link on demand: latency with jitter, a bandwidth
  * cap, stalls, half-open connections, partitions, and consumers that stop reading. Below HTTP,
  * so it acts on HTTP calls, WebSocket frames and Redis commands alike. With no toxic it only
- * forwards. (test/helpers/delay-proxy.ts is the fixed-delay helper the tests used before it.)
+ * forwards. (test/helpers/delay-proxy.ts is this proxy with a fixed latency.)
  */
 export async function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy> {
   const toxics: Toxics = {};

@@ -29,6 +29,8 @@ export interface FaultInjector {
 
 interface Applied {
   detail: string;
+  /** A process this fault stopped (SIGSTOP), to thaw should this process exit before lifting it. */
+  stoppedPid?: number;
   /** Undo a lasting fault. */
   lift?(): Promise<void> | void;
   /** A fault that lasts by itself (a Redis restart): over when this settles. */
@@ -69,7 +71,7 @@ async function apply(fault: Fault, targets: FaultTargets): Promise<Applied> {
     }
     case 'freeze-node': {
       const { pid } = await cluster().signalNode(node, 'SIGSTOP');
-      return { detail: `node ${node} pid ${pid} SIGSTOP`, lift: async () => void (await cluster().signalNode(node, 'SIGCONT')) };
+      return { detail: `node ${node} pid ${pid} SIGSTOP`, stoppedPid: pid, lift: async () => void (await cluster().signalNode(node, 'SIGCONT')) };
     }
     case 'block-loop': {
       const { pid } = await cluster().blockLoop(node, fault.forMs);
@@ -114,6 +116,18 @@ export function startFaultInjector(options: FaultInjectorOptions): FaultInjector
   const running = new Set<Promise<void>>();
   let stopped = false;
   const now = () => Math.round(options.elapsedMs());
+  // Should this process die with a node frozen, the node could not even see its cluster go: thaw it.
+  const stoppedPids = new Set<number>();
+  const thawOnExit = () => {
+    for (const pid of stoppedPids) {
+      try {
+        process.kill(pid, 'SIGCONT');
+      } catch {
+        // gone already
+      }
+    }
+  };
+  process.on('exit', thawOnExit);
 
   const later = (ms: number, run: () => Promise<void>) => {
     const timer = setTimeout(() => {
@@ -130,6 +144,7 @@ export function startFaultInjector(options: FaultInjectorOptions): FaultInjector
     try {
       const applied = await apply(fault, options.targets);
       event.detail = applied.detail;
+      if (applied.stoppedPid !== undefined) stoppedPids.add(applied.stoppedPid);
       notice(`fault: ${fault.label}: ${applied.detail}`);
       let lifted = false;
       const lift = async () => {
@@ -139,6 +154,7 @@ export function startFaultInjector(options: FaultInjectorOptions): FaultInjector
         try {
           await applied.lift?.();
           await applied.over;
+          if (applied.stoppedPid !== undefined) stoppedPids.delete(applied.stoppedPid);
         } catch (error) {
           event.error = `lifting it failed: ${(error as Error).message}`;
           notice(`fault: ${fault.label}: ${event.error}`);
@@ -174,6 +190,9 @@ export function startFaultInjector(options: FaultInjectorOptions): FaultInjector
         timers.clear();
         await Promise.allSettled([...running]);
         await Promise.allSettled([...active.values()].map((lift) => lift()));
+        thawOnExit(); // a lift that failed (the cluster already gone) leaves nothing stopped either
+        stoppedPids.clear();
+        process.removeListener('exit', thawOnExit);
       })();
       return stopping;
     },

@@ -8,8 +8,8 @@ export interface ChartSpec {
   x: 'seconds' | 'percentile';
   xs: number[];
   series: { label: string; values: (number | null)[] }[];
-  /** Vertical lines across the plot, e.g. where contract violations happened. */
-  markers?: { atS: number; label: string }[];
+  /** Vertical lines across the plot: where contract violations happened (red), where faults were injected and lifted (blue). */
+  markers?: { atS: number; label: string; kind?: 'violation' | 'fault' }[];
   /** Draw bars rather than lines (counts per interval). */
   bars?: boolean;
 }
@@ -69,6 +69,7 @@ export const CHARTS_SCRIPT = String.raw`
       for (var i = 0; i < spec.markers.length; i++) {
         var x = Math.round(u.valToPos(spec.markers[i].atS, 'x', true));
         if (x < u.bbox.left || x > u.bbox.left + u.bbox.width) continue;
+        ctx.strokeStyle = spec.markers[i].kind === 'fault' ? 'rgba(37, 99, 235, 0.85)' : 'rgba(220, 38, 38, 0.75)';
         ctx.beginPath();
         ctx.moveTo(x, top);
         ctx.lineTo(x, bottom);

@@ -109,6 +109,21 @@ describe('renderRunHtml', () => {
     expect(send.markers?.map((m) => m.atS)).toEqual([3.5, 4]);
   });
 
+  it('marks each fault where it was injected and lifted, and lists what each cost', () => {
+    const faults = [{ kind: 'freeze-node', label: `freeze-node 1 at 2s for 1s`, atMs: 2_000, endMs: 3_000, applied: true, detail: `node 1 pid 7 ${HOSTILE}` }];
+    const faultImpact = [{
+      label: 'freeze-node 1 at 2s for 1s', atMs: 2_000, endMs: 3_000, windowEndMs: 5_000, violations: { order: 3 }, disconnects: {}, errors: {},
+      reconnects: 0, reconnectFailures: 0, deliveryTimeouts: 0, connectErrors: 0, baselineP99Us: 1_000, worstP99Us: 900_000, recovered: true, recoveredAtMs: 4_000, timeToRecoverMs: 1_000,
+    }];
+    const html = renderRunHtml(sampleRun({ faults, faultImpact }), FAKE_ASSETS);
+    const send = chartSpecs(html).find((spec) => spec.id.startsWith('chart-latency-')) as ChartSpec;
+    expect(send.markers?.filter((m) => m.kind === 'fault').map((m) => [m.atS, m.label])).toEqual([
+      [2, 'fault: freeze-node 1 at 2s for 1s'], [3, 'lifted: freeze-node 1 at 2s for 1s']]);
+    const section = /<h2>Faults<\/h2>(.*?)<\/section>/s.exec(markup(html))?.[1] ?? '';
+    expect(section).toMatch(/freeze-node 1 at 2s for 1s.*order 3/s);
+    expect(section).not.toContain('<img');
+  });
+
   it('draws the percentile distribution on the HdrHistogram axis, throughput, users and the thresholds table', () => {
     const run = sampleRun();
     const html = renderRunHtml(run, FAKE_ASSETS);

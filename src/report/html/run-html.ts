@@ -6,6 +6,8 @@ import type { ChartSpec } from './charts-script.ts';
 import { percentileGrid, valuesAtGrid } from './distribution.ts';
 import { escapeHtml } from './escape.ts';
 import { htmlTable, renderPage, type ChartAssets } from './page.ts';
+import { describeFaults, FAULTS_NOTE } from '../faults.ts';
+import type { FaultEvent } from '../../lab/faults/fault-impact.ts';
 
 /** What report.html reads from result.json: the summary's fields and, when the run has them, its timeline. */
 export interface RunResultForHtml extends RunResultForReport {
@@ -45,18 +47,19 @@ const STATUS_WORDS: Record<RunStatus, string> = {
 export function renderRunHtml(result: RunResultForHtml, assets: ChartAssets): string {
   const charts: ChartSpec[] = [];
   const timeline = result.timeline && result.timeline.atMs.length > 0 ? result.timeline : undefined;
-  const markers = violationMarkers(result.violations, timeline);
+  const markers = [...faultMarkers(result.faults), ...violationMarkers(result.violations, timeline)];
   const sections = [
     renderHeader(result),
     renderBanner(result, timeline),
     section('Thresholds', renderThresholds(result.thresholds)),
     section('Latency over time', renderLatencyOverTime(timeline, markers, charts),
-      'p50, p95 and p99 of each interval, corrected for coordinated omission (docs/latency.md); dashed red lines: contract violations.'),
+      'p50, p95 and p99 of each interval, corrected for coordinated omission (docs/latency.md); dashed red lines: contract violations; dashed blue lines: faults injected and lifted (docs/faults.md).'),
     section('Latency distribution', renderDistribution(result.metrics.latencies, charts),
       'the percentile distribution of the whole run from the HDR histograms, as HdrHistogram plots it: the x axis is log scale in 1/(1-p), so p99 and p99.9 get as much room as the median.'),
     section('Throughput and users', renderThroughput(timeline, markers, charts)),
     section('Errors, disconnects and violations', renderErrors(result, timeline, markers, charts)),
     section('Contract violations', renderViolations(result.violations)),
+    ...(result.faults && result.faults.length > 0 ? [section('Faults', renderFaults(result), FAULTS_NOTE)] : []),
     section('Generator health', renderGenerator(result, timeline, charts)),
     section('Counters', renderCounters(result)),
     `<footer>Written by bazaar beside result.json (every figure here), summary.md and one .hgrm per latency series. Self-contained: opens offline.</footer>`,
@@ -152,7 +155,24 @@ function renderThresholds(thresholds: ThresholdResultForReport[]): string {
   );
 }
 
-type Markers = { atS: number; label: string }[];
+type Markers = { atS: number; label: string; kind?: 'violation' | 'fault' }[];
+
+/** A line where each fault was injected, and one where it was lifted. */
+function faultMarkers(faults: FaultEvent[] | undefined): Markers {
+  const markers: Markers = [];
+  for (const f of faults ?? []) {
+    if (!f.applied) continue;
+    markers.push({ atS: f.atMs / 1000, label: `fault: ${f.label}`, kind: 'fault' });
+    if (f.endMs > f.atMs) markers.push({ atS: f.endMs / 1000, label: `lifted: ${f.label}`, kind: 'fault' });
+  }
+  return markers;
+}
+
+function renderFaults(result: RunResultForHtml): string {
+  const table = describeFaults(result.faults, result.faultImpact);
+  if (!table) return '';
+  return htmlTable(table.headers.map((text) => ({ text })), table.rows.map((row) => row.map((cell) => ({ html: escapeHtml(cell) }))));
+}
 
 /** Where violations happened: each evidence record, and each interval in which the violations counter grew. */
 function violationMarkers(violations: RunViolations | undefined, timeline: RunTimeline | undefined): Markers {
