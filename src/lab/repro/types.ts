@@ -43,7 +43,7 @@ export interface ReproLoad {
   durationMs?: number;
   transport?: Transport;
   /**
-   * Faults on the load's timeline, in `--fault` syntax (src/lab/faults/), e.g. 'kill-node 1 at 3s'.
+   * Faults on the load's timeline, in `--fault` syntax (docs/faults.md), e.g. 'kill-node 1 at 3s'.
    * With faults the run starts the topology itself (the fault lab), so the nodes' own counters
    * are not scraped: `server` is then undefined.
    */
