@@ -16,6 +16,15 @@ const KNOWN_DISCONNECT_REASONS = new Set<string>([
   'server namespace disconnect',
 ]);
 
+const KNOWN_ENGINE_ERRORS = new Set<string>([
+  'Transport unknown',
+  'Session ID unknown',
+  'Bad handshake method',
+  'Bad request',
+  'Forbidden',
+  'Unsupported protocol version',
+]);
+
 /** Event names come from clients: only allow-listed names become label values. */
 export function eventLabel(event: unknown): string {
   return typeof event === 'string' && KNOWN_EVENTS.has(event) ? event : 'other';
@@ -27,9 +36,12 @@ export interface ServerMetrics {
   events: Counter<'event' | 'direction'>;
   eventDuration: Histogram<'event'>;
   disconnects: Counter<'reason'>;
+  connectionErrors: Counter<'code' | 'message'>;
   countIn(event: unknown): void;
   countOut(event: string, count?: number): void;
   countDisconnect(reason: string): void;
+  /** Engine.IO refused a request (code 1 'Session ID unknown': a polling request reached a node that never saw its handshake). */
+  countConnectionError(code: number, message: string): void;
 }
 
 export function createServerMetrics(): ServerMetrics {
@@ -60,9 +72,16 @@ export function createServerMetrics(): ServerMetrics {
     labelNames: ['reason'] as const,
     registers: [registry],
   });
+  const connectionErrors = new Counter({
+    name: 'socket_io_connection_errors_total',
+    help: 'Engine.IO requests refused, by error code and message (1: Session ID unknown, 3: Bad request)',
+    labelNames: ['code', 'message'] as const,
+    registers: [registry],
+  });
   return {
     registry,
     connected,
+    connectionErrors,
     events,
     eventDuration,
     disconnects,
@@ -70,6 +89,9 @@ export function createServerMetrics(): ServerMetrics {
     countOut: (event, count = 1) => events.inc({ event: eventLabel(event), direction: 'out' }, count),
     countDisconnect: (reason) =>
       disconnects.inc({ reason: KNOWN_DISCONNECT_REASONS.has(reason) ? reason : 'other' }),
+    // Engine.IO's codes are 0..5, each with one fixed message: bounded labels.
+    countConnectionError: (code, message) =>
+      connectionErrors.inc({ code: String(code), message: KNOWN_ENGINE_ERRORS.has(message) ? message : 'other' }),
   };
 }
 

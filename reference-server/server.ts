@@ -76,6 +76,10 @@ export interface ReferenceServerOptions {
   minimalAcks?: boolean;
   /** Called with the Socket.IO server before it listens (e.g. @socket.io/sticky's setupWorker). */
   attach?: (io: Server) => void;
+  /** Engine.IO heartbeat: a ping every this many ms (Socket.IO's default 25 s). The repro catalog raises it past a proxy's idle timeout. */
+  pingIntervalMs?: number;
+  /** How long a ping may wait for its pong (Socket.IO's default 20 s). */
+  pingTimeoutMs?: number;
 }
 
 export interface ReferenceServer {
@@ -165,6 +169,8 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
   const serverOptions: Partial<ServerOptions> = {
     maxHttpBufferSize: LIMITS.maxHttpBufferSizeBytes,
     serveClient: false,
+    ...(options.pingIntervalMs ? { pingInterval: options.pingIntervalMs } : {}),
+    ...(options.pingTimeoutMs ? { pingTimeout: options.pingTimeoutMs } : {}),
   };
   // The adapter is a server option, in place before the first connection: an adapter set later
   // silently drops every socket that connected before it from broadcasts (socket.io-redis-adapter#348).
@@ -285,6 +291,7 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
   });
   io.engine.on('connection_error', (error: { code: number; message: string }) => {
     log.debug({ code: error.code, message: error.message }, 'engine connection error');
+    metrics.countConnectionError(error.code, error.message);
   });
 
   const handleApi = createApiHandler(ctx, jwtSecret, overrides.http);

@@ -58,3 +58,6 @@ export { profileProbes } from './target/profile-probes.ts';
 export { judgeDialect, requireDialect, runProbes } from './target/detect-dialect.ts';
 export type { DialectVerdict } from './target/detect-dialect.ts';
 export type { Probe, ProbeContext, ProbeFinding, ProbeOutcome } from './target/probe.ts';
+export { runRepro, listRepros, findRepro } from './lab/repro/run-repro.ts';
+export type { ReproOptions } from './lab/repro/run-repro.ts';
+export type { ReproEntry, ReproReport, ReproVerdict, ReproTopology, ReproObservation, SignatureMatch, VariantOutcome } from './lab/repro/types.ts';

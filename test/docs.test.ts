@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFECTS } from '../reference-server/index.ts';
 import { ALL_CHECKS } from '../src/checks/suite.ts';
+import { listRepros } from '../src/lab/repro/run-repro.ts';
 
 const read = (path: string) => readFileSync(new URL(`../${path}`, import.meta.url), 'utf8');
 
@@ -18,6 +19,17 @@ describe('the docs match the code', () => {
     expect(DEFECTS.map((d) => d.name).filter((name) => !doc.includes(`\`${name}\``))).toEqual([]);
   });
 
+  it('every repro entry has its page in docs/repro/, indexed in docs/repro/README.md, with its recipe and upstream links', () => {
+    const index = read('docs/repro/README.md');
+    for (const entry of listRepros()) {
+      const page = read(`docs/repro/${entry.name}.md`);
+      expect(page, entry.name).toContain(`npx bazaar repro ${entry.name}`);
+      expect(entry.links.filter((link) => !page.includes(link)), entry.name).toEqual([]);
+      expect(page, entry.name).toMatch(/## What bazaar measured/);
+      expect(index, entry.name).toContain(`[\`${entry.name}\`](${entry.name}.md)`);
+    }
+  });
+
   it('the README names every shipped scenario', () => {
     const readme = read('README.md');
     const shipped = readdirSync(new URL('../scenarios/', import.meta.url)).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3));
@@ -30,6 +42,7 @@ describe('the docs match the code', () => {
 const DOCS = [
   'README.md',
   ...readdirSync(new URL('../docs/', import.meta.url)).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`),
+  ...readdirSync(new URL('../docs/repro/', import.meta.url)).filter((f) => f.endsWith('.md')).map((f) => `docs/repro/${f}`),
   'bench/README.md',
   'reports/README.md',
   'reference-server/DEFECTS.md',

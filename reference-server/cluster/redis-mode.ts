@@ -21,6 +21,8 @@ export interface RedisModeOptions {
   url: string;
   /** Every key and channel starts with `${prefix}:`; default "bazaar". */
   prefix?: string;
+  /** Streams adapter: the stream's MAXLEN (the adapter's default 10,000 entries). */
+  streamMaxLen?: number;
 }
 
 /** The Redis side of one node: its clients, its adapter and its shared state. */
@@ -94,6 +96,7 @@ export async function connectRedisMode(options: RedisModeOptions, adapterName: A
       sessionKeyPrefix: `${prefix}:sio:session:`,
       // How long a closing node's blocked XREAD can hold its connection open.
       blockTimeInMs: 1_000,
+      ...(options.streamMaxLen ? { maxLen: options.streamMaxLen } : {}),
     });
   }
 

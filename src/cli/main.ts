@@ -4,6 +4,7 @@ import { registerCheck } from './commands/check.ts';
 import { registerCompare } from './commands/compare.ts';
 import { registerInit } from './commands/init.ts';
 import { registerRun } from './commands/run.ts';
+import { registerRepro } from './commands/repro.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerToken } from './commands/token.ts';
 import { ExitCode } from './exit-codes.ts';
@@ -30,6 +31,7 @@ const USAGE_ERRORS = new Set([
   'BAZAAR_BAD_RESULT',
   'BAZAAR_FILE_EXISTS',
   'BAZAAR_BAD_PROFILE',
+  'BAZAAR_UNKNOWN_REPRO',
 ]);
 
 export function createProgram(io: CliIo): Command {
@@ -46,6 +48,7 @@ export function createProgram(io: CliIo): Command {
   registerToken(program, io);
   registerCompare(program, io);
   registerInit(program, io);
+  registerRepro(program, io);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -39,3 +39,9 @@ export function adapterArg(value: string): AdapterName {
   if (!isAdapterName(value)) throw new InvalidArgumentError(`--adapter is one of ${ADAPTERS.join(', ')}`);
   return value;
 }
+
+export function scaleArg(value: string): number {
+  const factor = Number(value);
+  if (!(factor > 0) || !Number.isFinite(factor)) throw new InvalidArgumentError('a scale factor is a positive number, e.g. 0.5 or 2');
+  return factor;
+}

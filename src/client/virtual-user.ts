@@ -69,6 +69,8 @@ export interface VirtualUserOptions {
   connectTimeoutMs: number;
   /** A dropped connection not back within this is a failed reconnect, recorded at it. Default 30 s. */
   reconnectTimeoutMs?: number;
+  /** socket.io-client's backoff; absent: the client's defaults (1 s, ×2 up to 5 s, ±50 %). */
+  reconnection?: { delayMs: number; delayMaxMs: number; randomizationFactor: number };
   httpTimeoutMs: number;
   /** Source address for this user's connections (spreads clients past one address's ports). */
   localAddress?: string;
@@ -834,6 +836,9 @@ export class VirtualUser {
       timeout: options.connectTimeoutMs,
       // socket.io-parser's wire format with a short path for plain events and acks (wire-parser.ts).
       parser: WIRE_PARSER,
+      ...(options.reconnection
+        ? { reconnectionDelay: options.reconnection.delayMs, reconnectionDelayMax: options.reconnection.delayMaxMs, randomizationFactor: options.reconnection.randomizationFactor }
+        : {}),
       ...(options.localAddress ? { localAddress: options.localAddress } : {}),
       ...dialectOptions,
     } as Parameters<typeof io>[1]);
@@ -971,7 +976,8 @@ function refuseCallback(step: 'emit' | 'emitWithAck', event: string, args: unkno
 
 /** connect_error messages become metric tags: keep them short and few. */
 function boundedMessage(message: string): string {
-  if (message === 'unauthorized' || message === 'timeout' || message === 'websocket error' || message === 'xhr poll error') {
+  // engine.io-client's transport errors: 'xhr post error' is the CONNECT packet refused (a polling session's POST on another node).
+  if (message === 'unauthorized' || message === 'timeout' || message === 'websocket error' || message === 'xhr poll error' || message === 'xhr post error') {
     return message;
   }
   return 'other';

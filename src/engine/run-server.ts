@@ -1,6 +1,6 @@
 import { BazaarError } from '../errors.ts';
 import { startEmbeddedServer } from '../lab/embedded-server.ts';
-import { startReferenceCluster } from '../lab/cluster.ts';
+import { startReferenceCluster, type ClusterSettings } from '../lab/cluster.ts';
 import type { AdapterName } from '../../reference-server/index.ts';
 
 export interface RunServerOptions {
@@ -10,6 +10,8 @@ export interface RunServerOptions {
   adapter?: AdapterName | undefined;
   fanout?: 'ordered' | 'adapter' | undefined;
   defect?: string | undefined;
+  /** Settings of a cluster started for the run (load balancer, recovery, ping timing, stream length, presence TTL). */
+  cluster?: ClusterSettings | undefined;
 }
 
 export interface RunServer {
@@ -32,6 +34,7 @@ export async function startRunServer(options: RunServerOptions, startedAt: Date)
       ...(options.redis ? { redisUrl: options.redis } : {}),
       adapter: options.adapter ?? 'redis',
       ...(options.fanout ? { fanout: options.fanout } : {}),
+      ...options.cluster,
       prefix: `bazaar-run-${startedAt.getTime().toString(36)}`,
     });
     return { server: cluster, target: cluster.url.replace(/\/$/, ''), embedded, pids: [cluster.pid, ...cluster.nodes.map((n) => n.pid)] };
@@ -45,6 +48,10 @@ export function validateRunServerOptions(options: RunServerOptions): void {
   if (options.defect && (options.target || (options.nodes ?? 1) > 1)) {
     throw new BazaarError('BAZAAR_BAD_OPTIONS', '--defect applies to the embedded one-node reference server only',
       'leave out --target and --nodes to run against the defective embedded server');
+  }
+  if (options.cluster && (options.target || (options.nodes ?? 1) < 2)) {
+    throw new BazaarError('BAZAAR_BAD_OPTIONS', 'cluster settings apply to a reference cluster started for the run',
+      'add nodes: 3 (and leave out target)');
   }
   if (options.fanout && (options.target || (options.nodes ?? 1) < 2)) {
     throw new BazaarError('BAZAAR_BAD_OPTIONS', '--fanout chooses the fan-out of a reference cluster started for the run',

@@ -9,6 +9,7 @@ import type { Transport } from '../client/virtual-user.ts';
 import type { LedgerSizes } from '../client/delivery-ledger.ts';
 import { DEFAULT_STALL_THRESHOLD_MS, nowUs } from '../client/clock.ts';
 import { BazaarError } from '../errors.ts';
+import type { ClusterSettings } from '../lab/cluster.ts';
 import type { AdapterName } from '../../reference-server/index.ts';
 import { startRunServer, validateRunServerOptions } from './run-server.ts';
 import {
@@ -92,6 +93,8 @@ export interface RunOptions {
   adapter?: AdapterName;
   /** The cluster's fan-out: 'ordered' (default) or the stock 'adapter' path, which misorders across nodes. */
   fanout?: 'ordered' | 'adapter';
+  /** More of the cluster started for the run (with nodes > 1): its entry, recovery, heartbeat, presence timings. */
+  cluster?: ClusterSettings;
   /**
    * Check the contract online over every event the users receive (default true): violations are
    * counted in `violations{kind}`, sampled as evidence, and fail the run (docs/scenarios.md).
@@ -231,6 +234,7 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
   // Judgements about the target, not the timeline: never rescaled (src/scenario/rescale.ts).
   const scenarioOptions = scenario.options ?? {};
   const reconnectTimeoutMs = parseDurationMs(scenarioOptions.reconnectTimeout ?? '30s', 'options.reconnectTimeout');
+  const reconnection = reconnectionOptions(scenarioOptions.reconnection);
   const deliveryTimeoutMs = scenarioOptions.deliveryTimeout ? parseDurationMs(scenarioOptions.deliveryTimeout, 'options.deliveryTimeout') : ackTimeoutMs;
   const stallThresholdMs = parseDurationMs(scenarioOptions.stallThreshold ?? `${DEFAULT_STALL_THRESHOLD_MS}ms`, 'options.stallThreshold');
   const totalMs = Math.max(...[...plans].map(([group, plan]) => plan.durationMs + (startDelays.get(group) ?? 0)));
@@ -276,6 +280,7 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
     ...(options.redis ? { redisUrl: options.redis } : {}),
     adapter: options.adapter ?? 'redis',
     ...(options.fanout ? { fanout: options.fanout } : {}),
+    ...(options.cluster ? { cluster: options.cluster } : {}),
     prefix,
     ...(options.defect ? { defect: options.defect } : {}),
     onNotice: notice,
@@ -429,6 +434,7 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
         ackTimeoutMs,
         connectTimeoutMs,
         reconnectTimeoutMs,
+        ...(reconnection ? { reconnection } : {}),
         httpTimeoutMs,
         signal: abort.signal,
         tagGuards: createTagGuards((message) => {
@@ -653,6 +659,21 @@ function connectedCount(users: Iterable<{ connected: boolean }>): number {
   let connected = 0;
   for (const user of users) if (user.connected) connected++;
   return connected;
+}
+
+/** The scenario's reconnection backoff, checked; undefined leaves socket.io-client's defaults. */
+function reconnectionOptions(spec: NonNullable<Scenario['options']>['reconnection']): { delayMs: number; delayMaxMs: number; randomizationFactor: number } | undefined {
+  if (!spec) return undefined;
+  const delayMs = parseDurationMs(spec.delay ?? '1s', 'options.reconnection.delay');
+  const delayMaxMs = parseDurationMs(spec.delayMax ?? `${Math.max(5_000, delayMs)}ms`, 'options.reconnection.delayMax');
+  const randomizationFactor = spec.randomizationFactor ?? 0.5;
+  if (!(randomizationFactor >= 0 && randomizationFactor <= 1)) {
+    throw new BazaarError('BAZAAR_BAD_SCENARIO', `options.reconnection.randomizationFactor is ${randomizationFactor}`, 'give a number from 0 to 1 (socket.io-client jitters each delay by ± that share)');
+  }
+  if (delayMaxMs < delayMs) {
+    throw new BazaarError('BAZAAR_BAD_SCENARIO', `options.reconnection.delayMax (${delayMaxMs} ms) is below delay (${delayMs} ms)`, 'make delayMax at least delay');
+  }
+  return { delayMs, delayMaxMs, randomizationFactor };
 }
 
 /** The earliest of some times, undefined when there are none. */

@@ -116,10 +116,12 @@ try {
     presenceTtlMs: settings.presenceTtlMs,
     presenceHeartbeatMs: settings.presenceHeartbeatMs,
     presenceSweepMs: settings.presenceSweepMs,
-    redis: { url: settings.redisUrl, prefix: settings.prefix },
+    redis: { url: settings.redisUrl, prefix: settings.prefix, ...(settings.streamMaxLen ? { streamMaxLen: settings.streamMaxLen } : {}) },
     adapter: settings.adapter,
     ...(settings.recovery ? { recovery: true } : {}),
     ...(settings.fanout ? { fanout: settings.fanout } : {}),
+    ...(settings.pingIntervalMs ? { pingIntervalMs: settings.pingIntervalMs } : {}),
+    ...(settings.pingTimeoutMs ? { pingTimeoutMs: settings.pingTimeoutMs } : {}),
     ...(settings.minimalAcks ? { minimalAcks: true } : {}),
     // Sticky: the primary owns the entry port and passes each session's connections here.
     ...(settings.lb === 'sticky' ? { attach: attachSticky } : {}),

@@ -26,6 +26,9 @@ export interface ClusterPrimaryOptions {
   presenceSweepMs?: number;
   recovery?: boolean;
   fanout?: 'ordered' | 'adapter';
+  pingIntervalMs?: number;
+  pingTimeoutMs?: number;
+  streamMaxLen?: number;
   /** Every node answers only the acks the contract requires. */
   minimalAcks?: boolean;
   /** A node that exits on its own (crash, or SIGTERM for a rolling restart) is replaced. Default true. */
@@ -88,6 +91,9 @@ export async function runClusterPrimary(options: ClusterPrimaryOptions): Promise
     presenceSweepMs: options.presenceSweepMs,
     recovery: options.recovery,
     fanout: options.fanout,
+    pingIntervalMs: options.pingIntervalMs,
+    pingTimeoutMs: options.pingTimeoutMs,
+    streamMaxLen: options.streamMaxLen,
     minimalAcks: options.minimalAcks,
   });
 

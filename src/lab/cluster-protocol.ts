@@ -17,6 +17,9 @@ export interface NodeSettings {
   presenceSweepMs?: number;
   recovery?: boolean;
   fanout?: 'ordered' | 'adapter';
+  pingIntervalMs?: number;
+  pingTimeoutMs?: number;
+  streamMaxLen?: number;
   minimalAcks?: boolean;
 }
 

@@ -28,11 +28,20 @@ export interface ReferenceClusterOptions {
   recovery?: boolean;
   /** 'adapter' is the stock io.to().emit, kept to reproduce cross-node misordering. Default 'ordered'. */
   fanout?: 'ordered' | 'adapter';
+  /** Engine.IO heartbeat of every node (Socket.IO's defaults: 25 s interval, 20 s timeout). */
+  pingIntervalMs?: number;
+  pingTimeoutMs?: number;
+  /** With adapter 'streams': the stream's MAXLEN (the adapter's default 10,000 entries). */
+  streamMaxLen?: number;
   /** Node log level (to this process's stderr only when not 'silent'); default 'warn'. */
   logLevel?: string;
   /** What the cluster reports once started: a node exited, was replaced, or left down (after a fault). */
   onEvent?(line: string): void;
 }
+
+/** What a run (or a fault lab) may set on the cluster it starts, besides nodes, Redis, adapter and fan-out. */
+export type ClusterSettings = Pick<ReferenceClusterOptions,
+  'lb' | 'recovery' | 'pingIntervalMs' | 'pingTimeoutMs' | 'streamMaxLen' | 'presenceTtlMs' | 'presenceHeartbeatMs' | 'presenceSweepMs'>;
 
 export interface ReferenceCluster {
   /** The entry: Socket.IO, the HTTP API and /healthz, spread over the nodes. */
@@ -75,6 +84,9 @@ export async function startReferenceCluster(options: ReferenceClusterOptions): P
   if (options.redisUrl) args.push('--redis', options.redisUrl);
   if (options.recovery) args.push('--recovery');
   if (options.fanout) args.push('--fanout', options.fanout);
+  if (options.pingIntervalMs) args.push('--ping-interval', `${options.pingIntervalMs}ms`);
+  if (options.pingTimeoutMs) args.push('--ping-timeout', `${options.pingTimeoutMs}ms`);
+  if (options.streamMaxLen) args.push('--stream-max-len', String(options.streamMaxLen));
   if (options.presenceTtlMs) args.push('--presence-ttl', `${options.presenceTtlMs}ms`);
   if (options.presenceHeartbeatMs) args.push('--presence-heartbeat', `${options.presenceHeartbeatMs}ms`);
   if (options.presenceSweepMs) args.push('--presence-sweep', `${options.presenceSweepMs}ms`);

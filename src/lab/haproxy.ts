@@ -21,7 +21,20 @@ export interface HaproxyEntry {
  * first request of a session is balanced round-robin, every later one carries the cookie and
  * goes to the same node. `timeout tunnel` keeps WebSockets open past the client/server timeouts.
  */
-export function renderHaproxyConfig(targets: ProxyTarget[], bind: { host: string; port: number }): string {
+export interface HaproxyTimeouts {
+  /** `timeout client` / `timeout server`; default 60 s each. */
+  clientMs?: number;
+  serverMs?: number;
+  /**
+   * `timeout tunnel`, what an upgraded WebSocket may stay idle; default 1 h. `null` leaves it
+   * out, and HAProxy then cuts tunnels at the client/server timeouts: the repro catalog's
+   * proxy-timeout entry (docs/repro/proxy-timeout.md).
+   */
+  tunnelMs?: number | null;
+}
+
+export function renderHaproxyConfig(targets: ProxyTarget[], bind: { host: string; port: number }, timeouts: HaproxyTimeouts = {}): string {
+  const tunnelMs = timeouts.tunnelMs === undefined ? 3_600_000 : timeouts.tunnelMs;
   const servers = targets.map((t, i) => `  server node${i} ${t.host}:${t.port} check cookie node${i}`);
   return [
     'global',
@@ -32,9 +45,9 @@ export function renderHaproxyConfig(targets: ProxyTarget[], bind: { host: string
     '  mode http',
     '  option http-server-close',
     '  timeout connect 5s',
-    '  timeout client 60s',
-    '  timeout server 60s',
-    '  timeout tunnel 1h',
+    `  timeout client ${haproxyDuration(timeouts.clientMs ?? 60_000)}`,
+    `  timeout server ${haproxyDuration(timeouts.serverMs ?? 60_000)}`,
+    ...(tunnelMs === null ? [] : [`  timeout tunnel ${haproxyDuration(tunnelMs)}`]),
     '',
     'frontend entry',
     `  bind ${bind.host}:${bind.port}`,
@@ -47,6 +60,13 @@ export function renderHaproxyConfig(targets: ProxyTarget[], bind: { host: string
     ...servers,
     '',
   ].join('\n');
+}
+
+/** HAProxy reads a bare number as milliseconds; whole seconds and hours are written as such for a person reading the config. */
+function haproxyDuration(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms % 1_000 === 0) return `${ms / 1_000}s`;
+  return `${Math.round(ms)}ms`;
 }
 
 export async function findHaproxy(env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
@@ -73,11 +93,11 @@ export async function requireHaproxy(env: NodeJS.ProcessEnv = process.env): Prom
   return binary;
 }
 
-export async function startHaproxy(targets: ProxyTarget[], options: { host: string; port: number }): Promise<HaproxyEntry> {
+export async function startHaproxy(targets: ProxyTarget[], options: { host: string; port: number; timeouts?: HaproxyTimeouts }): Promise<HaproxyEntry> {
   const binary = await requireHaproxy();
   const port = options.port === 0 ? await freePort(options.host) : options.port;
   const dir = await mkdtemp(join(tmpdir(), 'bazaar-haproxy-'));
-  const config = renderHaproxyConfig(targets, { host: options.host, port });
+  const config = renderHaproxyConfig(targets, { host: options.host, port }, options.timeouts);
   const file = join(dir, 'haproxy.cfg');
   await writeFile(file, config);
   // -db: stay in the foreground, so the child is HAProxy itself and dies with a signal.

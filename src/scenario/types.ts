@@ -119,6 +119,12 @@ export interface ScenarioOptions {
    * docs/latency.md). Raise it for a target whose healthy steps take longer, e.g. one far away.
    */
   stallThreshold?: string;
+  /**
+   * socket.io-client's reconnection backoff for every user; default the client's own (a first
+   * attempt after 1s ± 50 %, doubling up to 5s). Spreading it (a longer delay, randomizationFactor
+   * up to 1) softens the herd after a node dies (docs/repro/reconnect-storm.md).
+   */
+  reconnection?: { delay?: string; delayMax?: string; randomizationFactor?: number };
 }
 
 export interface ScenarioDefinition {

@@ -174,6 +174,15 @@ describe('Prometheus metrics (contract §7)', () => {
     expect(await metric('socket_io_disconnects_total', { reason: 'server namespace disconnect' })).toBeGreaterThanOrEqual(1);
   });
 
+  it("counts refused Engine.IO requests by code: a poll with a session id this node never issued is 1 'Session ID unknown'", async () => {
+    const labels = { code: '1', message: 'Session ID unknown' };
+    const before = await metric('socket_io_connection_errors_total', labels);
+    const res = await fetch(`${world.server.url}/socket.io/?EIO=4&transport=polling&sid=not-a-session-of-this-node`);
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain('Session ID unknown');
+    expect(await metric('socket_io_connection_errors_total', labels)).toBe(before + 1);
+  });
+
   it('includes process and event-loop metrics', async () => {
     const { samples } = await scrape();
     const names = new Set(samples.map((s) => s.name));

@@ -28,6 +28,9 @@ interface ServeOptions {
   prefix: string;
   recovery?: boolean;
   fanout: 'ordered' | 'adapter';
+  pingInterval?: number;
+  pingTimeout?: number;
+  streamMaxLen?: number;
   minimalAcks?: boolean;
 }
 
@@ -37,6 +40,12 @@ interface ServeOptions {
 function lbArg(value: string): LoadBalancer {
   if (!(LOAD_BALANCERS as readonly string[]).includes(value)) throw new InvalidArgumentError(`--lb is one of ${LOAD_BALANCERS.join(', ')}`);
   return value as LoadBalancer;
+}
+
+function maxLenArg(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1) throw new InvalidArgumentError('--stream-max-len is a whole number of entries, at least 1');
+  return n;
 }
 
 export function registerServe(program: Command, io: CliIo): void {
@@ -60,6 +69,9 @@ export function registerServe(program: Command, io: CliIo): void {
     .option('--prefix <prefix>', 'prefix of every Redis key and channel', 'bazaar')
     .option('--recovery', 'connection state recovery, re-authorized (in memory on one node; on Redis needs --adapter streams)')
     .option('--fanout <mode>', 'ordered (default: seq and versions in order across nodes) or adapter (stock io.to().emit, reproduces cross-node misordering)', fanoutArg, 'ordered')
+    .option('--ping-interval <duration>', "Engine.IO heartbeat: a ping every this long (Socket.IO's default 25s)", durationArg)
+    .option('--ping-timeout <duration>', "how long a ping waits for its pong before the socket is closed (Socket.IO's default 20s)", durationArg)
+    .option('--stream-max-len <n>', "with --adapter streams: the stream's MAXLEN in entries (the adapter's default 10000)", maxLenArg)
     .option('--minimal-acks', 'answer only the acks docs/contract.md requires: presence:heartbeat and the leaves go unanswered, as another server may leave them')
     .action(async (options: ServeOptions) => {
       // An empty JWT_SECRET counts as none.
@@ -88,7 +100,9 @@ async function serveOneNode(io: CliIo, options: ServeOptions, secretFromUser: st
     ...(options.defect ? { defect: options.defect } : {}),
     ...(options.recovery ? { recovery: true } : {}),
     ...(options.minimalAcks ? { minimalAcks: true } : {}),
-    ...(options.redis ? { redis: { url: options.redis, prefix: options.prefix }, adapter: options.adapter, fanout: options.fanout } : {}),
+    ...(options.pingInterval ? { pingIntervalMs: options.pingInterval } : {}),
+    ...(options.pingTimeout ? { pingTimeoutMs: options.pingTimeout } : {}),
+    ...(options.redis ? { redis: { url: options.redis, prefix: options.prefix, ...(options.streamMaxLen ? { streamMaxLen: options.streamMaxLen } : {}) }, adapter: options.adapter, fanout: options.fanout } : {}),
   }).catch((error: unknown) => {
     throw new BazaarError('BAZAAR_SERVE_FAILED', `cannot start the reference server: ${(error as Error).message}`,
       `${options.redis ? 'check the --redis url, and ' : ''}use --port / --metrics-port to pick free ports, or stop whatever holds them`);
@@ -138,6 +152,9 @@ async function serveCluster(io: CliIo, options: ServeOptions, secretFromUser: st
       presenceSweepMs: options.presenceSweep,
       recovery: options.recovery,
       fanout: options.fanout,
+      ...(options.pingInterval ? { pingIntervalMs: options.pingInterval } : {}),
+      ...(options.pingTimeout ? { pingTimeoutMs: options.pingTimeout } : {}),
+      ...(options.streamMaxLen ? { streamMaxLen: options.streamMaxLen } : {}),
       minimalAcks: options.minimalAcks,
       onEvent: (line) => io.out(`  ${line}`),
     });

@@ -1,5 +1,5 @@
 import type { AdapterName } from '../../../reference-server/index.ts';
-import { startReferenceCluster, type ReferenceCluster } from '../cluster.ts';
+import { startReferenceCluster, type ClusterSettings, type ReferenceCluster } from '../cluster.ts';
 import { startEmbeddedServer, type EmbeddedServer } from '../embedded-server.ts';
 import type { FaultEvent } from './fault-impact.ts';
 import { startFaultProxy, type FaultProxy } from './fault-proxy.ts';
@@ -18,6 +18,8 @@ export interface FaultLabOptions {
   redisUrl?: string;
   adapter?: AdapterName;
   fanout?: 'ordered' | 'adapter';
+  /** More of the cluster it starts (entry, recovery, heartbeat, presence). */
+  cluster?: ClusterSettings;
   prefix?: string;
   defect?: string;
   onNotice?(message: string): void;
@@ -82,6 +84,7 @@ export async function startFaultLab(options: FaultLabOptions): Promise<FaultLab>
             adapter: options.adapter ?? 'redis',
             ...(options.fanout ? { fanout: options.fanout } : {}),
             ...(options.prefix ? { prefix: options.prefix } : {}),
+            ...options.cluster,
             ...(options.onNotice ? { onEvent: options.onNotice } : {}),
           })
         : await startEmbeddedServer(options.defect ? { defect: options.defect } : {});

@@ -1,0 +1,22 @@
+import type { RunResult } from '../../engine/run.ts';
+import type { FaultImpact } from '../faults/index.ts';
+
+/** The impact of the run's first fault (the entries inject one), or an error naming what went wrong. */
+export function firstImpact(run: RunResult): FaultImpact {
+  const event = run.faults?.[0];
+  if (!event) throw new Error(`the run injected no fault (status ${run.status}${run.reason ? `: ${run.reason}` : ''})`);
+  if (!event.applied) throw new Error(`fault '${event.label}' could not be injected: ${event.error ?? 'no reason given'}`);
+  const impact = run.faultImpact?.[0];
+  if (!impact) throw new Error(`fault '${event.label}' has no impact analysis`);
+  return impact;
+}
+
+export function formatMs(ms: number | undefined | null): string {
+  if (ms === undefined || ms === null) return 'n/a';
+  return ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
+}
+
+export function formatReasons(counts: Record<string, number>): string {
+  const entries = Object.entries(counts).filter(([, n]) => n > 0);
+  return entries.length === 0 ? 'none' : entries.map(([reason, n]) => `${reason} ×${n}`).join(', ');
+}
