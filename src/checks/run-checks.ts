@@ -12,7 +12,7 @@ import type { TargetProfile } from '../target/types.ts';
 import { createCheckContext, type CheckTarget } from './context.ts';
 import { probeContractTarget, probeProfileTarget } from '../target/probe-target.ts';
 import { describeAbort } from './probe-client.ts';
-import { ALL_CHECKS, selectChecks } from './suite.ts';
+import { ALL_CHECKS, selectChecks, selectPreset } from './suite.ts';
 import { CheckFailed, type CheckDefinition, type CheckResult } from './types.ts';
 
 export interface CheckOptions {
@@ -27,6 +27,8 @@ export interface CheckOptions {
   tokenModule?: string;
   /** Run only matching checks: 'authz.*', several comma-separated. */
   only?: string;
+  /** A named selection (src/checks/suite.ts CHECK_PRESETS), e.g. 'security'; `only` narrows it. */
+  preset?: string;
   /** Embedded server only: start it with this deliberate defect. */
   defect?: string;
   /** Without a target: check a cluster of this many reference nodes started for the purpose. */
@@ -111,7 +113,7 @@ async function runOne(check: CheckDefinition, target: CheckTarget, prefix: strin
   const stop = new AbortController();
   const ctx = createCheckContext(target, prefix, { signal: stop.signal, timeoutMs });
   const started = Date.now();
-  const base = { id: check.id, title: check.title, guarantee: check.guarantee };
+  const base = describedBy(check);
   const elapsed = () => Date.now() - started;
   // Promise.resolve().then: a run() that throws synchronously is a rejection like any other
   const running: Promise<Settled> = Promise.resolve()
@@ -131,6 +133,7 @@ async function runOne(check: CheckDefinition, target: CheckTarget, prefix: strin
   // The verdict is what was seen until now: a stopped check's last gasps (acks on closed probes) are not evidence.
   const durationMs = elapsed();
   const evidence = [...ctx.evidence];
+  if (ctx.notes.length) Object.assign(base, { notes: [...ctx.notes] });
   if (settled.kind === 'timeout' || settled.kind === 'interrupted') {
     stop.abort(settled.kind === 'timeout' ? new Error(`it did not finish within ${timeoutMs} ms`) : new Error(describeAbort(runSignal)));
     ctx.close();
@@ -168,10 +171,21 @@ async function runOne(check: CheckDefinition, target: CheckTarget, prefix: strin
   }
 }
 
+/** What every result of a check carries from its definition: ids, and severity and fix hint when it has them. */
+function describedBy(check: CheckDefinition): Pick<CheckResult, 'id' | 'title' | 'guarantee' | 'severity' | 'fixHint' | 'notes'> {
+  return {
+    id: check.id,
+    title: check.title,
+    guarantee: check.guarantee,
+    ...(check.severity ? { severity: check.severity } : {}),
+    ...(check.fixHint ? { fixHint: check.fixHint } : {}),
+  };
+}
+
 /** A check the run never started because it was interrupted first. */
 function notStarted(check: CheckDefinition, runSignal: AbortSignal | undefined): CheckResult {
   const reason = `not started: ${describeAbort(runSignal)}`;
-  return { id: check.id, title: check.title, guarantee: check.guarantee, status: 'interrupted', durationMs: 0, evidence: [reason], reason };
+  return { ...describedBy(check), status: 'interrupted', durationMs: 0, evidence: [reason], reason };
 }
 
 /** The verdict over results: a skip fails it only when asked to; a not-applicable check never does (the app never claimed it). */
@@ -181,7 +195,7 @@ export function checksPassed(results: readonly CheckResult[], failOnSkip: boolea
 
 /** A check the target's profile does not claim the guarantee of: not run. */
 function notApplicable(check: CheckDefinition, reason: string): CheckResult {
-  return { id: check.id, title: check.title, guarantee: check.guarantee, status: 'not-applicable', durationMs: 0, evidence: [reason], reason };
+  return { ...describedBy(check), status: 'not-applicable', durationMs: 0, evidence: [reason], reason };
 }
 
 /**
@@ -189,9 +203,9 @@ function notApplicable(check: CheckDefinition, reason: string): CheckResult {
  * own users, and say for each failure exactly what was sent and what was observed.
  */
 export async function runChecks(options: CheckOptions = {}): Promise<CheckReport> {
-  const checks = selectChecks(options.only, options.checks ?? ALL_CHECKS);
+  const checks = options.preset !== undefined ? selectPreset(options.preset, options.only, options.checks ?? ALL_CHECKS) : selectChecks(options.only, options.checks ?? ALL_CHECKS);
   if (checks.length === 0) {
-    throw new BazaarError('BAZAAR_NO_CHECKS', `--only "${options.only}" matches no check`, 'use a group like "authz.*" (see docs/checks.md for every id)');
+    throw new BazaarError('BAZAAR_NO_CHECKS', `--only "${options.only}"${options.preset ? ` within --preset ${options.preset}` : ''} matches no check`, 'use a group like "authz.*" (see docs/checks.md for every id)');
   }
   const profile = options.profile;
   const dialect = profile !== undefined && profile.identity.type !== 'contract';

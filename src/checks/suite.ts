@@ -11,6 +11,7 @@ import { recoveryChecks } from './groups/recovery.ts';
 import { robustnessChecks } from './groups/robustness.ts';
 import { typingChecks } from './groups/typing.ts';
 import { versionsChecks } from './groups/versions.ts';
+import { BazaarError } from '../errors.ts';
 import type { CheckDefinition } from './types.ts';
 
 /** Every check, in the order they run. Ids are stable: CI dashboards key on them. */
@@ -31,7 +32,24 @@ export const ALL_CHECKS: readonly CheckDefinition[] = [
   ...robustnessChecks,
 ];
 
-export const CHECK_GROUPS = ['auth', 'authz', 'order', 'delivery', 'idempotency', 'versions', 'race', 'presence', 'typing', 'reads', 'recovery', 'robustness'] as const;
+export const CHECK_GROUPS = ['auth', 'authz', 'order', 'delivery', 'idempotency', 'versions', 'race', 'presence', 'typing', 'reads', 'recovery', 'robustness', 'security'] as const;
+
+/**
+ * Named selections for `bazaar check --preset NAME`. `security`: every group that touches
+ * security (tokens, room authorization, crashes, session recovery, and the security.* checks).
+ */
+export const CHECK_PRESETS = {
+  security: 'auth.*,authz.*,robustness.*,recovery.*,security.*',
+} as const;
+export type CheckPreset = keyof typeof CHECK_PRESETS;
+
+/** The checks of a preset; an --only pattern narrows them further (a check must match both). */
+export function selectPreset(preset: string, only?: string, checks: readonly CheckDefinition[] = ALL_CHECKS): CheckDefinition[] {
+  if (!Object.hasOwn(CHECK_PRESETS, preset)) {
+    throw new BazaarError('BAZAAR_BAD_OPTIONS', `unknown preset "${preset}"`, `choose one of: ${Object.keys(CHECK_PRESETS).join(', ')}`);
+  }
+  return selectChecks(only, selectChecks(CHECK_PRESETS[preset as CheckPreset], checks));
+}
 
 /** `--only` patterns: 'authz.*', 'order.concurrent-senders', several comma-separated, '*' wildcards. */
 export function selectChecks(pattern: string | undefined, checks: readonly CheckDefinition[] = ALL_CHECKS): CheckDefinition[] {

@@ -21,7 +21,16 @@ export interface CheckResult {
   evidence: string[];
   /** Skipped, not-applicable and interrupted checks: why there is no verdict, and what would give one. */
   reason?: string;
+  /** How bad a failure of this check is (its definition's severity), for reports and SARIF. */
+  severity?: Severity;
+  /** What to change in the server when this check fails (its definition's fixHint). */
+  fixHint?: string;
+  /** What the check measured whatever its verdict, e.g. what a flood cost other users (ctx.note). */
+  notes?: string[];
 }
+
+/** How bad a finding is: critical (another user's data or identity), high, medium (denial of service), low. */
+export type Severity = 'critical' | 'high' | 'medium' | 'low';
 
 export interface HttpResult<T = any> {
   status: number;
@@ -63,6 +72,8 @@ export interface CheckContext {
   session: SessionPayload | undefined;
   /** Record an evidence line; the check fails if any line was recorded (or it throws CheckFailed). */
   fail(line: string): void;
+  /** Record a measurement that is no failure (what a flood cost a bystander): reported as the result's notes. */
+  note(line: string): void;
   /** Sleep; rejects at once when the check is stopped (its timeout, or Ctrl-C). */
   sleep(ms: number): Promise<void>;
   /**
@@ -111,6 +122,10 @@ export interface CheckDefinition {
   longWaits?: boolean;
   /** The guarantees (a target profile's capabilities) it holds the server to; not claimed → not-applicable. */
   requires?: readonly Capability[];
+  /** How bad a failure is; reported with each finding (report.json, JUnit, SARIF). */
+  severity?: 'critical' | 'high' | 'medium' | 'low';
+  /** What to change in the server when it fails, in one or two sentences. */
+  fixHint?: string;
   run(ctx: CheckContext): Promise<void | { skipped: string }>;
 }
 

@@ -2,7 +2,7 @@ import type { Log, ReportingDescriptor, Result } from 'sarif';
 import type { CheckReport } from '../checks/run-checks.ts';
 
 /** The check groups that are security findings: tokens, room authorization, session re-authorization, crashes. */
-export const SECURITY_GROUPS = ['auth', 'authz', 'recovery', 'robustness'] as const;
+export const SECURITY_GROUPS = ['auth', 'authz', 'recovery', 'robustness', 'security'] as const;
 
 /**
  * GitHub's security-severity (CVSS-like, 0 to 10) per group: a forged token or another user's
@@ -13,7 +13,11 @@ const SEVERITY: Record<(typeof SECURITY_GROUPS)[number], { score: string; what: 
   authz: { score: '8.1', what: 'authorization: a user reaches a room or write the contract forbids' },
   recovery: { score: '8.1', what: 'session recovery: another user resumes a session or reads its missed packets' },
   robustness: { score: '7.5', what: 'denial of service: a payload or frame a client can send crashes or stalls the server' },
+  security: { score: '7.5', what: 'a security finding: injection, abuse limits or a known CVE shape (see the rule\'s severity)' },
 };
+
+/** A check's own severity, where it names one, as GitHub's security-severity score. */
+const SEVERITY_SCORE: Record<'critical' | 'high' | 'medium' | 'low', string> = { critical: '9.5', high: '8.0', medium: '5.5', low: '3.0' };
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 const EVIDENCE_LINES = 20;
@@ -22,6 +26,8 @@ export interface SarifRule {
   id: string;
   title: string;
   guarantee: string;
+  severity?: 'critical' | 'high' | 'medium' | 'low';
+  fixHint?: string;
 }
 
 const groupOf = (id: string) => id.split('.')[0] as (typeof SECURITY_GROUPS)[number];
@@ -40,17 +46,19 @@ export function renderCheckSarif(report: CheckReport, rules: readonly SarifRule[
   const ruleIndex = new Map(securityRules.map((rule, index) => [rule.id, index]));
   const descriptors: ReportingDescriptor[] = securityRules.map((rule) => {
     const severity = SEVERITY[groupOf(rule.id)];
+    const score = rule.severity ? SEVERITY_SCORE[rule.severity] : severity.score;
+    const fix = rule.fixHint ? ` Fix: ${rule.fixHint}` : '';
     return {
       id: rule.id,
       name: rule.id.replace(/[.-](\w)/g, (_, c: string) => c.toUpperCase()).replace(/^\w/, (c) => c.toUpperCase()),
       shortDescription: { text: rule.title },
       fullDescription: { text: `${rule.title}. Holds the server to ${rule.guarantee}.` },
       help: {
-        text: `${rule.guarantee}. A failure means ${severity.what}. Reproduce with: npx bazaar check --target URL --only '${rule.id}'. See docs/checks.md (${groupOf(rule.id)}) and docs/contract.md.`,
-        markdown: `**${rule.guarantee}**\n\nA failure means ${severity.what}.\n\nReproduce: \`npx bazaar check --target URL --only '${rule.id}'\`; see \`docs/checks.md\` (${groupOf(rule.id)}) and \`docs/contract.md\`.`,
+        text: `${rule.guarantee}. A failure means ${severity.what}.${fix} Reproduce with: npx bazaar check --target URL --only '${rule.id}'. See docs/checks.md (${groupOf(rule.id)}) and docs/contract.md.`,
+        markdown: `**${rule.guarantee}**\n\nA failure means ${severity.what}.${rule.fixHint ? `\n\n**Fix:** ${rule.fixHint}` : ''}\n\nReproduce: \`npx bazaar check --target URL --only '${rule.id}'\`; see \`docs/checks.md\` (${groupOf(rule.id)}) and \`docs/contract.md\`.`,
       },
       defaultConfiguration: { level: 'error' },
-      properties: { tags: ['security', groupOf(rule.id)], 'security-severity': severity.score, precision: 'high' },
+      properties: { tags: ['security', groupOf(rule.id)], 'security-severity': score, ...(rule.severity ? { severity: rule.severity } : {}), precision: 'high' },
     };
   });
   const results: Result[] = report.checks
@@ -58,12 +66,13 @@ export function renderCheckSarif(report: CheckReport, rules: readonly SarifRule[
     .map((check) => {
       const evidence = check.evidence.slice(0, EVIDENCE_LINES);
       const more = check.evidence.length > EVIDENCE_LINES ? [`... and ${check.evidence.length - EVIDENCE_LINES} more in report.json`] : [];
-      const verdict = check.status === 'failed' ? `${check.title}: FAILED on ${report.target}` : `${check.title}: could not be judged on ${report.target} (error)`;
+      const verdict = check.status === 'failed' ? `${check.title}: FAILED on ${report.target}${check.severity ? ` (severity ${check.severity})` : ''}` : `${check.title}: could not be judged on ${report.target} (error)`;
+      const fix = check.fixHint ? [`fix: ${check.fixHint}`] : [];
       return {
         ruleId: check.id,
         ruleIndex: ruleIndex.get(check.id) as number,
         level: check.status === 'failed' ? 'error' : 'warning',
-        message: { text: [verdict, `guarantee: ${check.guarantee}`, 'evidence:', ...[...evidence, ...more].map((line) => `- ${line}`)].join('\n') },
+        message: { text: [verdict, `guarantee: ${check.guarantee}`, ...fix, 'evidence:', ...[...evidence, ...more].map((line) => `- ${line}`)].join('\n') },
         // The server under test is a deployment, not a file: a logical location, and the file a
         // person named (--sarif-path) for dashboards that need one (GitHub code scanning does).
         locations: [{
@@ -72,7 +81,7 @@ export function renderCheckSarif(report: CheckReport, rules: readonly SarifRule[
         }],
         // The check alone: an embedded target's port changes every run, and one alert per check is what a dashboard tracks.
         partialFingerprints: { 'bazaarCheck/v1': check.id },
-        properties: { evidence: check.evidence, durationMs: check.durationMs },
+        properties: { evidence: check.evidence, durationMs: check.durationMs, ...(check.severity ? { severity: check.severity } : {}), ...(check.fixHint ? { fixHint: check.fixHint } : {}) },
       };
     });
   const log: Log = {
