@@ -156,6 +156,7 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
   const serverOptions: Partial<ServerOptions> = {
     maxHttpBufferSize: LIMITS.maxHttpBufferSizeBytes,
     serveClient: false,
+    ...(overrides.allowRequest ? { allowRequest: overrides.allowRequest } : {}),
   };
   // The adapter is a server option, in place before the first connection: an adapter set later
   // silently drops every socket that connected before it from broadcasts (socket.io-redis-adapter#348).

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { Authenticated } from '../auth.ts';
 import type { Principal, ServerContext } from '../context.ts';
 import type { Result } from '../result.ts';
@@ -37,6 +38,12 @@ export interface DefectOverrides {
    * missed packets are written before the handshake has re-authorized the socket.
    */
   recoveryReplayBeforeAuth?: boolean;
+  /** engine.io's allowRequest hook: looks at every HTTP request and upgrade before Engine.IO does. */
+  allowRequest?(req: IncomingMessage, callback: (error: string | null | undefined, success: boolean) => void): void;
+  /** Called for every connected socket, after the handlers are registered (listeners on socket.conn, say). */
+  watchConnection?(socket: BazaarSocket): void;
+  /** Per-socket limits replaced (undefined: as the server's own). */
+  limits?: { eventsPerSec?: number; eventBurst?: number; maxRoomsPerSocket?: number };
 }
 
 export interface Defect {

@@ -6,12 +6,13 @@ import { stateDefects } from './state-defects.ts';
 import { presenceDefects } from './presence-defects.ts';
 import { robustnessDefects } from './robustness-defects.ts';
 import { recoveryDefects } from './recovery-defects.ts';
+import { securityDefects } from './security-defects.ts';
 
 export type { Defect, DefectOverrides } from './defect.ts';
 export { VARIANTS, findVariant, type Variant } from './variants.ts';
 
 /** Every deliberate defect, by name (documented in reference-server/DEFECTS.md). */
-export const DEFECTS: readonly Defect[] = [...authDefects, ...authzDefects, ...messagingDefects, ...stateDefects, ...presenceDefects, ...robustnessDefects, ...recoveryDefects];
+export const DEFECTS: readonly Defect[] = [...authDefects, ...authzDefects, ...messagingDefects, ...stateDefects, ...presenceDefects, ...robustnessDefects, ...recoveryDefects, ...securityDefects];
 
 export function findDefect(name: string): Defect {
   const defect = DEFECTS.find((d) => d.name === name);

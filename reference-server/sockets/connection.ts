@@ -61,6 +61,7 @@ export function createConnectionHandler(host: HandlerHost, defect: DefectOverrid
 
     const cancelExpiry = defect.keepSocketsPastExpiry ? () => {} : disconnectAtExpiry(socket, expiresAtMs, ctx.nowMs);
     for (const register of registrations) register(host, socket);
+    defect.watchConnection?.(socket);
 
     socket.on('disconnect', (reason) => {
       cancelExpiry();
