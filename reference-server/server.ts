@@ -154,7 +154,7 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
   const redisMode = options.redis ? await startRedisMode(options) : undefined;
   const httpServer = createServer();
   const serverOptions: Partial<ServerOptions> = {
-    maxHttpBufferSize: LIMITS.maxHttpBufferSizeBytes,
+    maxHttpBufferSize: overrides.maxHttpBufferSizeBytes ?? LIMITS.maxHttpBufferSizeBytes,
     serveClient: false,
     ...(overrides.allowRequest ? { allowRequest: overrides.allowRequest } : {}),
   };

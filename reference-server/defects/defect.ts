@@ -44,6 +44,8 @@ export interface DefectOverrides {
   watchConnection?(socket: BazaarSocket): void;
   /** Per-socket limits replaced (undefined: as the server's own). */
   limits?: { eventsPerSec?: number; eventBurst?: number; maxRoomsPerSocket?: number };
+  /** Socket.IO's maxHttpBufferSize replaced (the largest frame or polling body accepted). */
+  maxHttpBufferSizeBytes?: number;
 }
 
 export interface Defect {

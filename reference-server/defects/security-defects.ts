@@ -1,4 +1,6 @@
+import { pbkdf2Sync } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { authenticate, type Authenticated } from '../auth.ts';
 import type { BazaarSocket } from '../sockets/define-handler.ts';
 import type { Defect } from './defect.ts';
 
@@ -30,6 +32,19 @@ function countBinaryEvents(socket: BazaarSocket): void {
   });
 }
 
+/**
+ * The handshake as usual, then the token's fingerprint derived with PBKDF2 to look it up in a
+ * revocation list: synchronous, on the event loop, for every connection.
+ */
+function authenticateWithRevocationLookup(revoked: Set<string>) {
+  return (auth: Record<string, unknown> | undefined, _query: Record<string, unknown>, secret: string, nowMs: number): Authenticated => {
+    const result = authenticate(auth?.token, secret, nowMs);
+    if (!result.ok) return result;
+    const fingerprint = pbkdf2Sync(String(auth?.token), secret, 80_000, 32, 'sha256').toString('hex');
+    return revoked.has(fingerprint) ? { ok: false, reason: 'token revoked' } : result;
+  };
+}
+
 export const securityDefects: Defect[] = [
   {
     name: 'host-check-assumes-header',
@@ -42,5 +57,29 @@ export const securityDefects: Defect[] = [
     group: 'security',
     description: 'a socket.conn "packet" listener parses binary event packets itself to count uploads per event, calling event.toLowerCase() on whatever the first element is: a binary packet whose event name is not a string throws outside any handler and kills the process',
     overrides: () => ({ watchConnection: countBinaryEvents }),
+  },
+  {
+    name: 'no-event-rate-limit',
+    group: 'security',
+    description: 'the per-socket event rate limit was taken out ("the load balancer rate-limits"), which counts HTTP requests, not the events inside one WebSocket: one socket may send thousands of events a second',
+    overrides: () => ({ limits: { eventsPerSec: 1e9, eventBurst: 1e9 } }),
+  },
+  {
+    name: 'no-room-limit',
+    group: 'security',
+    description: 'joins are authorized but not counted: one socket may watch every public listing and presence room there is, and every broadcast to them costs the server a write to it',
+    overrides: () => ({ limits: { maxRoomsPerSocket: 1e9 } }),
+  },
+  {
+    name: 'max-buffer-raised',
+    group: 'security',
+    description: 'maxHttpBufferSize raised to 100 MB so that photos fit in a message: every client may make the server buffer and parse frames of that size',
+    overrides: () => ({ maxHttpBufferSizeBytes: 100 * 1024 * 1024 }),
+  },
+  {
+    name: 'slow-handshake',
+    group: 'security',
+    description: 'the handshake derives each token\'s fingerprint with pbkdf2Sync (80 000 rounds) to look it up in a revocation list: synchronous hashing on the event loop, so a burst of connections stalls every user',
+    overrides: () => ({ authenticateHandshake: authenticateWithRevocationLookup(new Set()) }),
   },
 ];

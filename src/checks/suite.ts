@@ -11,6 +11,7 @@ import { recoveryChecks } from './groups/recovery.ts';
 import { robustnessChecks } from './groups/robustness.ts';
 import { typingChecks } from './groups/typing.ts';
 import { versionsChecks } from './groups/versions.ts';
+import { abuseChecks } from './groups/security/abuse.ts';
 import { cveChecks } from './groups/security/cve.ts';
 import { BazaarError } from '../errors.ts';
 import type { CheckDefinition } from './types.ts';
@@ -31,7 +32,8 @@ export const ALL_CHECKS: readonly CheckDefinition[] = [
   ...recoveryChecks,
   // Last: hostile payloads may crash a defective server, and nothing after them could run.
   ...robustnessChecks,
-  // After robustness, for the same reason: known CVE shapes may bring a defective server down.
+  // After robustness, for the same reason: floods and known CVE shapes may bring a defective server down.
+  ...abuseChecks,
   ...cveChecks,
 ];
 
