@@ -40,7 +40,7 @@ function authenticateWithRevocationLookup(revoked: Set<string>) {
   return (auth: Record<string, unknown> | undefined, _query: Record<string, unknown>, secret: string, nowMs: number): Authenticated => {
     const result = authenticate(auth?.token, secret, nowMs);
     if (!result.ok) return result;
-    const fingerprint = pbkdf2Sync(String(auth?.token), secret, 80_000, 32, 'sha256').toString('hex');
+    const fingerprint = pbkdf2Sync(String(auth?.token), secret, 120_000, 32, 'sha256').toString('hex');
     return revoked.has(fingerprint) ? { ok: false, reason: 'token revoked' } : result;
   };
 }
@@ -79,7 +79,7 @@ export const securityDefects: Defect[] = [
   {
     name: 'slow-handshake',
     group: 'security',
-    description: 'the handshake derives each token\'s fingerprint with pbkdf2Sync (80 000 rounds) to look it up in a revocation list: synchronous hashing on the event loop, so a burst of connections stalls every user',
+    description: 'the handshake derives each token\'s fingerprint with pbkdf2Sync (120 000 rounds) to look it up in a revocation list: synchronous hashing on the event loop, so a burst of connections stalls every user',
     overrides: () => ({ authenticateHandshake: authenticateWithRevocationLookup(new Set()) }),
   },
 ];

@@ -24,7 +24,7 @@ const FLOOD_EVENTS = 3_000;
 const FLOOD_MS = 1_000;
 const FLOOD_BATCHES = 10;
 /** The longest a bystander may wait for an answer while another client floods: beyond, the flood costs other users. */
-const BYSTANDER_LIMIT_MS = 1_500;
+const BYSTANDER_LIMIT_MS = 1_000;
 
 const fmt = (ms: number | undefined) => (ms === undefined ? 'n/a' : `${ms} ms`);
 
