@@ -1,7 +1,12 @@
 import { pbkdf2Sync } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { authenticate, type Authenticated } from '../auth.ts';
-import type { BazaarSocket } from '../sockets/define-handler.ts';
+import { isId, rooms } from '../../src/contract/index.ts';
+import type { Principal } from '../context.ts';
+import { markRead, sendMessage } from '../domain/messages.ts';
+import { touchPresence, watchPresence } from '../domain/presence.ts';
+import { fail, ok } from '../result.ts';
+import { defineHandler, type BazaarSocket, type HandlerHost } from '../sockets/define-handler.ts';
 import type { Defect } from './defect.ts';
 
 /*
@@ -45,7 +50,56 @@ function authenticateWithRevocationLookup(revoked: Set<string>) {
   };
 }
 
+/** The support console sends on behalf of users: a userId in the payload names who acts. */
+function onBehalfOf(user: Principal, input: unknown): Principal {
+  const claimed = (input as { userId?: unknown } | null)?.userId;
+  return isId(claimed) ? { ...user, userId: claimed } : user;
+}
+
+function registerMessagesOnBehalf(host: HandlerHost, socket: BazaarSocket): void {
+  defineHandler(host, socket, 'message:send', 'required', (input) => sendMessage(host.ctx, onBehalfOf(socket.data.user, input), input));
+}
+
+function registerReadsOnBehalf(host: HandlerHost, socket: BazaarSocket): void {
+  defineHandler(host, socket, 'read:mark', 'required', (input) => markRead(host.ctx, onBehalfOf(socket.data.user, input), input));
+}
+
+/** Presence as usual, except that an id nobody ever used answers not_found ("helpful" for typos). */
+function registerPresenceNotFound(host: HandlerHost, socket: BazaarSocket): void {
+  defineHandler(host, socket, 'presence:watch', 'when-asked', async (userId) => {
+    if (isId(userId) && socket.data.user.role !== 'admin') {
+      const roles = await Promise.all((['buyer', 'seller', 'admin'] as const).map((role) => host.ctx.store.hasRole(userId, role)));
+      if (!roles.some(Boolean)) return fail('not_found', `no user ${userId}`);
+    }
+    const result = await watchPresence(host.ctx, socket.data.user, userId);
+    if (!result.ok) return result;
+    socket.join(rooms.presence(result.value.userId));
+    return ok({ online: result.value.online });
+  });
+  defineHandler(host, socket, 'presence:unwatch', 'optional', async (userId) => {
+    if (!isId(userId)) return fail('bad_request', 'userId must be a valid id');
+    socket.leave(rooms.presence(userId));
+    return ok({});
+  });
+  defineHandler(host, socket, 'presence:heartbeat', 'optional', async () => {
+    await touchPresence(host.ctx, socket.data.user);
+    return ok({});
+  });
+}
+
 export const securityDefects: Defect[] = [
+  {
+    name: 'trust-payload-user-id',
+    group: 'security',
+    description: 'message:send and read:mark act as payload.userId when it is given (for the support console), so any client may send or mark read as another user',
+    overrides: () => ({ registrations: { messages: registerMessagesOnBehalf, reads: registerReadsOnBehalf } }),
+  },
+  {
+    name: 'presence-reveals-users',
+    group: 'security',
+    description: 'presence:watch answers not_found for a user id nobody ever used and forbidden for a known buyer, so anyone can probe which user ids exist',
+    overrides: () => ({ registrations: { presence: registerPresenceNotFound } }),
+  },
   {
     name: 'host-check-assumes-header',
     group: 'security',

@@ -13,6 +13,7 @@ import { typingChecks } from './groups/typing.ts';
 import { versionsChecks } from './groups/versions.ts';
 import { abuseChecks } from './groups/security/abuse.ts';
 import { cveChecks } from './groups/security/cve.ts';
+import { injectionChecks } from './groups/security/injection.ts';
 import { BazaarError } from '../errors.ts';
 import type { CheckDefinition } from './types.ts';
 
@@ -21,6 +22,7 @@ export const ALL_CHECKS: readonly CheckDefinition[] = [
   ...authChecks,
   ...authzChecks,
   ...authzPartyChecks,
+  ...injectionChecks,
   ...orderChecks,
   ...deliveryChecks,
   ...idempotencyChecks,
