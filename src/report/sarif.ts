@@ -58,7 +58,7 @@ export function renderCheckSarif(report: CheckReport, rules: readonly SarifRule[
         markdown: `**${rule.guarantee}**\n\nA failure means ${severity.what}.${rule.fixHint ? `\n\n**Fix:** ${rule.fixHint}` : ''}\n\nReproduce: \`npx bazaar check --target URL --only '${rule.id}'\`; see \`docs/checks.md\` (${groupOf(rule.id)}) and \`docs/contract.md\`.`,
       },
       defaultConfiguration: { level: 'error' },
-      properties: { tags: ['security', groupOf(rule.id)], 'security-severity': score, ...(rule.severity ? { severity: rule.severity } : {}), precision: 'high' },
+      properties: { tags: [...new Set(['security', groupOf(rule.id)])], 'security-severity': score, ...(rule.severity ? { severity: rule.severity } : {}), precision: 'high' },
     };
   });
   const results: Result[] = report.checks
