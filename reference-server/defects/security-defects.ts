@@ -7,6 +7,7 @@ import { markRead, sendMessage } from '../domain/messages.ts';
 import { touchPresence, watchPresence } from '../domain/presence.ts';
 import { fail, ok } from '../result.ts';
 import { defineHandler, type BazaarSocket, type HandlerHost } from '../sockets/define-handler.ts';
+import { joinWithinLimit } from '../sockets/room-limit.ts';
 import type { Defect } from './defect.ts';
 
 /*
@@ -73,8 +74,8 @@ function registerPresenceNotFound(host: HandlerHost, socket: BazaarSocket): void
     }
     const result = await watchPresence(host.ctx, socket.data.user, userId);
     if (!result.ok) return result;
-    socket.join(rooms.presence(result.value.userId));
-    return ok({ online: result.value.online });
+    const joined = joinWithinLimit(socket, rooms.presence(result.value.userId));
+    return joined.ok ? ok({ online: result.value.online }) : joined;
   });
   defineHandler(host, socket, 'presence:unwatch', 'optional', async (userId) => {
     if (!isId(userId)) return fail('bad_request', 'userId must be a valid id');

@@ -96,7 +96,10 @@ async function claimedIdentity(ctx: CheckContext): Promise<void> {
   const first = await buyerP.ack<{ ok: boolean; message?: MessageNewPayload }>('message:send', { bookingId: booking.id, body: 'my own message', clientMsgId: own });
   if (!isOk(first) || !first.message?.id) throw new Error(`setup: ${buyerP.name} could not send in its booking ${booking.id}: ${describeAck(first)}`);
   if (ctx.claims('reads')) {
-    const read = await buyerP.ack('read:mark', { bookingId: booking.id, messageId: first.message.id, ...claims(seller) });
+    // Control first: a server that lets a sender mark its own message at all fails
+    // reads.only-recipient-marks, and a claim accepted there says nothing about the claim.
+    const plain = await buyerP.ack('read:mark', { bookingId: booking.id, messageId: first.message.id });
+    const read = isOk(plain) ? undefined : await buyerP.ack('read:mark', { bookingId: booking.id, messageId: first.message.id, ...claims(seller) });
     if (isOk(read)) ctx.fail(`${buyerP.name} marked its own message ${first.message.id} read by sending read:mark with userId ${seller} (only the other party may), and it answered ${describeAck(read)}`);
   }
 
