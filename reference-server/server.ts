@@ -167,10 +167,11 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
   const redisMode = options.redis ? await startRedisMode(options) : undefined;
   const httpServer = createServer();
   const serverOptions: Partial<ServerOptions> = {
-    maxHttpBufferSize: LIMITS.maxHttpBufferSizeBytes,
+    maxHttpBufferSize: overrides.maxHttpBufferSizeBytes ?? LIMITS.maxHttpBufferSizeBytes,
     serveClient: false,
     ...(options.pingIntervalMs ? { pingInterval: options.pingIntervalMs } : {}),
     ...(options.pingTimeoutMs ? { pingTimeout: options.pingTimeoutMs } : {}),
+    ...(overrides.allowRequest ? { allowRequest: overrides.allowRequest } : {}),
   };
   // The adapter is a server option, in place before the first connection: an adapter set later
   // silently drops every socket that connected before it from broadcasts (socket.io-redis-adapter#348).

@@ -30,6 +30,7 @@ export type {
 export { runChecks } from './checks/run-checks.ts';
 export type { CheckOptions, CheckReport } from './checks/run-checks.ts';
 export type { CheckDefinition, CheckContext, CheckResult, Severity } from './checks/types.ts';
+export { CHECK_PRESETS, selectPreset } from './checks/suite.ts';
 export type { RunViolations, ViolationRecord, ViolationKind } from './checks/violations.ts';
 export type { RunTimeline, TimelineLatency } from './metrics/index.ts';
 export { renderRunHtml, renderCheckHtml } from './report/index.ts';

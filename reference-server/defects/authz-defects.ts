@@ -4,6 +4,7 @@ import type { Principal, ServerContext } from '../context.ts';
 import { bookingKey } from '../domain/messages.ts';
 import { fail, isPlainObject, ok } from '../result.ts';
 import { defineHandler, type BazaarSocket, type HandlerHost } from '../sockets/define-handler.ts';
+import { joinWithinLimit } from '../sockets/room-limit.ts';
 import { createBookingNotifying } from './booking-notices.ts';
 import type { Defect } from './defect.ts';
 
@@ -30,7 +31,10 @@ function registerJoinsAcceptingArrays(domain: 'listings' | 'bookings') {
         if (!isId(first)) return fail('bad_request', 'listingId must be a valid id');
         const access = await authorizeListingRoom(host.ctx, socket.data.user, first);
         if (!access.ok) return access;
-        socket.join(listingIds.map((id) => rooms.listing(String(id))));
+        for (const id of listingIds) {
+          const joined = joinWithinLimit(socket, rooms.listing(String(id)));
+          if (!joined.ok) return joined;
+        }
         return ok({});
       });
       defineHandler(host, socket, 'listing:unwatch', 'optional', async (listingId) => {
@@ -46,7 +50,10 @@ function registerJoinsAcceptingArrays(domain: 'listings' | 'bookings') {
       if (!isId(first)) return fail('bad_request', 'bookingId must be a valid id');
       const access = await authorizeBookingRoom(host.ctx, socket.data.user, first);
       if (!access.ok) return access;
-      socket.join(bookingIds.map((id) => rooms.booking(String(id))));
+      for (const id of bookingIds) {
+        const joined = joinWithinLimit(socket, rooms.booking(String(id)));
+        if (!joined.ok) return joined;
+      }
       return ok({});
     });
     registerBookingLeave(host, socket);
@@ -59,8 +66,7 @@ function registerBookingJoinWithoutPartyCheck(host: HandlerHost, socket: BazaarS
     if (!isId(bookingId)) return fail('bad_request', 'bookingId must be a valid id');
     const booking = await host.ctx.store.getBooking(bookingId);
     if (!booking) return fail('not_found', `no booking ${bookingId}`);
-    socket.join(rooms.booking(bookingId));
-    return ok({});
+    return joinWithinLimit(socket, rooms.booking(bookingId));
   });
   registerBookingLeave(host, socket);
 }

@@ -1,4 +1,5 @@
 import type { Server, Socket } from 'socket.io';
+import type { IncomingMessage } from 'node:http';
 import type { Authenticated } from '../auth.ts';
 import type { Principal, ServerContext } from '../context.ts';
 import type { Result } from '../result.ts';
@@ -45,6 +46,14 @@ export interface DefectOverrides {
   recoveryResumeIgnoresExpiry?: boolean;
   /** Opens more namespaces; `authenticate` is the main namespace's handshake middleware. */
   namespaces?(io: Server, authenticate: (socket: Socket, next: (error?: Error) => void) => void): void;
+  /** engine.io's allowRequest hook: looks at every HTTP request and upgrade before Engine.IO does. */
+  allowRequest?(req: IncomingMessage, callback: (error: string | null | undefined, success: boolean) => void): void;
+  /** Called for every connected socket, after the handlers are registered (listeners on socket.conn, say). */
+  watchConnection?(socket: BazaarSocket): void;
+  /** Per-socket limits replaced (undefined: as the server's own). */
+  limits?: { eventsPerSec?: number; eventBurst?: number; maxRoomsPerSocket?: number };
+  /** Socket.IO's maxHttpBufferSize replaced (the largest frame or polling body accepted). */
+  maxHttpBufferSizeBytes?: number;
 }
 
 export interface Defect {

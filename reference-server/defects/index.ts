@@ -7,12 +7,13 @@ import { presenceDefects } from './presence-defects.ts';
 import { robustnessDefects } from './robustness-defects.ts';
 import { recoveryDefects } from './recovery-defects.ts';
 import { securityDefects } from './security-defects.ts';
+import { abuseDefects } from './abuse-defects.ts';
 
 export type { Defect, DefectOverrides } from './defect.ts';
 export { VARIANTS, findVariant, type Variant } from './variants.ts';
 
 /** Every deliberate defect, by name (documented in reference-server/DEFECTS.md). */
-export const DEFECTS: readonly Defect[] = [...authDefects, ...authzDefects, ...messagingDefects, ...stateDefects, ...presenceDefects, ...robustnessDefects, ...recoveryDefects, ...securityDefects];
+export const DEFECTS: readonly Defect[] = [...authDefects, ...authzDefects, ...messagingDefects, ...stateDefects, ...presenceDefects, ...robustnessDefects, ...recoveryDefects, ...securityDefects, ...abuseDefects];
 
 export function findDefect(name: string): Defect {
   const defect = DEFECTS.find((d) => d.name === name);

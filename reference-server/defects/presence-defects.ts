@@ -10,6 +10,7 @@ import { sweepPresence, touchPresence, watchPresence } from '../domain/presence.
 import type { TypingGate } from '../presence/typing-gate.ts';
 import { fail, isPlainObject, ok, type Result } from '../result.ts';
 import { defineHandler, type BazaarSocket, type HandlerHost } from '../sockets/define-handler.ts';
+import { joinWithinLimit } from '../sockets/room-limit.ts';
 import type { Store } from '../store/store.ts';
 import type { Defect } from './defect.ts';
 
@@ -45,8 +46,8 @@ function registerPresenceSkippingRefresh(host: HandlerHost, socket: BazaarSocket
   defineHandler(host, socket, 'presence:watch', 'when-asked', async (userId) => {
     const result = await watchPresence(host.ctx, socket.data.user, userId);
     if (!result.ok) return result;
-    socket.join(rooms.presence(result.value.userId));
-    return ok({ online: result.value.online });
+    const joined = joinWithinLimit(socket, rooms.presence(result.value.userId));
+    return joined.ok ? ok({ online: result.value.online }) : joined;
   });
   defineHandler(host, socket, 'presence:unwatch', 'optional', async (userId) => {
     if (!isId(userId)) return fail('bad_request', 'userId must be a valid id');

@@ -3,6 +3,7 @@ import { authorizeBookingRoom } from '../authz.ts';
 import { fail, ok } from '../result.ts';
 import { registerPresenceHandlers } from '../sockets/presence.ts';
 import { defineHandler, type BazaarSocket, type HandlerHost } from '../sockets/define-handler.ts';
+import { joinWithinLimit } from '../sockets/room-limit.ts';
 import type { Defect } from './defect.ts';
 
 /*
@@ -16,8 +17,7 @@ function registerBookingsWithQuickLeave(host: HandlerHost, socket: BazaarSocket)
     if (!isId(bookingId)) return fail('bad_request', 'bookingId must be a valid id');
     const access = await authorizeBookingRoom(host.ctx, socket.data.user, bookingId);
     if (!access.ok) return access;
-    socket.join(rooms.booking(bookingId));
-    return ok({});
+    return joinWithinLimit(socket, rooms.booking(bookingId));
   });
   socket.on('booking:leave', (bookingId: string, ack?: (response: Ack) => void) => {
     const id = bookingId.trim(); // ids copied from the web app sometimes carry a newline

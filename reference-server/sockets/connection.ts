@@ -10,6 +10,7 @@ import type { DefectOverrides, Domain, Register } from '../defects/defect.ts';
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+
 /** Every domain registers its events the same way. */
 export const DEFAULT_REGISTRATIONS: Record<Domain, Register> = {
   listings: registerListingHandlers,
@@ -43,16 +44,18 @@ export function createConnectionHandler(host: HandlerHost, defect: DefectOverrid
     metrics.connected.inc();
     socket.join(rooms.user(user.userId));
 
+    const eventsPerSec = defect.limits?.eventsPerSec ?? LIMITS.eventsPerSec;
+    socket.data.maxRooms = defect.limits?.maxRoomsPerSocket ?? LIMITS.maxRoomsPerSocket;
     const limiter = createRateLimiter(
-      { ratePerSec: LIMITS.eventsPerSec, burst: LIMITS.eventBurst, sustainedMs: LIMITS.sustainedLimitDisconnectMs },
+      { ratePerSec: eventsPerSec, burst: defect.limits?.eventBurst ?? LIMITS.eventBurst, sustainedMs: LIMITS.sustainedLimitDisconnectMs },
       ctx.nowMs(),
     );
     socket.use((packet, next) => {
       metrics.countIn(packet[0]);
       const verdict = limiter.take(ctx.nowMs());
-      if (verdict === 'ok') return next();
       const ack = packet[packet.length - 1];
-      if (typeof ack === 'function') ack(ackError('rate_limited', `more than ${LIMITS.eventsPerSec} events/s; slow down`));
+      if (verdict === 'ok') return next();
+      if (typeof ack === 'function') ack(ackError('rate_limited', `more than ${eventsPerSec} events/s; slow down`));
       if (verdict === 'disconnect') {
         ctx.log.warn({ userId: user.userId }, 'socket kept exceeding the event rate limit; disconnecting');
         socket.disconnect(true);
@@ -61,6 +64,7 @@ export function createConnectionHandler(host: HandlerHost, defect: DefectOverrid
 
     const cancelExpiry = defect.keepSocketsPastExpiry ? () => {} : disconnectAtExpiry(socket, expiresAtMs, ctx.nowMs);
     for (const register of registrations) register(host, socket);
+    defect.watchConnection?.(socket);
 
     socket.on('disconnect', (reason) => {
       cancelExpiry();

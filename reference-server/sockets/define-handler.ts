@@ -8,6 +8,8 @@ export interface SocketData {
   user: Principal;
   /** Token expiry, epoch ms: the socket is disconnected then. */
   expiresAtMs: number;
+  /** Rooms this socket may have joined (docs/contract.md §2), set at connect. */
+  maxRooms: number;
 }
 
 /** Incoming events are untyped on purpose: every handler validates what it is sent. */

@@ -66,9 +66,10 @@ function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
  * A context for one check; `close()` closes every connection it opened, and from then on it
  * opens none (a check that ignores its signal cannot leave a socket behind).
  */
-export function createCheckContext(target: CheckTarget, prefix: string, limits: CheckLimits = {}): CheckContext & { evidence: string[]; close(): void } {
+export function createCheckContext(target: CheckTarget, prefix: string, limits: CheckLimits = {}): CheckContext & { evidence: string[]; notes: string[]; close(): void } {
   const probes: ProbeClient[] = [];
   const evidence: string[] = [];
+  const notes: string[] = [];
   const counters = new Map<string, number>();
   const signal = limits.signal ?? new AbortController().signal;
   /** Latencies measured on the target besides the probes' own ack round trips (HTTP calls, timed deliveries). */
@@ -130,10 +131,11 @@ export function createCheckContext(target: CheckTarget, prefix: string, limits: 
     return { status: res.status, body };
   };
 
-  const ctx: CheckContext & { evidence: string[]; close(): void } = {
+  const ctx: CheckContext & { evidence: string[]; notes: string[]; close(): void } = {
     url: target.url,
     prefix,
     evidence,
+    notes,
     jwtSecret: target.jwtSecret,
     presence: target.presence,
     session: target.session,
@@ -209,6 +211,9 @@ export function createCheckContext(target: CheckTarget, prefix: string, limits: 
     },
     fail(line) {
       evidence.push(line);
+    },
+    note(line) {
+      notes.push(line);
     },
     sleep: (ms) => abortableSleep(ms, signal),
     async serverAlive() {

@@ -13,7 +13,7 @@ import type { TargetProfile } from '../target/types.ts';
 import { createCheckContext, type CheckTarget } from './context.ts';
 import { probeContractTarget, probeProfileTarget } from '../target/probe-target.ts';
 import { describeAbort } from './probe-client.ts';
-import { ALL_CHECKS, selectChecks } from './suite.ts';
+import { ALL_CHECKS, selectChecks, selectPreset } from './suite.ts';
 import { CheckFailed, type CheckDefinition, type CheckResult } from './types.ts';
 
 export interface CheckOptions {
@@ -28,6 +28,8 @@ export interface CheckOptions {
   tokenModule?: string;
   /** Run only matching checks: 'authz.*', several comma-separated. */
   only?: string;
+  /** A named selection (src/checks/suite.ts CHECK_PRESETS), e.g. 'security'; `only` narrows it. */
+  preset?: string;
   /** Embedded server only: start it with this deliberate defect. */
   defect?: string;
   /** Without a target: check a cluster of this many reference nodes started for the purpose. */
@@ -143,6 +145,7 @@ async function runOne(check: CheckDefinition, target: CheckTarget, prefix: strin
   // The verdict is what was seen until now: a stopped check's last gasps (acks on closed probes) are not evidence.
   const durationMs = elapsed();
   const evidence = [...ctx.evidence];
+  if (ctx.notes.length) Object.assign(base, { notes: [...ctx.notes] });
   if (settled.kind === 'timeout' || settled.kind === 'interrupted') {
     stop.abort(settled.kind === 'timeout' ? new Error(`it did not finish within ${timeoutMs} ms`) : new Error(describeAbort(runSignal)));
     ctx.close();
@@ -201,9 +204,9 @@ function notApplicable(check: CheckDefinition, reason: string): CheckResult {
  * own users, and say for each failure exactly what was sent and what was observed.
  */
 export async function runChecks(options: CheckOptions = {}): Promise<CheckReport> {
-  const checks = selectChecks(options.only, options.checks ?? ALL_CHECKS);
+  const checks = options.preset !== undefined ? selectPreset(options.preset, options.only, options.checks ?? ALL_CHECKS) : selectChecks(options.only, options.checks ?? ALL_CHECKS);
   if (checks.length === 0) {
-    throw new BazaarError('BAZAAR_NO_CHECKS', `--only "${options.only}" matches no check`, 'use a group like "authz.*" (see docs/checks.md for every id)');
+    throw new BazaarError('BAZAAR_NO_CHECKS', `--only "${options.only}"${options.preset ? ` within --preset ${options.preset}` : ''} matches no check`, 'use a group like "authz.*" (see docs/checks.md for every id)');
   }
   const profile = options.profile;
   const dialect = profile !== undefined && profile.identity.type !== 'contract';

@@ -25,6 +25,8 @@ export interface CheckResult {
   severity?: Severity;
   /** What to change in the server when it fails. */
   fixHint?: string;
+  /** What the check measured whatever its verdict, e.g. what a flood cost other users (ctx.note). */
+  notes?: string[];
 }
 
 /** A finding's weight, as a security team ranks it (SARIF maps it to a security-severity score). */
@@ -77,6 +79,8 @@ export interface CheckContext {
   session: SessionPayload | undefined;
   /** Record an evidence line; the check fails if any line was recorded (or it throws CheckFailed). */
   fail(line: string): void;
+  /** Record a measurement that is no failure (what a flood cost a bystander): reported as the result's notes. */
+  note(line: string): void;
   /** Sleep; rejects at once when the check is stopped (its timeout, or Ctrl-C). */
   sleep(ms: number): Promise<void>;
   /**

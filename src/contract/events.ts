@@ -152,6 +152,8 @@ export const LIMITS = {
   eventsPerSec: 100,
   eventBurst: 200,
   sustainedLimitDisconnectMs: 5_000,
+  /** Rooms one socket may have joined (listing, booking, presence; its own user room aside). */
+  maxRoomsPerSocket: 100,
   typingStartMinIntervalMs: 3_000,
   defaultPresenceTtlMs: 60_000,
   defaultPresenceHeartbeatMs: 20_000,

@@ -23,6 +23,8 @@ export function renderCheckReport(report: CheckReport): string {
     lines.push('');
     lines.push(`✗ ${failure.id}: ${failure.title}`);
     lines.push(`  guarantee: ${failure.guarantee}`);
+    if (failure.severity) lines.push(`  severity: ${failure.severity}`);
+    if (failure.fixHint) lines.push(`  fix: ${failure.fixHint}`);
     for (const line of failure.evidence.slice(0, 20)) lines.push(`  - ${line}`);
     if (failure.evidence.length > 20) lines.push(`  - ... and ${failure.evidence.length - 20} more`);
   }
@@ -63,15 +65,18 @@ export function renderCheckJunit(report: CheckReport): string {
   const skipped = report.checks.filter((c) => c.status === 'skipped' || c.status === 'not-applicable' || c.status === 'interrupted').length;
   const cases = report.checks.map((c) => {
     const open = `    <testcase classname="bazaar.${xml(c.id.split('.')[0] ?? c.id)}" name="${xml(c.id)}: ${xml(c.title)}" time="${(c.durationMs / 1000).toFixed(3)}"`;
-    const detail = xml([`guarantee: ${c.guarantee}`, ...(c.severity ? [`severity: ${c.severity}`] : []), ...(c.fixHint ? [`fix: ${c.fixHint}`] : []), ...c.evidence].join('\n'));
-    if (c.status === 'passed') return `${open}/>`;
+    const finding = [...(c.severity ? [`severity: ${c.severity}`] : []), ...(c.fixHint ? [`fix: ${c.fixHint}`] : [])];
+    const detail = xml([`guarantee: ${c.guarantee}`, ...finding, ...c.evidence].join('\n'));
+    const notes = c.notes?.length ? `\n      <system-out>${xml(c.notes.join('\n'))}</system-out>` : '';
+    if (c.status === 'passed') return notes ? `${open}>${notes}\n    </testcase>` : `${open}/>`;
     if (c.status === 'skipped' || c.status === 'not-applicable' || c.status === 'interrupted') {
       const reason = c.reason ?? c.evidence[0] ?? '';
       const message = c.status === 'interrupted' ? `interrupted: ${reason}` : c.status === 'not-applicable' ? `not applicable: ${reason}` : reason;
       return `${open}>\n      <skipped message="${xml(message)}"/>\n    </testcase>`;
     }
     const tag = c.status === 'error' ? 'error' : 'failure';
-    return `${open}>\n      <${tag} message="${xml(c.evidence[0] ?? c.status)}">${detail}</${tag}>\n    </testcase>`;
+    const type = c.severity ? ` type="${c.severity}"` : '';
+    return `${open}>\n      <${tag} message="${xml(c.evidence[0] ?? c.status)}"${type}>${detail}</${tag}>${notes}\n    </testcase>`;
   });
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',

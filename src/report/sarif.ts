@@ -14,7 +14,7 @@ const SEVERITY: Record<(typeof SECURITY_GROUPS)[number], { score: string; what: 
   authz: { score: '8.1', what: 'authorization: a user reaches a room or write the contract forbids' },
   recovery: { score: '8.1', what: 'session recovery: another user resumes a session or reads its missed packets' },
   robustness: { score: '7.5', what: 'denial of service: a payload or frame a client can send crashes or stalls the server' },
-  security: { score: '7.5', what: 'a weakness an attacker can reach from outside (see the check\'s title and docs/security.md)' },
+  security: { score: '7.5', what: 'a weakness an attacker can reach from outside: tokens, origins, namespaces, injection, abuse limits or a known CVE shape (see the rule\'s severity and docs/security.md)' },
 };
 
 /** A check's own severity, when it names one, as GitHub's security-severity score. */
@@ -67,7 +67,8 @@ export function renderCheckSarif(report: CheckReport, rules: readonly SarifRule[
     .map((check) => {
       const evidence = check.evidence.slice(0, EVIDENCE_LINES);
       const more = check.evidence.length > EVIDENCE_LINES ? [`... and ${check.evidence.length - EVIDENCE_LINES} more in report.json`] : [];
-      const verdict = check.status === 'failed' ? `${check.title}: FAILED on ${report.target}` : `${check.title}: could not be judged on ${report.target} (error)`;
+      const verdict = check.status === 'failed' ? `${check.title}: FAILED on ${report.target}${check.severity ? ` (severity ${check.severity})` : ''}` : `${check.title}: could not be judged on ${report.target} (error)`;
+      const fix = check.fixHint ? [`fix: ${check.fixHint}`] : [];
       return {
         ruleId: check.id,
         ruleIndex: ruleIndex.get(check.id) as number,

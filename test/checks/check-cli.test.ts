@@ -61,6 +61,18 @@ describe('bazaar check (the real CLI)', () => {
     expect(existsSync(join(dir, 'report.json'))).toBe(false);
   });
 
+  it('--preset security narrowed by --only runs those checks, with severity and fix hint in report.json; an unknown preset exits 2', async () => {
+    const dir = tmp();
+    const { code } = await spawnCli(['check', '--preset', 'security', '--only', 'security.cve.*', '--report', dir], 120_000).exited;
+    expect(code).toBe(0);
+    const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
+    expect(report.checks.map((c: { id: string }) => c.id)).toEqual(['security.cve.parser-packets', 'security.cve.transport-requests']);
+    expect(report.checks[0]).toMatchObject({ status: 'passed', severity: 'high', fixHint: expect.stringMatching(/socket\.io-parser/) });
+    const unknown = await spawnCli(['check', '--preset', 'paranoid', '--report', tmp()]).exited;
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown preset "paranoid".*\n?.*security/s);
+  });
+
   it('prints report.json with --json', async () => {
     const { code, stdout } = await spawnCli(['check', '--only', 'idempotency.*', '--json', '--report', tmp()], 120_000).exited;
     expect(code).toBe(0);

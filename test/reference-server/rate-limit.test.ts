@@ -143,3 +143,22 @@ describe('event rate limit (contract §2.2)', () => {
     expect(await again.ack('presence:heartbeat')).toEqual({ ok: true });
   }, 15_000);
 });
+
+// Contract §2: a socket may be in at most 100 rooms it joined; a join beyond answers rate_limited
+// and joins nothing; a room it is already in is answered as usual.
+describe('rooms per socket', () => {
+  it('refuses the 101st room, even when all 110 joins come at once, and keeps answering rooms already joined', async () => {
+    const seller = uid('s');
+    const listings = await Promise.all(Array.from({ length: 110 }, () => world.listing(seller)));
+    const client = await world.connect(uid('b'), 'buyer');
+    const acks = await Promise.all(listings.map((l) => client.socket.timeout(5_000).emitWithAck('listing:watch', l.id) as Promise<Ack>));
+    expect(acks.filter((a) => a.ok).length).toBe(100);
+    expect(acks.filter((a) => !a.ok).map((a) => a.error?.code)).toEqual(Array(10).fill('rate_limited'));
+    const firstJoined = listings[acks.findIndex((a) => a.ok)]!.id;
+    expect(await client.socket.timeout(5_000).emitWithAck('listing:watch', firstJoined)).toEqual({ ok: true });
+    // Leaving one makes room for one more.
+    await client.socket.timeout(5_000).emitWithAck('listing:unwatch', firstJoined);
+    const refused = listings[acks.findIndex((a) => !a.ok)]!.id;
+    expect(await client.socket.timeout(5_000).emitWithAck('listing:watch', refused)).toEqual({ ok: true });
+  });
+});

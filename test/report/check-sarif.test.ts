@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CheckReport } from '../../src/checks/run-checks.ts';
 import { ALL_CHECKS } from '../../src/checks/suite.ts';
+import { renderCheckJunit } from '../../src/report/checks.ts';
 import { renderCheckSarif, SECURITY_GROUPS } from '../../src/report/sarif.ts';
 import { sarifProblems } from '../helpers/sarif.ts';
 import { spawnCli } from '../run/cli-helpers.ts';
@@ -57,6 +58,29 @@ describe('findings.sarif carries a check\'s severity and fix hint', () => {
     const result = log.runs[0].results[0];
     expect(result.message.text).toMatch(/severity: critical\nfix: never read a key from kid\nevidence:\n- accepted/);
     expect(result.properties).toMatchObject({ severity: 'critical', fixHint: 'never read a key from kid' });
+  });
+});
+
+describe('severity and fix hint of security findings', () => {
+  const finding = { ...check('security.abuse.event-flood', 'failed', ['u1@c1 sent 3000 events, all answered']), severity: 'medium' as const, fixHint: 'limit events per socket', notes: ['bystander p50 1 ms'] };
+
+  it('findings.sarif: the rule scores by the check\'s severity and helps with its fix; the result says both', () => {
+    const log = JSON.parse(renderCheckSarif(report([finding]), ALL_CHECKS, '1.2.3'));
+    expect(sarifProblems(log)).toEqual([]);
+    const rule = log.runs[0].tool.driver.rules.find((r: { id: string }) => r.id === 'security.abuse.event-flood');
+    expect(rule.properties).toMatchObject({ 'security-severity': '5.5', severity: 'medium', tags: ['security'] });
+    expect(rule.help.text).toMatch(/Fix: limit events per socket/);
+    const critical = log.runs[0].tool.driver.rules.find((r: { id: string }) => r.id === 'security.injection.claimed-identity');
+    expect(critical.properties['security-severity']).toBe('9.5');
+    expect(log.runs[0].results[0].message.text).toMatch(/guarantee: contract §x\nseverity: medium\nfix: limit events per socket\nevidence:/);
+    expect(log.runs[0].results[0].properties).toMatchObject({ severity: 'medium', fixHint: 'limit events per socket' });
+  });
+
+  it('JUnit: the failure\'s type is the severity, its text names the fix; notes go to system-out, passed or not', () => {
+    const xml = renderCheckJunit(report([finding, { ...check('security.abuse.room-joins', 'passed'), notes: ['100 joined, refused 20 rate_limited'] }]));
+    expect(xml).toMatch(/<failure message="u1@c1 sent 3000 events, all answered" type="medium">guarantee: contract §x\nseverity: medium\nfix: limit events per socket\n/);
+    expect(xml).toMatch(/<system-out>bystander p50 1 ms<\/system-out>/);
+    expect(xml).toMatch(/name="security.abuse.room-joins: [^"]*"[^>]*>\n\s*<system-out>100 joined, refused 20 rate_limited<\/system-out>/);
   });
 });
 

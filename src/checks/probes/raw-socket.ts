@@ -189,6 +189,11 @@ export class RawSocket {
     this.ws.close();
   }
 
+  /** Sends one WebSocket message as it is: an Engine.IO packet (`4...`) or a binary attachment. */
+  send(frame: string | Uint8Array): void {
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(frame);
+  }
+
   private sendFrame(frame: string): void {
     if (this.ws.readyState === WebSocket.OPEN) this.ws.send(frame);
   }

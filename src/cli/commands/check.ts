@@ -22,6 +22,7 @@ interface CheckCliOptions {
   jwtSecret?: string;
   tokenModule?: string;
   only?: string;
+  preset?: string;
   report?: string;
   json?: boolean;
   defect?: string;
@@ -57,6 +58,7 @@ export function registerCheck(program: Command, io: CliIo): void {
     .option('--jwt-secret <secret>', "the target's HS256 secret (default: JWT_SECRET)")
     .option('--token-module <file>', 'module whose default export (userId, role) => token')
     .option('--only <pattern>', "run matching checks only, e.g. 'authz.*' or 'order.*,race.*'")
+    .option('--preset <name>', "a named selection of checks: 'security' runs auth.*, authz.*, robustness.*, recovery.* and security.* (--only narrows it; docs/security.md)")
     .option('--report <dir>', 'report folder (default reports/<timestamp>_check/)')
     .option('--json', 'print report.json to stdout instead of the table')
     .option('--nodes <n>', 'without --target: check a cluster of N reference nodes on Redis started for the purpose', nodesArg)
@@ -83,6 +85,7 @@ export function registerCheck(program: Command, io: CliIo): void {
         jwtSecret: options.jwtSecret || io.env.JWT_SECRET || undefined,
         tokenModule: options.tokenModule,
         only: options.only,
+        ...(options.preset !== undefined ? { preset: options.preset } : {}),
         defect: options.defect,
         nodes: options.nodes,
         redis: options.redis,
