@@ -59,7 +59,7 @@ export function renderCheckSarif(report: CheckReport, rules: readonly SarifRule[
         markdown: `**${rule.guarantee}**\n\nA failure means ${severity.what}.\n\nReproduce: \`npx bazaar check --target URL --only '${rule.id}'\`; see \`docs/checks.md\` (${groupOf(rule.id)}) and \`docs/contract.md\`.${rule.fixHint ? `\n\n**Fix:** ${rule.fixHint}` : ''}`,
       },
       defaultConfiguration: { level: 'error' },
-      properties: { tags: ['security', groupOf(rule.id)], 'security-severity': score, precision: 'high', ...(rule.severity ? { severity: rule.severity } : {}) },
+      properties: { tags: [...new Set(['security', groupOf(rule.id)])], 'security-severity': score, precision: 'high', ...(rule.severity ? { severity: rule.severity } : {}) },
     };
   });
   const results: Result[] = report.checks
