@@ -1,5 +1,5 @@
 import type { Socket } from 'socket.io-client';
-import type { Role, SessionPayload } from '../contract/index.ts';
+import { rooms, type Role, type SessionPayload } from '../contract/index.ts';
 import type { IterationTiming } from './clock.ts';
 import { nowUs } from './clock.ts';
 import { callApi, type HttpAnswer, type HttpCall } from './http.ts';
@@ -120,9 +120,20 @@ export class DialectSteps {
     const { target, host } = this;
     const { deliveries, observer, receiver } = host;
     const session = target.profile.session;
+    // Receipts go to every connection of the sender (the contract's user room): once greeted
+    // (or, for an app with no greeting, once connected) this connection is owed them. The
+    // VirtualUser's disconnect handler takes it out again.
+    const owedReceipts = target.profile.pushes['read:updated'] !== undefined;
+    const inUserRoom = () => {
+      if (owedReceipts) deliveries.census.join(rooms.user(host.userId), receiver, nowUs());
+    };
+    if (!session || session === 'none') socket.on('connect', inUserRoom);
     socket.onAny((event: string, ...args: unknown[]) => {
       const read = readSession(session, event, args);
-      if (read) host.greeted({ userId: host.userId, role: host.role, ...read } as SessionPayload);
+      if (read) {
+        host.greeted({ userId: host.userId, role: host.role, ...read } as SessionPayload);
+        inUserRoom();
+      }
       for (const push of target.pushes.read(event, args)) {
         const p = push.payload as Record<string, any>;
         switch (push.event) {
@@ -137,6 +148,9 @@ export class DialectSteps {
             break;
           case 'booking:statusChanged':
             deliveries.arrived(deliveryStreams.status(p.bookingId), p.version, receiver);
+            break;
+          case 'read:updated':
+            deliveries.arrivedKeyed(deliveryStreams.read(p.messageId), receiver);
             break;
         }
         observer?.received(receiver, push.event, p);
