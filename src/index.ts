@@ -43,7 +43,7 @@ export { CAPABILITIES } from './target/types.ts';
 export type {
   TargetProfile, SecurityProfile, TargetUser, TargetRequest, TargetResponse, TargetApi, Credentials, Placement, HandshakePlacement, HttpPlacement,
   IdentityProfile, JwtIdentity, LoginIdentity, CustomIdentity, WorldProfile, WorldStep, ListingInput, BookingInput,
-  OperationsProfile, OperationMapping, OperationName, OperationInputs, ProfileMessage, EventOperation, HttpOperation, AckOutcome, ReplyOutcome, NoOutcome,
+  OperationsProfile, OperationMapping, OperationName, OperationInputs, ProfileMessage, ProfileAck, EventOperation, HttpOperation, AckOutcome, ReplyOutcome, NoOutcome,
   PushesProfile, PushMapping, PushName, SessionMapping, Capability, CapabilitiesProfile, PresenceTimingProfile,
 } from './target/types.ts';
 export { CONTRACT_PROFILE } from './target/contract-profile.ts';

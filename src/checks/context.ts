@@ -32,12 +32,13 @@ export interface CheckLimits {
 /**
  * A contract HTTP call through a profile: its operation, answered as the contract would (the
  * contract's success status with the operation's data; 404 `not_mapped` when the profile has no
- * such operation; 400 with the refusal otherwise), so checks read it unchanged.
+ * such operation; 400 with the refusal otherwise), so checks read it unchanged. An operation the
+ * app has as a socket event is made on `socket` (a connection of the user's, opened for it).
  */
-async function dialectHttp(target: Target, routed: RoutedOperation, user: TargetUser): Promise<HttpResult> {
+async function dialectHttp(target: Target, routed: RoutedOperation, user: TargetUser, socket?: ProbeClient['socket']): Promise<HttpResult> {
   const mapping = target.operation(routed.name);
   if (!mapping) return { status: 404, body: { error: { code: 'not_mapped', message: `the target profile "${target.profile.name}" maps no ${routed.name}` } } };
-  const done = await performOperation(mapping, routed.input, { socket: undefined, user, timeoutMs: 10_000, url: target.url, identity: target.identity });
+  const done = await performOperation(mapping, routed.input, { socket, user, timeoutMs: 10_000, url: target.url, identity: target.identity });
   if (done.kind === 'timeout') return { status: 0, body: { error: { code: 'timeout', message: `no answer to ${routed.name}` } } };
   if (done.kind === 'sent') return { status: routed.okStatus, body: {} };
   const { ok, ...data } = done.ack as { ok: boolean } & Record<string, unknown>;
@@ -100,10 +101,17 @@ export function createCheckContext(target: CheckTarget, prefix: string, limits: 
     // Another dialect: a call of the contract's API is the operation it stands for, made the profile's way.
     const routed = target.dialect && !target.dialect.contract && options.as ? contractRoute(method, path, options.body) : undefined;
     if (routed && options.as) {
-      const sentAtMs = Date.now();
-      const answer = await dialectHttp(target.dialect!, routed, { userId: options.as[0], role: options.as[1] });
-      latenciesMs.push(Date.now() - sentAtMs);
-      return answer;
+      const [userId, role] = options.as;
+      // The app has this operation as a socket event (e.g. history by `emitWithAck`): made on a connection of the user's own.
+      const viaSocket = 'event' in (target.dialect!.operation(routed.name) ?? {}) ? await ctx.connect(userId, role) : undefined;
+      try {
+        const sentAtMs = Date.now();
+        const answer = await dialectHttp(target.dialect!, routed, { userId, role }, viaSocket?.socket);
+        latenciesMs.push(Date.now() - sentAtMs);
+        return answer;
+      } finally {
+        viaSocket?.close();
+      }
     }
     const headers: Record<string, string> = {};
     if (!options.token && options.as && target.dialect && !target.dialect.contract) {

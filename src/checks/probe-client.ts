@@ -181,7 +181,29 @@ export class ProbeClient {
    * order, so its answer also says every event emitted before it was taken.
    */
   ping(timeoutMs = 5_000): Promise<Answer> {
+    const dialect = this.#dialect;
+    const mapping = dialect?.target.operation('read:mark');
+    // Another dialect: the profile's read:mark, answered the app's way (an ack or a reply event).
+    if (mapping && 'event' in mapping && mapping.outcome && !('none' in mapping.outcome)) return this.#pingDialect(timeoutMs);
     return this.emitExpectingAnswer(LIVENESS_PING.event, LIVENESS_PING.payload, timeoutMs);
+  }
+
+  #pingDialect(timeoutMs: number): Promise<Answer> {
+    if (!this.connected) return Promise.resolve({ kind: 'disconnected', reason: this.disconnectReason ?? 'not connected' });
+    return new Promise((resolve) => {
+      const onDisconnect = (reason: string) => finish({ kind: 'disconnected', reason });
+      const timer = setTimeout(() => finish({ kind: 'no answer' }), timeoutMs);
+      let done = false;
+      const finish = (answer: Answer) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        this.socket.off('disconnect', onDisconnect);
+        resolve(answer);
+      };
+      this.socket.once('disconnect', onDisconnect);
+      void this.ack(LIVENESS_PING.event, LIVENESS_PING.payload).then((ack: any) => finish(ack?.error?.code === 'ack_timeout' ? { kind: 'no answer' } : { kind: 'ack', ack }));
+    });
   }
 
   emit(event: string, ...args: unknown[]): void {

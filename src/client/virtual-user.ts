@@ -22,10 +22,8 @@ import type { DeliveryTracker } from './delivery-tracker.ts';
 import type { EventObserver } from './event-observer.ts';
 import type { MetricsSink } from './sink.ts';
 import { Decoder, Encoder } from './wire-parser.ts';
-import { performOperation, readSession } from '../target/operations.ts';
-import { operationInput, type Target } from '../target/target.ts';
-import type { HandshakeCredentials } from '../target/identity.ts';
-import type { OperationName, PushName } from '../target/types.ts';
+import type { Target } from '../target/target.ts';
+import { DialectSteps } from './dialect-steps.ts';
 
 export type Transport = 'websocket' | 'polling' | 'mixed';
 export type Ref = string | { id: string };
@@ -125,12 +123,8 @@ export class VirtualUser {
   private readonly tags: TagGuards;
   /** on() handlers given before the socket exists: attached when it is created. */
   private readonly pendingHandlers: [event: string, listener: EventHandler][] = [];
-  /** A target of another dialect (never the contract's own profile: that path stays untouched). */
-  private readonly dialect: Target | undefined;
-  /** Contract pushes read from the app's events (dialect only), for expect() and the delivery tracker. */
-  private readonly pushListeners = new Map<string, Set<(payload: any) => void>>();
-  /** The profile's handshake credentials, once obtained (dialect only). */
-  private handshake: HandshakeCredentials | undefined;
+  /** The steps of a target of another dialect (never the contract's own profile: that path stays untouched). */
+  private readonly dialect: DialectSteps | undefined;
   /** connect() was called at least once (dialect: a socket made by expect() waits for it). */
   private connectStarted = false;
 
@@ -139,7 +133,7 @@ export class VirtualUser {
     this.userId = options.userId;
     this.role = options.role;
     this.tags = options.tagGuards ?? createTagGuards();
-    this.dialect = options.target && !options.target.contract ? options.target : undefined;
+    this.dialect = options.target && !options.target.contract ? this.dialectSteps(options.target) : undefined;
   }
 
   get connected(): boolean {
@@ -167,9 +161,9 @@ export class VirtualUser {
     this.connectStarted = true;
     this.options.live?.add(this);
     if (this.socket?.connected) return true;
-    if (this.dialect && !this.handshake) {
+    if (this.dialect && !this.dialect.hasHandshake) {
       try {
-        await this.obtainHandshake();
+        await this.dialect.obtainHandshake();
       } catch (error) {
         this.options.metrics.counter('connect_errors', { message: 'login' }).add();
         this.options.metrics.counter('errors', { code: 'login_failed', source: 'connect' }).add();
@@ -295,8 +289,8 @@ export class VirtualUser {
   }
 
   async typing(booking: Ref, kind: 'start' | 'stop' = 'start'): Promise<void> {
+    if (this.dialect) return this.dialect.fire(`typing:${kind}`, { bookingId: refId(booking) });
     if (this.needsConnect()) await this.connect();
-    if (this.dialect) return void this.fireOperation(`typing:${kind}`, { bookingId: refId(booking) });
     this.socket?.emit(`typing:${kind}`, { bookingId: refId(booking) });
   }
 
@@ -337,11 +331,11 @@ export class VirtualUser {
     const { signal } = this.options;
     if (signal?.aborted) return Promise.resolve(undefined);
     // With a dialect, a contract push's name means the app's event read into it.
-    const pushes = this.dialect && this.dialect.profile.pushes[event as PushName] ? this.pushListeners : undefined;
+    const pushes = this.dialect?.readsPush(event) ? this.dialect : undefined;
     return new Promise((resolve) => {
       const settle = (payload: unknown) => {
         clearTimeout(timer);
-        if (pushes) pushes.get(event)?.delete(listener);
+        if (pushes) pushes.offPush(event, listener);
         else socket.off(event, listener);
         signal?.removeEventListener('abort', onAbort);
         resolve(payload);
@@ -362,13 +356,8 @@ export class VirtualUser {
         this.options.metrics.counter('expect_timeouts', { event: this.tags.event.tag(event) }).add();
         settle(undefined);
       }, withinMs);
-      if (pushes) {
-        let listeners = pushes.get(event);
-        if (!listeners) pushes.set(event, (listeners = new Set()));
-        listeners.add(listener);
-      } else {
-        socket.on(event, listener);
-      }
+      if (pushes) pushes.onPush(event, listener);
+      else socket.on(event, listener);
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
@@ -467,7 +456,7 @@ export class VirtualUser {
   }
   /** The answer names the listing's new version: `listing:priceChanged` arrivals are timed from this send by it. */
   async changePrice(listing: Ref, price: number): Promise<HttpAnswer> {
-    if (this.dialect) return this.dialectStep('listing:changePrice', { listingId: refId(listing), price });
+    if (this.dialect) return this.dialect.step('listing:changePrice', { listingId: refId(listing), price });
     const id = refId(listing);
     const sentAtUs = nowUs();
     const answer = await this.http({ method: 'PATCH', path: `/api/listings/${encodeURIComponent(id)}`, route: 'PATCH /api/listings/:id', body: { price } });
@@ -481,7 +470,7 @@ export class VirtualUser {
    * carry the listing's version, so it claims the listing's next `available:false` change.
    */
   async book(listing: Ref): Promise<HttpAnswer> {
-    if (this.dialect) return this.dialectStep('booking:create', { listingId: refId(listing) });
+    if (this.dialect) return this.dialect.step('booking:create', { listingId: refId(listing) });
     const id = refId(listing);
     const sentAtUs = nowUs();
     const answer = await this.http({ method: 'POST', path: '/api/bookings', route: 'POST /api/bookings', body: { listingId: id } });
@@ -493,7 +482,7 @@ export class VirtualUser {
   }
   /** Timed by the booking's new version; a decline or cancel also claims the listing's next `available:true` (docs/contract.md §3). */
   async transition(booking: Ref, to: BookingStatus): Promise<HttpAnswer> {
-    if (this.dialect) return this.dialectStep('booking:transition', { bookingId: refId(booking), to });
+    if (this.dialect) return this.dialect.step('booking:transition', { bookingId: refId(booking), to });
     const id = refId(booking);
     const sentAtUs = nowUs();
     const answer = await this.http({
@@ -516,7 +505,7 @@ export class VirtualUser {
   }
   /** A booking's messages; the run's online checks compare them with the read:marks acked before the request. */
   async history(booking: Ref, afterSeq = 0): Promise<HttpAnswer<{ messages: any[] }>> {
-    if (this.dialect) return this.dialectStep('booking:history', { bookingId: refId(booking), afterSeq });
+    if (this.dialect) return this.dialect.step('booking:history', { bookingId: refId(booking), afterSeq });
     const id = refId(booking);
     const requestedAtUs = nowUs();
     const answer = await this.http({
@@ -530,22 +519,8 @@ export class VirtualUser {
   }
 
   async http(call: HttpCall): Promise<HttpAnswer> {
-    if (this.dialect) {
-      // The profile's credentials, placed its way (a cookie, a header, the query).
-      let placed: { headers: Record<string, string>; query: Record<string, string> } = { headers: {}, query: {} };
-      try {
-        placed = this.dialect.identity.http(await this.dialect.identity.credentials({ userId: this.userId, role: this.role }));
-      } catch {
-        this.options.metrics.counter('errors', { code: 'login_failed', source: call.route }).add();
-      }
-      const query = new URLSearchParams(placed.query).toString();
-      const path = query ? `${call.path}${call.path.includes('?') ? '&' : '?'}${query}` : call.path;
-      return callApi(
-        { baseUrl: this.options.url, metrics: this.options.metrics, timing: this.timing, timeoutMs: this.options.httpTimeoutMs },
-        undefined,
-        { ...call, path, headers: { ...placed.headers, ...call.headers } },
-      );
-    }
+    // The profile's credentials, placed its way (a cookie, a header, the query).
+    if (this.dialect) return this.dialect.http(call);
     const token = await this.options.token(this.userId, this.role);
     return callApi(
       { baseUrl: this.options.url, metrics: this.options.metrics, timing: this.timing, timeoutMs: this.options.httpTimeoutMs },
@@ -555,6 +530,33 @@ export class VirtualUser {
   }
 
   // ---- internals ----
+
+  /** The dialect steps' view of this user: what they measure with and the rooms they put it in. */
+  private dialectSteps(target: Target): DialectSteps {
+    const user = this;
+    const { options } = this;
+    return new DialectSteps(target, {
+      userId: this.userId,
+      role: this.role,
+      url: options.url,
+      metrics: options.metrics,
+      deliveries: options.deliveries,
+      observer: options.observer,
+      ackTimeoutMs: options.ackTimeoutMs,
+      httpTimeoutMs: options.httpTimeoutMs,
+      receiver: this,
+      socket: () => user.socket,
+      timing: () => user.timing,
+      needsConnect: () => user.needsConnect(),
+      connect: () => user.connect(),
+      ackSeries: (tag) => user.ackSeriesFor(tag),
+      ackTimedOut: (tag, series, timing, startUs, fromUs) => user.ackTimedOut(tag, series, timing, startUs, fromUs),
+      joinedRoom: (room) => user.joinedRoom(room),
+      greeted: (session) => {
+        user.session = session;
+      },
+    });
+  }
 
   private get timing(): IterationTiming {
     return this.options.timing ?? UNSCHEDULED;
@@ -566,10 +568,7 @@ export class VirtualUser {
    */
   private contractAck<T extends object>(event: string, payload: unknown, joinsRoom?: string): Promise<AckResult<T>> {
     // Steps connect on first use, so a scenario may skip the explicit connect step.
-    if (this.dialect) {
-      if (this.needsConnect()) return this.connect().then(() => this.dialectAck<T>(event, payload, joinsRoom));
-      return this.dialectAck<T>(event, payload, joinsRoom);
-    }
+    if (this.dialect) return this.dialect.ack(event, payload, joinsRoom);
     if (!this.socket && !this.closing) return this.connect().then(() => this.contractAck<T>(event, payload, joinsRoom));
     const socket = this.socket;
     const { metrics, ackTimeoutMs } = this.options;
@@ -606,106 +605,6 @@ export class VirtualUser {
   private needsConnect(): boolean {
     if (this.closing) return false;
     return !this.socket || (this.dialect !== undefined && !this.connectStarted);
-  }
-
-  /**
-   * A contract step the profile's way: measured as `ack{event}` under the contract's name (so
-   * thresholds read the same on any dialect) when the profile knows its answer (an ack, a reply
-   * event, an HTTP status); a step the app answers nothing to resolves ok once sent, unmeasured.
-   */
-  private async dialectAck<T extends object>(event: string, payload: unknown, joinsRoom?: string): Promise<AckResult<T>> {
-    const target = this.dialect!;
-    const { metrics, ackTimeoutMs } = this.options;
-    const mapping = target.operation(event as OperationName);
-    if (!mapping) {
-      metrics.counter('errors', { code: 'not_mapped', source: event }).add();
-      return { ok: false, error: { code: 'not_mapped' as 'not_connected', message: `the target profile "${target.profile.name}" maps no ${event}` } };
-    }
-    if (!this.socket) {
-      metrics.counter('errors', { code: 'not_connected', source: event }).add();
-      return { ok: false, error: { code: 'not_connected', message: `${this.userId} never connected` } };
-    }
-    const user = { userId: this.userId, role: this.role };
-    const series = this.ackSeriesFor(event);
-    const startUs = nowUs();
-    const timing = this.timing;
-    const fromUs = timing.intendedStartUs(startUs);
-    const done = await performOperation(mapping, operationInput(event as OperationName, [payload], user), { socket: this.socket, user, timeoutMs: ackTimeoutMs, url: target.url, identity: target.identity });
-    if (done.kind === 'timeout') return this.ackTimedOut(event, series, timing, startUs, fromUs);
-    if (done.kind === 'sent') {
-      if (joinsRoom !== undefined) this.joinedRoom(joinsRoom);
-      return { ok: true } as AckResult<T>;
-    }
-    const endUs = nowUs();
-    series.record(startUs, endUs, fromUs);
-    timing.stepEnded(fromUs, startUs, endUs);
-    if (done.ack.ok) {
-      if (joinsRoom !== undefined) this.joinedRoom(joinsRoom);
-    } else {
-      const code = typeof done.ack.error?.code === 'string' ? done.ack.error.code : 'bad_ack';
-      metrics.counter('errors', { code, source: event }).add();
-    }
-    return done.ack as AckResult<T>;
-  }
-
-  /** A step whose answer nobody waits for (typing, leaving): sent the profile's way, or counted as not mapped. */
-  private fireOperation(event: string, payload: unknown): void {
-    const target = this.dialect!;
-    const mapping = target.operation(event as OperationName);
-    if (!mapping) {
-      this.options.metrics.counter('errors', { code: 'not_mapped', source: event }).add();
-      return;
-    }
-    const user = { userId: this.userId, role: this.role };
-    void performOperation(mapping, operationInput(event as OperationName, [payload], user), { socket: this.socket, user, timeoutMs: this.options.ackTimeoutMs, url: target.url, identity: target.identity });
-  }
-
-  /**
-   * The contract's HTTP steps (price, booking, transition, history) the profile's way, as an
-   * HTTP-shaped answer: 200 with the contract's answer when it says ok, else 400 (0 when none
-   * came), measured as `http{route}` under the operation's route.
-   */
-  private async dialectStep(name: OperationName, input: Record<string, unknown>): Promise<HttpAnswer> {
-    const target = this.dialect!;
-    const { metrics } = this.options;
-    const mapping = target.operation(name);
-    if (!mapping) {
-      metrics.counter('errors', { code: 'not_mapped', source: name }).add();
-      return { status: 0, body: undefined, ok: false };
-    }
-    if ('event' in mapping && this.needsConnect()) await this.connect();
-    const user = { userId: this.userId, role: this.role };
-    const route = 'http' in mapping ? (mapping.route ?? name) : name;
-    const series = metrics.latency('http', { route });
-    const startUs = nowUs();
-    const timing = this.timing;
-    const fromUs = timing.intendedStartUs(startUs);
-    const done = await performOperation(mapping, input as never, { socket: this.socket, user, timeoutMs: this.options.httpTimeoutMs, url: target.url, identity: target.identity });
-    if (done.kind === 'timeout') {
-      metrics.counter('errors', { code: 'http_timeout', source: route }).add();
-      return { status: 0, body: undefined, ok: false };
-    }
-    const endUs = nowUs();
-    series.record(startUs, endUs, fromUs);
-    timing.stepEnded(fromUs, startUs, endUs);
-    const ack = done.kind === 'answered' ? done.ack : { ok: true };
-    if (!ack.ok) metrics.counter('errors', { code: typeof (ack as any).error?.code === 'string' ? (ack as any).error.code : 'refused', source: route }).add();
-    return { status: ack.ok ? 200 : 400, body: ack, ok: ack.ok };
-  }
-
-  /** The profile's credentials for this user, put on the socket's handshake (now, and for every reconnection). */
-  private async obtainHandshake(): Promise<void> {
-    const identity = this.dialect!.identity;
-    this.handshake = identity.handshake(await identity.credentials({ userId: this.userId, role: this.role }));
-    if (this.socket) this.applyHandshake(this.socket);
-  }
-
-  private applyHandshake(socket: Socket): void {
-    const handshake = this.handshake!;
-    socket.auth = handshake.auth;
-    const opts = socket.io.opts as { query?: Record<string, string>; extraHeaders?: Record<string, string> };
-    opts.query = { ...opts.query, ...handshake.query };
-    opts.extraHeaders = { ...opts.extraHeaders, ...handshake.extraHeaders };
   }
 
   private ackSeriesFor(tag: string): ReturnType<MetricsSink['latency']> {
@@ -745,11 +644,7 @@ export class VirtualUser {
   private async leaveRoom(event: string, room: string, id: string): Promise<void> {
     if (this.joined.delete(room)) this.options.deliveries.census.leave(room, this);
     this.options.observer?.left(this, room);
-    if (this.dialect) {
-      if (this.needsConnect()) await this.connect();
-      this.fireOperation(event, id);
-      return;
-    }
+    if (this.dialect) return this.dialect.fire(event, id);
     if (!this.socket && !this.closing) await this.connect();
     const socket = this.socket;
     const { metrics, ackTimeoutMs } = this.options;
@@ -812,13 +707,8 @@ export class VirtualUser {
   private createSocket(): Socket {
     const { options } = this;
     const transports = options.transport === 'websocket' ? ['websocket'] : options.transport === 'polling' ? ['polling'] : ['polling', 'websocket'];
-    const dialectOptions = this.dialect
-      ? {
-          // Not before the profile's login: connect() obtains credentials, then opens the connection.
-          autoConnect: this.handshake !== undefined,
-          ...(this.handshake ? { auth: this.handshake.auth, query: this.handshake.query, extraHeaders: this.handshake.extraHeaders } : {}),
-        }
-      : undefined;
+    // Not before the profile's login: connect() obtains credentials, then opens the connection.
+    const dialectOptions = this.dialect?.socketOptions();
     const socket = io(options.url, {
       // forceNew: socket.io-client would otherwise multiplex users onto one cached Manager.
       forceNew: true,
@@ -852,7 +742,7 @@ export class VirtualUser {
 
   private listen(socket: Socket): void {
     const { metrics, deliveries } = this.options;
-    if (this.dialect) this.listenDialect(socket);
+    if (this.dialect) this.dialect.listen(socket);
     else socket.on('session', (session: SessionPayload) => {
       this.session = session;
       // A server of another dialect may send a `session` of its own: no heartbeat then, and no throw.
@@ -904,41 +794,6 @@ export class VirtualUser {
     // Online checking sees every event, whatever its name (one listener: no per-event cost when off).
     const { observer } = this.options;
     if (observer) socket.onAny((event: string, payload: unknown) => observer.received(this, event, payload));
-  }
-
-  /**
-   * The app's events read into the contract's pushes (src/target/operations.ts): they feed the
-   * delivery tracker, the online checks and expect(), under the contract's names. The app's own
-   * event names stay available to on() and expect() as they are.
-   */
-  private listenDialect(socket: Socket): void {
-    const target = this.dialect!;
-    const { deliveries, observer } = this.options;
-    const session = target.profile.session;
-    socket.onAny((event: string, ...args: unknown[]) => {
-      const read = readSession(session, event, args);
-      if (read) this.session = { userId: this.userId, role: this.role, ...read } as SessionPayload;
-      for (const push of target.pushes.read(event, args)) {
-        const p = push.payload as Record<string, any>;
-        switch (push.event) {
-          case 'message:new':
-            deliveries.arrivedKeyed(deliveryStreams.message(p.clientMsgId), this);
-            break;
-          case 'listing:priceChanged':
-            deliveries.arrived(deliveryStreams.price(p.listingId), p.version, this);
-            break;
-          case 'listing:availabilityChanged':
-            deliveries.arrived(deliveryStreams.availability(p.listingId, p.available), p.version, this);
-            break;
-          case 'booking:statusChanged':
-            deliveries.arrived(deliveryStreams.status(p.bookingId), p.version, this);
-            break;
-        }
-        observer?.received(this, push.event, p);
-        const listeners = this.pushListeners.get(push.event);
-        if (listeners) for (const listener of [...listeners]) listener(p);
-      }
-    });
   }
 
   private startHeartbeat(intervalMs: number | undefined): void {

@@ -38,3 +38,23 @@ describe('defineTarget', () => {
     expect(() => defineTarget(profile as TargetProfile)).toThrow(message);
   });
 });
+
+describe('profile types', () => {
+  it('take an answer that carries only some of a message\'s fields, without casts (checked by tsc)', () => {
+    // A Node-style ack that tells only the new id; history with no order key: both type-check as they are.
+    const typed = defineTarget({
+      ...valid,
+      operations: {
+        'message:send': {
+          event: 'say',
+          outcome: { ack: (input, error: string | null, id: string) => (error ? { ok: false, error: { code: 'refused', message: error } } : { ok: true, message: { id, bookingId: input.bookingId, body: input.body } }) },
+        },
+        'booking:history': {
+          http: (input) => ({ method: 'GET', path: `/rooms/${input.bookingId}` }),
+          result: (res) => ({ ok: true, messages: (res.body.items as { id: string; text: string }[]).map((m) => ({ id: m.id, body: m.text })) }),
+        },
+      },
+    });
+    expect(Object.keys(typed.operations)).toEqual(['message:send', 'booking:history']);
+  });
+});

@@ -171,7 +171,7 @@ export function renderFirstScenario(f: InitFindings, options: SkeletonOptions = 
 import { defineScenario } from '${options.importFrom ?? 'bazaar'}';
 
 export default defineScenario({
-  world: { sellers: 2, listingsPerSeller: 1, bookings: 4 },
+  world: { sellers: 2, listingsPerSeller: 2, bookings: 4 },
   executor: { type: 'constant-vus', vus: 4, duration: '30s' },
   thresholds: {
     'ack{event:message:send}': ['p(95)<250ms'],

@@ -21,10 +21,11 @@
  *   });
  */
 import type {
-  Ack,
+  AckOk,
   AvailabilityChangedPayload,
   Booking,
   Listing,
+  Message,
   MessageNewPayload,
   NotificationPayload,
   PresenceChangedPayload,
@@ -237,24 +238,35 @@ export interface OperationInputs {
 }
 export type OperationName = keyof OperationInputs;
 
-/** A message as a profile can tell it: the contract's, with the order key only when the app has one. */
-export type ProfileMessage = Omit<MessageNewPayload, 'seq'> & { seq?: number };
+/**
+ * A message as a profile can tell it: its id, and whichever of the contract's fields the app's
+ * answer carries. The order key (`seq`) only when the app has one; a sender or a time an ack does
+ * not carry may be left out (the push tells them); `readAt` in history when the app has reads.
+ */
+export type ProfileMessage = Partial<Message> & { id: string };
 
 /** What a successful operation yields, in the contract's words (the ack's or answer's data). */
 export interface OperationResults {
   'message:send': { message: ProfileMessage };
   'read:mark': { readAt: number };
   'presence:watch': { online: boolean };
-  'booking:history': { messages: MessageNewPayload[] };
+  'booking:history': { messages: ProfileMessage[] };
 }
 export type OperationResult<O extends OperationName> = O extends keyof OperationResults ? OperationResults[O] : {};
+
+/**
+ * An operation's answer in the contract's shape, as a profile's extractor returns it: `{ ok: true,
+ * ...result }`, or a refusal whose code may be the app's own word (it is counted as
+ * `errors{code}`; the contract's codes, e.g. `forbidden`, are what checks compare with).
+ */
+export type ProfileAck<T extends object = {}> = AckOk<T> | { ok: false; error: { code: string; message: string } };
 
 /**
  * Success known by the app's ack: `ack` turns the ack's arguments into the contract's answer,
  * e.g. `(reply) => reply.status === 'sent' ? { ok: true, message: {...} } : { ok: false, error: { code: reply.reason, message: '' } }`.
  */
 export interface AckOutcome<O extends OperationName> {
-  ack(input: OperationInputs[O], ...args: any[]): Ack<OperationResult<O>>;
+  ack(input: OperationInputs[O], ...args: any[]): ProfileAck<OperationResult<O>>;
 }
 
 /**
@@ -265,7 +277,7 @@ export interface AckOutcome<O extends OperationName> {
 export interface ReplyOutcome<O extends OperationName> {
   reply: string;
   match(input: OperationInputs[O], ...args: any[]): boolean;
-  result?(input: OperationInputs[O], ...args: any[]): Ack<OperationResult<O>>;
+  result?(input: OperationInputs[O], ...args: any[]): ProfileAck<OperationResult<O>>;
   refusal?: { event: string; match(input: OperationInputs[O], ...args: any[]): boolean; code?(...args: any[]): string };
 }
 
@@ -289,7 +301,7 @@ export interface EventOperation<O extends OperationName> {
 export interface HttpOperation<O extends OperationName> {
   http(input: OperationInputs[O], user: TargetUser): TargetRequest;
   okStatus?: readonly number[];
-  result?(response: TargetResponse, input: OperationInputs[O]): Ack<OperationResult<O>>;
+  result?(response: TargetResponse, input: OperationInputs[O]): ProfileAck<OperationResult<O>>;
   /** The `http{route}` tag, e.g. 'POST /api/conversations/:id/messages'; default the operation's name. */
   route?: string;
 }

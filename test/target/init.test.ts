@@ -79,6 +79,9 @@ describe('bazaar init --target', () => {
     expect(profile).toMatchObject({ name: 'my server', url: rooms.url, identity: { type: 'login', placement: { handshake: { in: 'query' } } } });
     const scenario = await loadScenario(join(dir, 'bazaar.scenario.ts'));
     expect(scenario.executor).toMatchObject({ type: 'constant-vus' });
+    // Seedable as written: each listing is booked once, so there are as many listings as bookings.
+    const world = scenario.world as { sellers: number; listingsPerSeller: number; bookings: number };
+    expect(world.bookings).toBeLessThanOrEqual(world.sellers * world.listingsPerSeller);
   });
 
   it('reports the greeting a server sends on connect, and puts it in the profile', async () => {
