@@ -1,5 +1,6 @@
 import { Command, CommanderError, Help } from 'commander';
 import { BazaarError } from '../errors.ts';
+import { registerAgent } from './commands/agent.ts';
 import { registerCheck } from './commands/check.ts';
 import { registerCompare } from './commands/compare.ts';
 import { registerInit } from './commands/init.ts';
@@ -30,6 +31,7 @@ const USAGE_ERRORS = new Set([
   'BAZAAR_BAD_RESULT',
   'BAZAAR_FILE_EXISTS',
   'BAZAAR_BAD_PROFILE',
+  'BAZAAR_BAD_REDIS_URL',
 ]);
 
 export function createProgram(io: CliIo): Command {
@@ -43,6 +45,7 @@ export function createProgram(io: CliIo): Command {
   registerRun(program, io);
   registerCheck(program, io);
   registerServe(program, io);
+  registerAgent(program, io);
   registerToken(program, io);
   registerCompare(program, io);
   registerInit(program, io);

@@ -51,6 +51,8 @@ import { splitPlan } from '../schedule/split.ts';
 import { partitionUnits, workerSlot } from './workers/partition.ts';
 import type { WorkerRole } from './workers/protocol.ts';
 import { startCoordinatedRun, type WorkersSummary } from './workers/coordinator.ts';
+import { startDistributedRun, type AgentsOptions } from './agents/distributed-run.ts';
+import type { AgentsSummary } from './agents/agent-fleet.ts';
 
 export interface RunOptions {
   /** A shipped scenario name, a path, or a scenario object from defineScenario. */
@@ -114,6 +116,12 @@ export interface RunOptions {
    * of the schedule, with the figures merged exactly. Needs a scenario file or shipped name.
    */
   workers?: number;
+  /**
+   * Agents on other machines (issue 15 §2, docs/distributed.md): the run is split over
+   * `agents.count` agents waiting on the Redis at `agents.redisUrl` (`bazaar agent`), each
+   * playing its share with `workers` processes. Needs a scenario file or shipped name.
+   */
+  agents?: AgentsOptions;
   /** Internal, not a stable API: this run is one worker's share under a coordinator (src/engine/workers/). */
   worker?: WorkerRole;
   /**
@@ -169,6 +177,8 @@ export interface RunResult {
   reportDir: string | undefined;
   /** With workers: each worker's figures, and the CPU of both sides of the machine (generator and server). */
   workers?: WorkersSummary;
+  /** With agents: who played, their clocks against the coordinator's, and the common start. */
+  agents?: AgentsSummary;
 }
 
 /** The options that change what a run measures (absent in result.json files from before they were recorded). */
@@ -191,6 +201,13 @@ const MAX_LOGGED_ITERATION_ERRORS = 5;
  * report is written as the run goes, so an interrupted or crashed run leaves it behind.
  */
 export async function startRun(options: RunOptions): Promise<RunResult> {
+  if (options.agents && !options.worker) {
+    if (options.profile && options.profile.identity.type !== 'contract') {
+      throw new BazaarError('BAZAAR_BAD_OPTIONS', `--agents cannot run through the target profile "${options.profile.name}" yet: a profile holds functions, which cannot be handed to agents`,
+        'drop --agents, or run without a profile');
+    }
+    return startDistributedRun({ ...options, agents: options.agents });
+  }
   if ((options.workers ?? 1) > 1 && !options.worker) {
     if (options.profile && options.profile.identity.type !== 'contract') {
       throw new BazaarError('BAZAAR_BAD_OPTIONS', `--workers ${options.workers} cannot run through the target profile "${options.profile.name}" yet: a profile holds functions, which cannot be handed to worker processes`,
