@@ -63,7 +63,8 @@ async function tapAgents(): Promise<{ sent: FromAgent[]; stop(): void }> {
 function lastReports(sent: FromAgent[]): WorkerReport[] {
   const latest = new Map<string, WorkerReport>();
   for (const m of sent) if (m.type === 'worker' && m.message.type === 'report') latest.set(`${m.agent}/${m.worker}`, m.message.report);
-  return [...latest.values()];
+  // In the run's worker order (agent, then its worker), whoever reported first.
+  return [...latest].sort(([a], [b]) => a.localeCompare(b, undefined, { numeric: true })).map(([, report]) => report);
 }
 
 /** One histogram holding every sample of every report, rebuilt bucket by bucket (not with add()). */
@@ -84,6 +85,15 @@ function allSamples(reports: WorkerReport[], key: string): { encoding: string; c
   }
   return { encoding: encodeHistogram(all), count };
 }
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 const counter = (metrics: MetricsSnapshot, key: string) => metrics.counters.find((c) => c.key === key)?.value;
 
@@ -152,6 +162,31 @@ describe('bazaar run --agents 2 --coordinator (two agent processes, a coordinato
     await until(() => agents.every((a) => /waiting for work again/.test(a.log)), 10_000, 'both agents to wait again');
   }, 60_000);
 
+  it('Ctrl-C on the coordinator stops the agents\' work: their workers report and exit, and the agents wait again', async () => {
+    const dir = tmp();
+    const waitedBefore = agents.map((a) => (a.log.match(/waiting for work again/g) ?? []).length);
+    const tap = await tapAgents();
+    const running = spawnCli(['run', fixture('worker-steady'), '--agents', '2', '--coordinator', redis.url, '--report', dir]);
+    let run;
+    try {
+      await until(() => existsSync(join(dir, 'result.json')) && lastReports(tap.sent).length === 2, 30_000, 'both agents to report');
+      running.child.kill('SIGINT');
+      run = await running.exited;
+    } finally {
+      tap.stop();
+    }
+    expect(run.code, run.stderr).toBe(130);
+    const result = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8'));
+    expect(result).toMatchObject({ status: 'interrupted', partial: true });
+    // Both agents' workers ended their runs and sent their last reports: none was lost or killed.
+    expect(result.workers.workers.map((w: { exit?: string }) => w.exit)).toEqual([undefined, undefined]);
+    expect(lastReports(tap.sent).every((r) => r.final)).toBe(true);
+    await until(() => agents.every((a, i) => (a.log.match(/waiting for work again/g) ?? []).length > (waitedBefore[i] ?? 0)), 10_000, 'both agents to wait again');
+    for (const agent of agents) expect(agent.log).toMatch(/stopping worker 1: interrupted by the user/);
+    await until(() => result.workers.workers.every((w: { pid: number }) => !alive(w.pid)), 5_000, 'the agents\' workers to exit');
+    expect(await client.keys('bazaar:run:*')).toEqual([]);
+  }, 60_000);
+
   it('an agent killed mid-run is reported, fails the run (exit 1), and the partial report keeps what both had sent', async () => {
     const dir = tmp();
     const tap = await tapAgents();
@@ -183,6 +218,7 @@ describe('bazaar run --agents 2 --coordinator (two agent processes, a coordinato
     expect(result.workers.workers.map((w: { iterations: number }) => w.iterations)).toEqual(iterations);
     // Agent 1 stopped its work and waits again; agent 2's orphaned worker exits on its own.
     await until(() => (agents[0]?.log.match(/waiting for work again/g) ?? []).length >= 2, 15_000, 'agent 1 to wait again');
+    await until(() => !alive(second.pid), 6_000, `agent 2's orphaned worker (pid ${second.pid}) to exit`);
     expect(await client.keys('bazaar:run:*')).toEqual([]);
   }, 90_000);
 });

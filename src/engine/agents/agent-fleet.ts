@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename } from 'node:path';
@@ -11,6 +11,7 @@ import type { WorkerFleet } from '../workers/coordinator.ts';
 import type { CoordinatorMessage, WorkerMessage } from '../workers/protocol.ts';
 import type { WorkerLink } from '../workers/worker-link.ts';
 import { clockDifference, measureClock, nowMs } from './clock.ts';
+import { sha256 } from './scenario-copy.ts';
 import { DEFAULT_PREFIX, keys, type AgentJob, type AgentPresence, type ClockReading, type FromAgent, type ScenarioSource, type ToAgent } from './protocol.ts';
 
 /*
@@ -95,7 +96,7 @@ export function scenarioSource(scenario: string): ScenarioSource {
   const file = resolveScenarioPath(scenario);
   if (file.startsWith(SHIPPED_DIR)) return { name: basename(file).replace(/\.[mc]?[jt]s$/, '') };
   const content = readFileSync(file, 'utf8');
-  return { path: file, content, sha256: createHash('sha256').update(content).digest('hex') };
+  return { path: file, content, sha256: sha256(content) };
 }
 
 /** Finds, claims and briefs the agents; the returned fleet hands the coordinator their links. */

@@ -1,13 +1,14 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { availableParallelism, hostname, tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { BazaarError } from '../../errors.ts';
 import { checkRedisUrl, redactUrl } from '../../lab/redis-provider.ts';
 import type { CoordinatorMessage } from '../workers/protocol.ts';
 import { forkWorker, type WorkerLink } from '../workers/worker-link.ts';
 import { measureClock, nowMs } from './clock.ts';
+import { materializeScenario } from './scenario-copy.ts';
 import { DEFAULT_PREFIX, keys, type AgentJob, type AgentPresence, type FromAgent, type ToAgent } from './protocol.ts';
 
 /*
@@ -103,7 +104,7 @@ export async function runAgent(options: AgentOptions): Promise<void> {
     const from = k.fromAgents(job.runId);
     const post = (message: FromAgent) =>
       void redis.xadd(from, 'MAXLEN', '~', STREAM_MAXLEN, '*', 'm', JSON.stringify(message)).catch(() => {});
-    const scenario = materialize(job);
+    const scenario = materializeScenario(job.scenario, join(workDir, job.runId));
     log(`${tag}: agent ${job.agent + 1} of ${job.agents}, ${job.workers} worker${job.workers === 1 ? '' : 's'} ` +
       `(run-wide ${job.firstWorker + 1}-${job.firstWorker + job.workers}), scenario ${scenario.describe}, for ${job.coordinator}`);
     const clock = await measureClock(() => redis.time());
@@ -113,6 +114,7 @@ export async function runAgent(options: AgentOptions): Promise<void> {
     const workers = new Map<number, WorkerLink>();
     const exited = new Set<number>();
     let reportedStart = false;
+    let announcedStart = false;
     let ending: string | undefined;
     let wake: () => void = () => {};
     const finish = (why: string) => {
@@ -155,7 +157,8 @@ export async function runAgent(options: AgentOptions): Promise<void> {
         // The common start, on Redis's clock, turned into this machine's.
         const atLocalMs = inner.atMs - clock.offsetMs;
         const startIn = Math.max(0, atLocalMs - nowMs());
-        if (!reportedStart) log(`${tag}: starting in ${Math.round(startIn)} ms`);
+        if (!announcedStart) log(`${tag}: starting in ${Math.round(startIn)} ms`);
+        announcedStart = true;
         setTimeout(() => {
           workers.get(worker)?.send({ type: 'go' } satisfies CoordinatorMessage);
           if (!reportedStart) {
@@ -197,19 +200,5 @@ export async function runAgent(options: AgentOptions): Promise<void> {
       inbox.disconnect();
       if (scenario.copy) rmSync(join(workDir, job.runId), { recursive: true, force: true });
     }
-  }
-
-  /** The scenario as this agent loads it: a shipped name, the same file, or a copy in the work dir. */
-  function materialize(job: AgentJob): { path: string; describe: string; copy: boolean } {
-    const source = job.scenario;
-    if ('name' in source) return { path: source.name, describe: source.name, copy: false };
-    if (existsSync(source.path) && createHash('sha256').update(readFileSync(source.path, 'utf8')).digest('hex') === source.sha256) {
-      return { path: source.path, describe: `${source.path} (the same file here)`, copy: false };
-    }
-    const dir = join(workDir, job.runId);
-    mkdirSync(dir, { recursive: true });
-    const path = join(dir, basename(source.path));
-    writeFileSync(path, source.content);
-    return { path, describe: `${source.path} (shipped, written to ${path})`, copy: true };
   }
 }
