@@ -7,6 +7,7 @@ interface AgentCliOptions {
   name?: string;
   prefix: string;
   workDir?: string;
+  once?: boolean;
 }
 
 export function registerAgent(program: Command, io: CliIo): void {
@@ -18,6 +19,7 @@ export function registerAgent(program: Command, io: CliIo): void {
     .option('--name <name>', 'how logs and results name this agent (default: the host name)')
     .option('--prefix <prefix>', 'key prefix in that Redis (the coordinator\'s must match)', 'bazaar:')
     .option('--work-dir <dir>', 'where shipped scenario files are written (default: bazaar-agent in the temp dir)')
+    .option('--once', 'play one run, then exit (a Kubernetes Job\'s pod)')
     .action(async (options: AgentCliOptions) => {
       const controller = new AbortController();
       void io.untilSignal().then((signal) => {
@@ -29,6 +31,7 @@ export function registerAgent(program: Command, io: CliIo): void {
         ...(options.name ? { name: options.name } : {}),
         prefix: options.prefix,
         ...(options.workDir ? { workDir: options.workDir } : {}),
+        ...(options.once ? { once: true } : {}),
         signal: controller.signal,
         log: (line) => io.err(`${new Date().toISOString()} ${line}`),
       });

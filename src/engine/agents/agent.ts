@@ -32,6 +32,8 @@ export interface AgentOptions {
   signal?: AbortSignal;
   /** One line per thing the agent does. */
   log?: (line: string) => void;
+  /** Play one run, then stop (a Kubernetes Job's pod that should complete). */
+  once?: boolean;
   /** Heartbeats while working (default 500 ms; coordinators give up on an agent after 3 s). */
   heartbeatEveryMs?: number;
 }
@@ -88,6 +90,7 @@ export async function runAgent(options: AgentOptions): Promise<void> {
       } catch (error) {
         log(`run ${job.runId}: failed on this agent: ${(error as Error).message}`);
       }
+      if (options.once) break;
       if (!stopped.aborted) log(`agent ${name} waiting for work again`);
     }
   } finally {
