@@ -45,10 +45,10 @@ export function createProgram(io: CliIo): Command {
   registerRun(program, io);
   registerCheck(program, io);
   registerServe(program, io);
-  registerAgent(program, io);
   registerToken(program, io);
   registerCompare(program, io);
   registerInit(program, io);
+  registerAgent(program, io);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -5,7 +5,7 @@ import type { CliIo } from '../io.ts';
 interface AgentCliOptions {
   coordinator: string;
   name?: string;
-  prefix: string;
+  keyPrefix: string;
   workDir?: string;
   once?: boolean;
 }
@@ -13,11 +13,11 @@ interface AgentCliOptions {
 export function registerAgent(program: Command, io: CliIo): void {
   program
     .command('agent')
-    .summary('load: wait for runs from a coordinator (bazaar run --agents) on another machine')
+    .summary('load: wait for runs from bazaar run --agents')
     .description('wait in Redis for work from `bazaar run --agents K --coordinator URL`, play each run\'s share here, and wait again (docs/distributed.md)')
     .requiredOption('--coordinator <url>', 'the Redis the coordinator and every agent share, e.g. redis://10.0.0.5:6379')
     .option('--name <name>', 'how logs and results name this agent (default: the host name)')
-    .option('--prefix <prefix>', 'key prefix in that Redis (the coordinator\'s must match)', 'bazaar:')
+    .option('--key-prefix <prefix>', 'key prefix in that Redis (the coordinator\'s --key-prefix must match)', 'bazaar:')
     .option('--work-dir <dir>', 'where shipped scenario files are written (default: bazaar-agent in the temp dir)')
     .option('--once', 'play one run, then exit (a Kubernetes Job\'s pod)')
     .action(async (options: AgentCliOptions) => {
@@ -29,7 +29,7 @@ export function registerAgent(program: Command, io: CliIo): void {
       await runAgent({
         redisUrl: options.coordinator,
         ...(options.name ? { name: options.name } : {}),
-        prefix: options.prefix,
+        prefix: options.keyPrefix,
         ...(options.workDir ? { workDir: options.workDir } : {}),
         ...(options.once ? { once: true } : {}),
         signal: controller.signal,

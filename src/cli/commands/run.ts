@@ -42,6 +42,7 @@ interface RunCliOptions {
   workers: number | 'auto';
   agents?: number;
   coordinator?: string;
+  keyPrefix?: string;
 }
 
 
@@ -96,7 +97,7 @@ export function agentsArg(value: string): number {
 }
 
 /** With --agents, --workers counts each agent's processes: a number (auto would be the coordinator's cores, not the agents'). */
-function agentsOptions(options: RunCliOptions): { count: number; redisUrl: string } | undefined {
+function agentsOptions(options: RunCliOptions): { count: number; redisUrl: string; prefix?: string } | undefined {
   if (options.agents === undefined && options.coordinator === undefined) return undefined;
   if (options.agents === undefined || options.coordinator === undefined) {
     throw new BazaarError('BAZAAR_BAD_OPTIONS', '--agents and --coordinator go together',
@@ -106,7 +107,7 @@ function agentsOptions(options: RunCliOptions): { count: number; redisUrl: strin
     throw new BazaarError('BAZAAR_BAD_OPTIONS', "--workers auto with --agents would count this machine's cores, not the agents'",
       'pass --workers N: the worker processes each agent starts (default 1)');
   }
-  return { count: options.agents, redisUrl: options.coordinator };
+  return { count: options.agents, redisUrl: options.coordinator, ...(options.keyPrefix ? { prefix: options.keyPrefix } : {}) };
 }
 
 export function exitCodeFor(result: RunResult, allowSaturated: boolean): number {
@@ -146,6 +147,7 @@ export function registerRun(program: Command, io: CliIo): void {
     .option('--workers <n>', 'generator processes: N, or auto (one per core less the server processes started here); 1 plays the run in this process', workersArg, 1)
     .option('--agents <k>', 'split the run over K agents (bazaar agent) on other machines, each with --workers processes (docs/distributed.md)', agentsArg)
     .option('--coordinator <url>', 'with --agents: the Redis the agents wait on, e.g. redis://10.0.0.5:6379')
+    .option('--key-prefix <prefix>', 'with --agents: key prefix in that Redis, as the agents\' --key-prefix (default bazaar:)')
     .option('--local-addresses <list>', 'spread connections over source addresses, e.g. 127.0.0.2-127.0.0.9', addressesArg)
     .option('--log-level <level>', 'pino log level on stderr', 'warn')
     .action(async (scenario: string, options: RunCliOptions) => {
