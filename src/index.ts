@@ -8,6 +8,9 @@ export type { RunOptions, RunResult, RunProgress, RunConditions } from './engine
 export type { WorkersSummary, WorkerFigures } from './engine/workers/coordinator.ts';
 export type { WorkerReport, WorkerSpec, CoordinatorMessage, WorkerMessage } from './engine/workers/protocol.ts';
 export { mergeWorkerReports } from './engine/workers/merge.ts';
+export { runAgent, type AgentOptions } from './engine/agents/agent.ts';
+export type { AgentsOptions } from './engine/agents/distributed-run.ts';
+export type { AgentsSummary, AgentFigures } from './engine/agents/agent-fleet.ts';
 export { VirtualUser } from './client/virtual-user.ts';
 export type { AckResult, AckMissing, EmitAckResult, EventHandler, RequestOptions, Transport } from './client/virtual-user.ts';
 export type { HttpAnswer, HttpMethod, TokenProvider } from './client/http.ts';

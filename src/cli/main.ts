@@ -1,5 +1,6 @@
 import { Command, CommanderError, Help } from 'commander';
 import { BazaarError } from '../errors.ts';
+import { registerAgent } from './commands/agent.ts';
 import { registerCheck } from './commands/check.ts';
 import { registerCompare } from './commands/compare.ts';
 import { registerInit } from './commands/init.ts';
@@ -32,6 +33,7 @@ const USAGE_ERRORS = new Set([
   'BAZAAR_FILE_EXISTS',
   'BAZAAR_BAD_PROFILE',
   'BAZAAR_UNKNOWN_REPRO',
+  'BAZAAR_BAD_REDIS_URL',
 ]);
 
 export function createProgram(io: CliIo): Command {
@@ -49,6 +51,7 @@ export function createProgram(io: CliIo): Command {
   registerCompare(program, io);
   registerInit(program, io);
   registerRepro(program, io);
+  registerAgent(program, io);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -53,6 +53,8 @@ import { partitionUnits, workerSlot } from './workers/partition.ts';
 import type { WorkerRole } from './workers/protocol.ts';
 import { startCoordinatedRun, type WorkersSummary } from './workers/coordinator.ts';
 import { analyzeFaultImpact, planFaults, startFaultLab, type FaultEvent, type FaultImpact, type FaultLab } from '../lab/faults/index.ts';
+import { startDistributedRun, type AgentsOptions } from './agents/distributed-run.ts';
+import type { AgentsSummary } from './agents/agent-fleet.ts';
 
 export interface RunOptions {
   /** A shipped scenario name, a path, or a scenario object from defineScenario. */
@@ -123,6 +125,12 @@ export interface RunOptions {
    * of the schedule, with the figures merged exactly. Needs a scenario file or shipped name.
    */
   workers?: number;
+  /**
+   * Agents on other machines (issue 15 §2, docs/distributed.md): the run is split over
+   * `agents.count` agents waiting on the Redis at `agents.redisUrl` (`bazaar agent`), each
+   * playing its share with `workers` processes. Needs a scenario file or shipped name.
+   */
+  agents?: AgentsOptions;
   /** Internal, not a stable API: this run is one worker's share under a coordinator (src/engine/workers/). */
   worker?: WorkerRole;
   /**
@@ -182,6 +190,8 @@ export interface RunResult {
   reportDir: string | undefined;
   /** With workers: each worker's figures, and the CPU of both sides of the machine (generator and server). */
   workers?: WorkersSummary;
+  /** With agents: who played, their clocks against the coordinator's, and the common start. */
+  agents?: AgentsSummary;
 }
 
 /** The options that change what a run measures (absent in result.json files from before they were recorded). */
@@ -200,21 +210,30 @@ export interface RunConditions {
 
 const MAX_LOGGED_ITERATION_ERRORS = 5;
 
+/** What a run spread over worker processes or agents cannot carry yet: said before anything starts. */
+function refuseSpread(options: RunOptions, spread: string): void {
+  if (options.profile && options.profile.identity.type !== 'contract') {
+    throw new BazaarError('BAZAAR_BAD_OPTIONS', `${spread} cannot run through the target profile "${options.profile.name}" yet: a profile holds functions, which cannot be handed to other processes`,
+      `drop ${spread.split(' ')[0]} (one process drives about 18,000 users), or run several bazaar processes against the server`);
+  }
+  if (options.faults?.length) {
+    throw new BazaarError('BAZAAR_BAD_OPTIONS', `${spread} cannot inject faults yet: the fault lab belongs to one run process`,
+      `drop ${spread.split(' ')[0]} for a run with --fault (a fault run is about what breaks, not sheer numbers)`);
+  }
+}
+
 /**
  * Play a scenario against a server and measure it. Everything that can be wrong with the
  * input (scenario, thresholds, schedule) is reported before any connection is made. The
  * report is written as the run goes, so an interrupted or crashed run leaves it behind.
  */
 export async function startRun(options: RunOptions): Promise<RunResult> {
+  if (options.agents && !options.worker) {
+    refuseSpread(options, '--agents');
+    return startDistributedRun({ ...options, agents: options.agents });
+  }
   if ((options.workers ?? 1) > 1 && !options.worker) {
-    if (options.profile && options.profile.identity.type !== 'contract') {
-      throw new BazaarError('BAZAAR_BAD_OPTIONS', `--workers ${options.workers} cannot run through the target profile "${options.profile.name}" yet: a profile holds functions, which cannot be handed to worker processes`,
-        'drop --workers (one process drives about 18,000 users), or run several bazaar processes against the server');
-    }
-    if (options.faults?.length) {
-      throw new BazaarError('BAZAAR_BAD_OPTIONS', `--workers ${options.workers} cannot inject faults yet: the fault lab belongs to one run process`,
-        'drop --workers for a run with --fault (a fault run is about what breaks, not sheer numbers)');
-    }
+    refuseSpread(options, `--workers ${options.workers}`);
     return startCoordinatedRun(options);
   }
   const log = options.logger ?? pino({ level: 'silent' });

@@ -83,7 +83,7 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value.trim();
 }
 
-function checkRedisUrl(raw: string, what: string): string {
+export function checkRedisUrl(raw: string, what: string): string {
   let parsed: URL;
   try {
     parsed = new URL(raw);
@@ -98,7 +98,7 @@ function checkRedisUrl(raw: string, what: string): string {
 }
 
 /** Logs never carry a Redis password. */
-function redactUrl(raw: string): string {
+export function redactUrl(raw: string): string {
   try {
     const parsed = new URL(raw);
     if (parsed.password) parsed.password = '***';

@@ -39,11 +39,20 @@ export interface RunResultForReport {
   /** The faults injected, and what each cost (docs/faults.md). */
   faults?: FaultEvent[];
   faultImpact?: FaultImpact[];
+  /** With agents (src/engine/agents/): who played, and their clocks. */
+  agents?: AgentsForReport;
+}
+
+export interface AgentsForReport {
+  count: number;
+  redis: string;
+  startLeadMs: number;
+  agents: { agent: number; name: string; clockOffsetMs: number; clockUncertaintyMs: number; startedLateMs?: number; lost?: string }[];
 }
 
 export interface WorkersForReport {
   count: number;
-  workers: { worker: number; pid: number; cpuPercent: number; saturated: boolean; exit?: string; peakRssMb?: number }[];
+  workers: { worker: number; pid: number; cpuPercent: number; saturated: boolean; exit?: string; peakRssMb?: number; where?: string }[];
   coordinatorCpuPercent: number;
   serverProcesses: number;
   serverCpuPercent?: number;
@@ -182,7 +191,7 @@ function describeRun(result: RunResultForReport): SummaryContent {
   }
 
   for (const worker of result.workers?.workers ?? []) {
-    if (worker.exit) warnings.push(`WORKER ${worker.worker} (pid ${worker.pid}) ${worker.exit} before its run ended: its figures stop at its last report`);
+    if (worker.exit) warnings.push(`WORKER ${worker.worker} (${worker.where ? `${worker.where}, ` : ''}pid ${worker.pid}) ${worker.exit} before its run ended: its figures stop at its last report`);
   }
 
   const violations = result.violations;
@@ -205,6 +214,7 @@ function describeRun(result: RunResultForReport): SummaryContent {
       ['duration', formatMs(result.durationMs)],
       ['status', status],
       ...(result.workers ? describeMachine(result.workers) : []),
+      ...(result.agents ? [describeAgents(result.agents)] : []),
     ],
     warnings,
     generatorLine: generator.saturated
@@ -234,6 +244,15 @@ function describeMachine(workers: WorkersForReport): [string, string][] {
     facts.push(['server', `${workers.serverProcesses} process${workers.serverProcesses === 1 ? '' : 'es'} started for the run, ${cpu}${serverRss}`]);
   }
   return facts;
+}
+
+/** Who played and how their clocks stood against the coordinator's (measured through Redis TIME). */
+function describeAgents(agents: AgentsForReport): [string, string] {
+  const signed = (n: number) => `${n >= 0 ? '+' : ''}${n}`;
+  const clocks = agents.agents.map((a) => `${a.name} ${signed(a.clockOffsetMs)} ms ±${a.clockUncertaintyMs}${a.lost ? ` (lost: ${a.lost})` : ''}`).join(', ');
+  const late = agents.agents.map((a) => a.startedLateMs).filter((n): n is number => n !== undefined);
+  const spread = late.length ? `, started within ${formatMs(Math.max(...late.map(Math.abs)))} of it` : '';
+  return ['agents', `${agents.count} on ${agents.redis}, clock vs coordinator ${clocks}; common start ${agents.startLeadMs} ms ahead${spread}`];
 }
 
 function describeLatencies(metrics: MetricsSnapshot): Pick<SummaryContent, 'latency' | 'latencyNote'> {

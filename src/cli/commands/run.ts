@@ -41,6 +41,9 @@ interface RunCliOptions {
   metricsHost?: string;
   workers: number | 'auto';
   fault?: string[];
+  agents?: number;
+  coordinator?: string;
+  keyPrefix?: string;
 }
 
 
@@ -91,6 +94,27 @@ export function resolveWorkers(workers: number | 'auto', options: { target?: str
   return autoWorkerCount(cores, options.target ? 0 : (options.nodes ?? 1));
 }
 
+/** --agents: a whole number ≥ 1. */
+export function agentsArg(value: string): number {
+  const agents = Number(value);
+  if (!/^\d+$/.test(value) || agents < 1 || agents > 1000) throw new InvalidArgumentError('--agents is an integer from 1 to 1000');
+  return agents;
+}
+
+/** With --agents, --workers counts each agent's processes: a number (auto would be the coordinator's cores, not the agents'). */
+function agentsOptions(options: RunCliOptions): { count: number; redisUrl: string; prefix?: string } | undefined {
+  if (options.agents === undefined && options.coordinator === undefined) return undefined;
+  if (options.agents === undefined || options.coordinator === undefined) {
+    throw new BazaarError('BAZAAR_BAD_OPTIONS', '--agents and --coordinator go together',
+      'pass both: --agents 2 --coordinator redis://HOST:6379 (the Redis your `bazaar agent`s wait on)');
+  }
+  if (options.workers === 'auto') {
+    throw new BazaarError('BAZAAR_BAD_OPTIONS', "--workers auto with --agents would count this machine's cores, not the agents'",
+      'pass --workers N: the worker processes each agent starts (default 1)');
+  }
+  return { count: options.agents, redisUrl: options.coordinator, ...(options.keyPrefix ? { prefix: options.keyPrefix } : {}) };
+}
+
 export function exitCodeFor(result: RunResult, allowSaturated: boolean): number {
   if (result.status === 'interrupted') return ExitCode.Interrupted;
   if (result.status === 'error') return ExitCode.HarnessError;
@@ -127,6 +151,9 @@ export function registerRun(program: Command, io: CliIo): void {
     .option('--metrics-host <host>', 'address the metrics listen on (default 127.0.0.1; 0.0.0.0 for a Prometheus in a container)')
     .option('--no-progress', 'no live progress line')
     .option('--workers <n>', 'generator processes: N, or auto (one per core less the server processes started here); 1 plays the run in this process', workersArg, 1)
+    .option('--agents <k>', 'split the run over K agents (bazaar agent) on other machines, each with --workers processes (docs/distributed.md)', agentsArg)
+    .option('--coordinator <url>', 'with --agents: the Redis the agents wait on, e.g. redis://10.0.0.5:6379')
+    .option('--key-prefix <prefix>', 'with --agents: key prefix in that Redis, as the agents\' --key-prefix (default bazaar:)')
     .option('--local-addresses <list>', 'spread connections over source addresses, e.g. 127.0.0.2-127.0.0.9', addressesArg)
     .option('--log-level <level>', 'pino log level on stderr', 'warn')
     .action(async (scenario: string, options: RunCliOptions) => {
@@ -144,6 +171,7 @@ export function registerRun(program: Command, io: CliIo): void {
         io.err(`\n${signal}: stopping; writing the partial report`);
         controller.abort('interrupted by the user');
       });
+      const agents = agentsOptions(options);
       const found = await resolveTargetProfile(options.profile);
       const result = await startRun({
         ...(found ? { profile: found.profile } : {}),
@@ -164,7 +192,8 @@ export function registerRun(program: Command, io: CliIo): void {
         ...(options.fault && options.fault.length > 0 ? { faults: options.fault } : {}),
         reportDir: options.report,
         localAddresses: options.localAddresses,
-        workers: resolveWorkers(options.workers, options),
+        workers: agents ? (options.workers as number) : resolveWorkers(options.workers, options),
+        ...(agents ? { agents } : {}),
         ...(options.metricsPort !== undefined ? { metricsPort: options.metricsPort } : {}),
         ...(options.metricsHost ? { metricsHost: options.metricsHost } : {}),
         onMetricsListening: (url) => io.err(`metrics: ${url} (Prometheus text format, while the run lasts)`),

@@ -45,6 +45,8 @@ export interface WorkerFigures {
   peakRssMb?: number;
   /** How it ended when that was not its run finishing, e.g. "killed by SIGKILL". */
   exit?: string;
+  /** Where it ran when not on this machine: its agent, e.g. "agent 2 (vm-7)". */
+  where?: string;
 }
 
 /** Both sides of the machine (issue 15 §1): the generator's processes and the server's. */
@@ -81,6 +83,25 @@ interface WorkerHandle {
 }
 
 /**
+ * Where a coordinated run's workers live: processes forked here (the default), or agents'
+ * processes on other machines (src/engine/agents/). The coordinator speaks to each through a
+ * WorkerLink and merges them alike.
+ */
+export interface WorkerFleet {
+  /** Opens the link to the next worker (called once per worker, in index order). */
+  start(): WorkerLink;
+  /** The line for the person once every link is open, e.g. "workers: 2 processes (pids 11, 12)". */
+  describe?(links: WorkerLink[]): string;
+  /**
+   * The common start: the 'go' every worker is sent, and in how long the schedule starts (the
+   * coordinator's clock starts the run then). Default: 'go' now.
+   */
+  go?(): Promise<{ message: CoordinatorMessage; startsInMs: number }>;
+  /** Extra facts for the result (agents: who, clocks, start). */
+  report?(): Partial<RunResult>;
+}
+
+/**
  * The machine's cores less the server processes started on it (min 1): the generator leaves the
  * server a core of its own for each of its processes (docs/scaling.md).
  */
@@ -95,7 +116,8 @@ export function autoWorkerCount(cores: number, serverProcesses: number): number 
  * reports exactly (./merge.ts), and judges the merged figures: progress, abortOnFail, the
  * timeline, thresholds and the report are the whole run's, as with one process.
  */
-export async function startCoordinatedRun(options: RunOptions, startWorker: () => WorkerLink = forkWorker): Promise<RunResult> {
+export async function startCoordinatedRun(options: RunOptions, fleetOrStart: WorkerFleet | (() => WorkerLink) = forkWorker): Promise<RunResult> {
+  const fleet: WorkerFleet = typeof fleetOrStart === 'function' ? { start: fleetOrStart } : fleetOrStart;
   const count = options.workers ?? 1;
   if (!Number.isInteger(count) || count < 1) {
     throw new BazaarError('BAZAAR_BAD_OPTIONS', `workers must be a whole number ≥ 1, got ${count}`, 'pass --workers 2, or --workers auto');
@@ -163,6 +185,7 @@ export async function startCoordinatedRun(options: RunOptions, startWorker: () =
         reports: h.reports,
         ...(h.peakRssBytes ? { peakRssMb: toMb(h.peakRssBytes) } : {}),
         ...(h.exit ? { exit: h.exit } : {}),
+        ...(h.link.where ? { where: h.link.where } : {}),
       })),
       coordinatorCpuPercent: Math.round(((used.user + used.system) / 1000 / Math.max(1, performance.now() - coordinatorSince)) * 1000) / 10,
       serverProcesses: serverPids.length,
@@ -203,6 +226,7 @@ export async function startCoordinatedRun(options: RunOptions, startWorker: () =
     timeline: timeline.snapshot(),
     reportDir: writer?.dir,
     workers: summary(),
+    ...fleet.report?.(),
   });
 
   const sendTo = (handle: WorkerHandle, message: CoordinatorMessage) => {
@@ -263,7 +287,7 @@ export async function startCoordinatedRun(options: RunOptions, startWorker: () =
     // Fork every worker; each loads the scenario and sets up, then waits for 'go'.
     const allReady = new Promise<void>((resolve, reject) => {
       for (let index = 0; index < count; index++) {
-        const link = startWorker();
+        const link = fleet.start();
         const handle: WorkerHandle = {
           index, link, latest: undefined, reports: 0, peakRssBytes: 0, final: false, ready: false, exit: undefined, failure: undefined,
         };
@@ -314,7 +338,7 @@ export async function startCoordinatedRun(options: RunOptions, startWorker: () =
       }
     });
     options.onWorkersStarted?.(handles.map((h) => h.link.pid));
-    notice(`workers: ${count} processes (pids ${handles.map((h) => h.link.pid).join(', ')})`);
+    notice(fleet.describe?.(handles.map((h) => h.link)) ?? `workers: ${count} processes (pids ${handles.map((h) => h.link.pid).join(', ')})`);
     options.signal?.addEventListener('abort', onOuterAbort, { once: true });
     if (options.signal?.aborted) onOuterAbort();
     // A worker that exits before it is ready rejects allReady: the run fails with its exit.
@@ -323,8 +347,10 @@ export async function startCoordinatedRun(options: RunOptions, startWorker: () =
         'lower the load per worker, or run with --workers 1 to see what holds it up');
     }
 
-    // Everyone starts the schedule together.
-    for (const handle of handles) sendTo(handle, { type: 'go' });
+    // Everyone starts the schedule together: now, or at the fleet's common start time.
+    const go = (await fleet.go?.()) ?? { message: { type: 'go' } as CoordinatorMessage, startsInMs: 0 };
+    for (const handle of handles) sendTo(handle, go.message);
+    if (go.startsInMs > 0) await new Promise((resolve) => setTimeout(resolve, go.startsInMs));
     // Each worker ends its own run; one that overruns the schedule and its graceful stop is stopped.
     timers.push(setTimeout(() => {
       if (handles.some((h) => !h.final && h.exit === undefined)) {

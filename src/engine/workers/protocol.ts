@@ -22,6 +22,8 @@ export interface WorkerSpec {
   of: number;
   /** A scenario file or shipped name: each worker loads it (a scenario's code cannot be sent). */
   scenario: string;
+  /** The scenario is an agent's copy of a shipped file: its `import 'bazaar'` is the worker's own bazaar. */
+  importBazaarHere?: boolean;
   target: string;
   jwtSecret?: string;
   tokenModule?: string;
@@ -62,8 +64,11 @@ export interface WorkerReport {
 
 export type CoordinatorMessage =
   | { type: 'start'; spec: WorkerSpec }
-  /** Every worker is ready: start the schedule now. */
-  | { type: 'go' }
+  /**
+   * Every worker is ready: start the schedule now. From a coordinator to agents, `atMs` is the
+   * common start time on Redis's clock (src/engine/agents/); the agent sends the plain 'go' then.
+   */
+  | { type: 'go'; atMs?: number }
   /** Ctrl-C, abortOnFail, or another worker failed: stop starting iterations, finish, report. */
   | { type: 'stop'; reason: string };
 

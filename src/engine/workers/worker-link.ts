@@ -12,6 +12,8 @@ export interface WorkerLink {
   readonly pid: number;
   /** How a person can find it: "pid 1234" (an agent would say its host). */
   readonly label: string;
+  /** Where it runs when not on this machine, e.g. "agent 2 (vm-7)". */
+  readonly where?: string;
   send(message: CoordinatorMessage): void;
   onMessage(listener: (message: WorkerMessage) => void): void;
   /** Once, when the worker is gone, with how it went: `undefined` for an exit with code 0. */

@@ -4,6 +4,7 @@
  * exits. Never started by a person: `bazaar run --workers N` forks it.
  */
 import { startRun } from '../run.ts';
+import { importBazaarFromThisInstall } from '../../scenario/self-import.ts';
 import type { CoordinatorMessage, WorkerMessage, WorkerSpec } from './protocol.ts';
 
 /** After the coordinator is gone, how long the run gets to wind down before the process exits anyway. */
@@ -44,6 +45,7 @@ process.on('message', (message: CoordinatorMessage) => {
 
 async function play(spec: WorkerSpec): Promise<void> {
   try {
+    if (spec.importBazaarHere) importBazaarFromThisInstall();
     const result = await startRun({
       scenario: spec.scenario,
       target: spec.target,
