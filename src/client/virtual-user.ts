@@ -1,4 +1,4 @@
-import { io, type Socket } from 'socket.io-client';
+import { io } from 'socket.io-client';
 import {
   rooms,
   type Ack,
@@ -21,6 +21,8 @@ import type { DeliveryTracker } from './delivery-tracker.ts';
 import type { EventObserver } from './event-observer.ts';
 import type { MetricsSink } from './sink.ts';
 import { Decoder, Encoder } from './wire-parser.ts';
+import { checkClientTransport, type ClientKind, type ClientSocket } from './client-socket.ts';
+import { LeanSocket } from './lean-socket.ts';
 
 export type Transport = 'websocket' | 'polling' | 'mixed';
 export type Ref = string | { id: string };
@@ -54,6 +56,8 @@ export interface VirtualUserOptions {
   role: Role;
   token: TokenProvider;
   transport: Transport;
+  /** Which connection the user holds: one real socket.io-client (default) or the lean client (client-socket.ts). */
+  client?: ClientKind;
   metrics: MetricsSink;
   /** The run's fan-out deliveries in flight, and the room census they are owed by. */
   deliveries: DeliveryTracker;
@@ -96,7 +100,7 @@ export class VirtualUser {
   readonly role: Role;
   session: SessionPayload | undefined;
   private readonly options: VirtualUserOptions;
-  private socket: Socket | undefined;
+  private socket: ClientSocket | undefined;
   private readonly joined = new Set<string>();
   private heartbeat: NodeJS.Timeout | undefined;
   private disconnectedAtUs: number | undefined;
@@ -118,6 +122,7 @@ export class VirtualUser {
     this.userId = options.userId;
     this.role = options.role;
     this.tags = options.tagGuards ?? createTagGuards();
+    if (options.client === 'lean') checkClientTransport('lean', options.transport);
   }
 
   get connected(): boolean {
@@ -127,6 +132,11 @@ export class VirtualUser {
   /** The socket id of the connection held now (evidence names it); undefined while not connected. */
   get connectionId(): string | undefined {
     return this.socket?.id;
+  }
+
+  /** The last connection restored the server's session (connection state recovery). */
+  get recovered(): boolean {
+    return this.socket?.recovered === true;
   }
 
   /** Left for good (disconnect()) and not connected again since. */
@@ -610,7 +620,36 @@ export class VirtualUser {
     this.options.metrics.counter('reconnect_failures').add();
   }
 
-  private createSocket(): Socket {
+  private createSocket(): ClientSocket {
+    const socket = this.options.client === 'lean' ? this.createLeanSocket() : this.createSocketIoClient();
+    // io() connects at once: from here the user may hold a connection.
+    this.options.live?.add(this);
+    this.listen(socket);
+    // Handlers live on the Socket object, which both clients keep across reconnections.
+    for (const [event, listener] of this.pendingHandlers.splice(0)) socket.on(event, listener);
+    return socket;
+  }
+
+  /** Engine.IO / Socket.IO by hand over `ws` (lean-socket.ts), with socket.io-client's defaults. */
+  private createLeanSocket(): ClientSocket {
+    const { options } = this;
+    const socket = new LeanSocket({
+      url: options.url,
+      auth: (cb) => {
+        Promise.resolve(options.token(this.userId, this.role)).then(
+          (token) => cb({ token }),
+          () => cb({}),
+        );
+      },
+      timeoutMs: options.connectTimeoutMs,
+      onUnsupported: () => options.metrics.counter('errors', { code: 'lean_binary_dropped', source: 'lean client' }).add(),
+      ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+    });
+    socket.connect();
+    return socket;
+  }
+
+  private createSocketIoClient(): ClientSocket {
     const { options } = this;
     const transports = options.transport === 'websocket' ? ['websocket'] : options.transport === 'polling' ? ['polling'] : ['polling', 'websocket'];
     const socket = io(options.url, {
@@ -632,15 +671,10 @@ export class VirtualUser {
       parser: WIRE_PARSER,
       ...(options.localAddress ? { localAddress: options.localAddress } : {}),
     } as Parameters<typeof io>[1]);
-    // io() connects at once: from here the user may hold a connection.
-    options.live?.add(this);
-    this.listen(socket);
-    // Handlers live on the Socket object, which socket.io-client keeps across reconnections.
-    for (const [event, listener] of this.pendingHandlers.splice(0)) socket.on(event, listener);
-    return socket;
+    return socket as unknown as ClientSocket;
   }
 
-  private listen(socket: Socket): void {
+  private listen(socket: ClientSocket): void {
     const { metrics, deliveries } = this.options;
     socket.on('session', (session: SessionPayload) => {
       this.session = session;
