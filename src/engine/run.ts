@@ -39,6 +39,7 @@ import {
   type ThresholdResult,
 } from '../thresholds/index.ts';
 import { parseDurationMs } from '../util/duration.ts';
+import { checkClientTransport, parseClientKind, type ClientKind } from '../client/client-socket.ts';
 import { connectionWarning, openFilesLimit } from './preflight.ts';
 import { judgeGeneratorHealth, startHealthSampler, type GeneratorHealth } from './generator-health.ts';
 import { runGroup, type GroupRun } from './run-group.ts';
@@ -60,6 +61,12 @@ export interface RunOptions {
   /** Path to a module whose default export mints tokens: (userId, role) => token. */
   tokenModule?: string;
   transport?: Transport;
+  /**
+   * Which client each user is: 'socket.io-client' (default, one real socket.io-client per user, as
+   * browsers connect) or 'lean' (Engine.IO / Socket.IO framed by hand over `ws`: WebSocket only,
+   * JSON payloads; for runs whose point is sheer numbers). Overrides the scenario's `options.client`.
+   */
+  client?: ClientKind;
   /** Extra thresholds, e.g. "ack{event:message:send} p(95)<150ms". */
   thresholds?: string[];
   /** Report folder; default reports/<timestamp>_<scenario>/; false writes nothing. */
@@ -158,6 +165,8 @@ export interface RunConditions {
   /** Reference nodes started for the run (1 for the embedded server, 0 for an external target). */
   nodes: number;
   transport: Transport;
+  /** Present when the users were the lean client (absent: socket.io-client). */
+  client?: ClientKind;
   check: boolean;
   defect?: string;
 }
@@ -241,6 +250,8 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
   const scenarioOptions = scenario.options ?? {};
   const reconnectTimeoutMs = parseDurationMs(scenarioOptions.reconnectTimeout ?? '30s', 'options.reconnectTimeout');
   const deliveryTimeoutMs = scenarioOptions.deliveryTimeout ? parseDurationMs(scenarioOptions.deliveryTimeout, 'options.deliveryTimeout') : ackTimeoutMs;
+  const client: ClientKind = options.client ?? (scenarioOptions.client !== undefined ? parseClientKind(scenarioOptions.client) : 'socket.io-client');
+  checkClientTransport(client, options.transport ?? 'websocket');
   const stallThresholdMs = parseDurationMs(scenarioOptions.stallThreshold ?? `${DEFAULT_STALL_THRESHOLD_MS}ms`, 'options.stallThreshold');
   const startDelays = new Map<string, number>();
   for (const group of Object.keys(scenario.groups)) startDelays.set(group, Math.round(startTimeMs(group) * durationFactor));
@@ -340,6 +351,7 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
       ...(options.durationMs ? { durationMs: options.durationMs } : {}),
       nodes: embedded ? (options.nodes ?? 1) : 0,
       transport: options.transport ?? 'websocket',
+      ...(client === 'lean' ? { client } : {}),
       check,
       ...(options.defect ? { defect: options.defect } : {}),
     },
@@ -393,6 +405,7 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
         url: target,
         token,
         transport: options.transport ?? 'websocket',
+        client,
         metrics: registry,
         deliveries,
         ackTimeoutMs,
