@@ -101,7 +101,8 @@ export class VirtualUser {
   session: SessionPayload | undefined;
   private readonly options: VirtualUserOptions;
   private socket: ClientSocket | undefined;
-  private readonly joined = new Set<string>();
+  /** Rooms this user is in by an ok ack; created on the first (an idle user holds none: issue 15, memory per user). */
+  private joined: Set<string> | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private disconnectedAtUs: number | undefined;
   /** Fires when a dropped connection has not come back within reconnectTimeoutMs. */
@@ -112,8 +113,12 @@ export class VirtualUser {
   private abandonConnect: (() => void) | undefined;
   private closing = false;
   /** Series per event, looked up once: re-keying a metric on every round trip costs CPU. */
-  private readonly ackSeries = new Map<string, ReturnType<MetricsSink['latency']>>();
-  private readonly tags: TagGuards;
+  private ackSeries: Map<string, ReturnType<MetricsSink['latency']>> | undefined;
+  /** The one series most users ever use, without a Map (issue 15: memory per user). */
+  private lastAckTag: string | undefined;
+  private lastAckSeries: ReturnType<MetricsSink['latency']> | undefined;
+  /** This user's own tag guards when the run gives none, made on first use. */
+  private ownTags: TagGuards | undefined;
   /** on() handlers given before the socket exists: attached when it is created. */
   private readonly pendingHandlers: [event: string, listener: EventHandler][] = [];
 
@@ -121,7 +126,6 @@ export class VirtualUser {
     this.options = options;
     this.userId = options.userId;
     this.role = options.role;
-    this.tags = options.tagGuards ?? createTagGuards();
     if (options.client === 'lean') checkClientTransport('lean', options.transport);
   }
 
@@ -202,8 +206,8 @@ export class VirtualUser {
     this.stopHeartbeat();
     this.stopReconnectWatch();
     this.disconnectedAtUs = undefined;
-    for (const room of this.joined) this.options.deliveries.census.leave(room, this);
-    this.joined.clear();
+    if (this.joined) for (const room of this.joined) this.options.deliveries.census.leave(room, this);
+    this.joined = undefined;
     this.socket?.disconnect();
     this.abandonConnect?.();
     this.options.live?.delete(this);
@@ -525,9 +529,23 @@ export class VirtualUser {
   }
 
   private ackSeriesFor(tag: string): ReturnType<MetricsSink['latency']> {
-    let series = this.ackSeries.get(tag);
-    if (!series) this.ackSeries.set(tag, (series = this.options.metrics.latency('ack', { event: tag })));
+    if (tag === this.lastAckTag) return this.lastAckSeries as ReturnType<MetricsSink['latency']>;
+    let series = this.ackSeries?.get(tag);
+    if (!series) {
+      series = this.options.metrics.latency('ack', { event: tag });
+      // A second event: from now on every series is kept in the Map (the last one stays cached too).
+      if (this.lastAckTag !== undefined) {
+        this.ackSeries ??= new Map([[this.lastAckTag, this.lastAckSeries as ReturnType<MetricsSink['latency']>]]);
+        this.ackSeries.set(tag, series);
+      }
+    }
+    this.lastAckTag = tag;
+    this.lastAckSeries = series;
     return series;
+  }
+
+  private get tags(): TagGuards {
+    return this.options.tagGuards ?? (this.ownTags ??= createTagGuards());
   }
 
   /** A lost ack is a sample at the timeout, never a dropped one: the tail stays visible. */
@@ -549,7 +567,7 @@ export class VirtualUser {
   private joinedRoom(room: string): void {
     const { census } = this.options.deliveries;
     if (census.since(room, this) !== undefined) return;
-    this.joined.add(room);
+    (this.joined ??= new Set()).add(room);
     census.join(room, this, nowUs());
   }
 
@@ -559,7 +577,7 @@ export class VirtualUser {
    * `ack{event}` (from the actual send: nothing waited on it) and a refusal counted in `errors`.
    */
   private async leaveRoom(event: string, room: string, id: string): Promise<void> {
-    if (this.joined.delete(room)) this.options.deliveries.census.leave(room, this);
+    if (this.joined?.delete(room)) this.options.deliveries.census.leave(room, this);
     this.options.observer?.left(this, room);
     if (!this.socket && !this.closing) await this.connect();
     const socket = this.socket;
@@ -585,7 +603,7 @@ export class VirtualUser {
   private async rejoin(): Promise<void> {
     const events: Record<string, string> = { listing: 'listing:watch', booking: 'booking:join', presence: 'presence:watch' };
     await Promise.all(
-      [...this.joined].map((room) => {
+      [...(this.joined ?? [])].map((room) => {
         const colon = room.indexOf(':');
         const event = events[room.slice(0, colon)];
         return event ? this.contractAck(event, room.slice(colon + 1), room) : undefined;
@@ -686,7 +704,7 @@ export class VirtualUser {
       this.stopHeartbeat();
       // The server forgets a socket's rooms with its connection: from now on no delivery is
       // owed to it there. `joined` keeps them, to join again after the reconnect.
-      for (const room of this.joined) deliveries.census.leave(room, this);
+      if (this.joined) for (const room of this.joined) deliveries.census.leave(room, this);
       if (this.closing) return;
       this.disconnectedAtUs = nowUs();
       // socket.io-client brings a dropped connection back by itself, except after its own disconnect().
@@ -707,7 +725,7 @@ export class VirtualUser {
         this.disconnectedAtUs = undefined;
       }
       // Rooms still wanted after a drop (whichever way it came back): join them again.
-      if (this.joined.size > 0) this.rejoining = this.rejoin();
+      if (this.joined && this.joined.size > 0) this.rejoining = this.rejoin();
     });
 
     // Arrivals are matched to their cause by what the server echoes (delivery-ledger.ts).
