@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { Server, type Socket as ServerSocket } from 'socket.io';
 import { io as ioClient } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
 import type { ClientSocket } from '../../src/client/client-socket.ts';
 import { LeanSocket } from '../../src/client/lean-socket.ts';
 
@@ -133,4 +134,85 @@ describe('the lean client speaks Socket.IO as socket.io-client does', () => {
     expect(lean.seen).toEqual(reference.seen);
     expect(lean.frames).toEqual(reference.frames);
   }, 20_000);
+});
+
+describe('what the first server does not show', () => {
+  it('drops a connection whose server stopped pinging with "ping timeout", as socket.io-client does', async () => {
+    // A server that opens sessions with a 100 ms ping interval and then never pings.
+    const silent = new WebSocketServer({ port: 0, host: '127.0.0.1', path: '/socket.io/' });
+    silent.on('connection', (ws) => {
+      ws.send('0{"sid":"silent","upgrades":[],"pingInterval":100,"pingTimeout":100,"maxPayload":1000000}');
+      ws.on('message', (data) => {
+        if (String(data).startsWith('40')) ws.send('40{"sid":"s1"}');
+      });
+    });
+    await new Promise((resolve) => silent.once('listening', resolve));
+    const silentUrl = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    try {
+      for (const make of [
+        () => ioClient(silentUrl, { forceNew: true, transports: ['websocket'], reconnection: false }) as unknown as ClientSocket,
+        () => new LeanSocket({ url: silentUrl }).connect(),
+      ]) {
+        const socket = make();
+        await next(socket, 'connect');
+        const [reason] = await next(socket, 'disconnect', 2_000);
+        socket.disconnect();
+        expect(reason).toBe('ping timeout');
+      }
+    } finally {
+      for (const ws of silent.clients) ws.terminate();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
+  it('recovers a session (connection state recovery) and gets what it missed, as socket.io-client does', async () => {
+    const http = createServer();
+    const recovering = new Server(http, { transports: ['websocket'], connectionStateRecovery: { maxDisconnectionDuration: 10_000 } });
+    recovering.on('connection', (socket) => {
+      socket.join('room');
+      socket.on('drop', () => socket.conn.close());
+    });
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    const recoveringUrl = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+    const play = async (socket: ClientSocket) => {
+      const seen: unknown[] = [];
+      socket.on('news', (n: number) => seen.push(['news', n]));
+      await next(socket, 'connect');
+      const firstId = socket.id;
+      seen.push(['first', socket.recovered === true]);
+      recovering.to('room').emit('news', 1);
+      await sleep(50);
+      const dropped = next(socket, 'disconnect');
+      socket.emit('drop');
+      await dropped;
+      recovering.to('room').emit('news', 2); // missed while away: the server keeps it
+      await next(socket, 'connect', 5_000);
+      seen.push(['back', socket.recovered === true, socket.id === firstId]);
+      await sleep(50);
+      socket.disconnect();
+      return seen;
+    };
+    try {
+      const reference = await play(ioClient(recoveringUrl, { forceNew: true, transports: ['websocket'] }) as unknown as ClientSocket);
+      expect(reference).toEqual([['first', false], ['news', 1], ['news', 2], ['back', true, true]]);
+      expect(await play(new LeanSocket({ url: recoveringUrl }).connect())).toEqual(reference);
+    } finally {
+      await recovering.close();
+    }
+  }, 15_000);
+
+  it('refuses to emit binary data, and counts and drops binary packets it receives', async () => {
+    const unsupported: string[] = [];
+    const socket = new LeanSocket({ url, auth: { token: 'good' }, onUnsupported: (what) => unsupported.push(what) }).connect();
+    await next(socket, 'connect');
+    expect(() => socket.emit('echo', Buffer.from('x'))).toThrow(/binary data, which the lean client does not send/);
+    const server = serverSockets.at(-1) as ServerSocket;
+    const after = next(socket, 'hello');
+    server.emit('file', Buffer.from('bytes'));
+    server.emit('hello', 'still here');
+    expect(await after).toEqual(['still here']);
+    expect(unsupported).toEqual(['a binary packet', 'a binary frame']);
+    expect(socket.connected).toBe(true);
+    socket.disconnect();
+  });
 });
