@@ -325,7 +325,9 @@ export class LeanSocket implements ClientSocket {
       this.openFailed(new Error(reason));
       return;
     }
-    ws.close();
+    // A server that stopped answering gets no closing handshake to wait for: its descriptor is freed now.
+    if (reason === 'ping timeout') ws.terminate();
+    else ws.close();
     this.engineClosed(reason);
   }
 
