@@ -9,9 +9,9 @@
  * receipt), namespaces other than `/`, the client-side `retries` queue.
  *
  * Per connection it keeps a few fields and no closures: the WebSocket's listeners and the
- * timers are shared functions that find their socket through the WebSocket (`owner`), and one
- * sweep for all sockets checks ping deadlines instead of a timer each (issue 15: at most 8 KB
- * per idle connected user). */
+ * timers are shared functions that find their socket through the WebSocket (`owner`), and
+ * shared sweeps check ping and ack deadlines for all sockets instead of a timer each (issue 15:
+ * at most 8 KB per idle connected user, and no timer to arm and clear per acked emit). */
 import WebSocket from 'ws';
 import { decodeShort } from './wire-parser.ts';
 import type { ClientSocket, SocketListener } from './client-socket.ts';
@@ -61,12 +61,20 @@ const CHAR_SLASH = 47;
 const DEFAULT_OPEN_TIMEOUT_MS = 20_000;
 /** How often the shared sweep looks for connections whose server stopped pinging. */
 const PING_SWEEP_MS = 500;
+/**
+ * How often the shared sweep looks for acks past their timeout: a timeout is called back at most
+ * this late. VirtualUser records a lost ack at its timeout value, so figures do not move; the
+ * user's next step starts at most this much later than with socket.io-client's timer per emit.
+ */
+const ACK_SWEEP_MS = 50;
 
-/** One ack awaited: socket.io-client's `withError` flag says the callback takes an error first. */
+/**
+ * One ack awaited. With a timeout (`deadlineMs` > 0) the callback takes an error first
+ * (socket.io-client's `withError`); without one it gets the answer alone and never times out.
+ */
 interface PendingAck {
   fn: SocketListener;
-  timer: NodeJS.Timeout | undefined;
-  withError: boolean;
+  deadlineMs: number;
 }
 
 interface BufferedEmit {
@@ -89,6 +97,9 @@ const engineUrls = new Map<string, string>();
 /** Connections whose Engine.IO session is open: the ping sweep's list. */
 const open = new Set<LeanSocket>();
 let sweep: NodeJS.Timeout | undefined;
+/** Connections that may hold acks with a timeout: the ack sweep's list (it drops those that hold none). */
+const awaiting = new Set<LeanSocket>();
+let ackSweep: NodeJS.Timeout | undefined;
 
 export class LeanSocket implements ClientSocket {
   connected = false;
@@ -255,14 +266,6 @@ export class LeanSocket implements ClientSocket {
     socket.openEngine();
   }
 
-  private static ackTimedOut(socket: LeanSocket, id: number): void {
-    const ack = socket.acks?.get(id);
-    if (!ack) return;
-    socket.acks?.delete(id);
-    const buffered = socket.sendBuffer?.findIndex((emit) => emit.id === id) ?? -1;
-    if (buffered >= 0) socket.sendBuffer?.splice(buffered, 1);
-    ack.fn.call(socket, new Error('operation has timed out'));
-  }
 
   private onFrame(text: string): void {
     switch (text.charCodeAt(0)) {
@@ -449,8 +452,7 @@ export class LeanSocket implements ClientSocket {
     for (const [id, ack] of acks) {
       if (this.sendBuffer?.some((emit) => emit.id === id)) continue;
       acks.delete(id);
-      clearTimeout(ack.timer);
-      if (ack.withError) ack.fn.call(this, new Error('socket has been disconnected'));
+      if (ack.deadlineMs > 0) ack.fn.call(this, new Error('socket has been disconnected'));
     }
   }
 
@@ -464,15 +466,35 @@ export class LeanSocket implements ClientSocket {
     const ack = this.acks?.get(id);
     if (!ack) return;
     this.acks?.delete(id);
-    clearTimeout(ack.timer);
-    if (ack.withError) data.unshift(null);
+    if (ack.deadlineMs > 0) data.unshift(null);
     ack.fn.apply(this, data);
   }
 
   private registerAck(id: number, fn: SocketListener): void {
     const timeoutMs = this.nextTimeoutMs;
-    const timer = timeoutMs === undefined ? undefined : setTimeout(LeanSocket.ackTimedOut, timeoutMs, this, id);
-    (this.acks ??= new Map()).set(id, { fn, timer, withError: timeoutMs !== undefined });
+    (this.acks ??= new Map()).set(id, { fn, deadlineMs: timeoutMs === undefined ? 0 : Date.now() + Math.max(1, timeoutMs) });
+    if (timeoutMs === undefined) return;
+    awaiting.add(this);
+    ackSweep ??= setInterval(sweepAcks, ACK_SWEEP_MS).unref();
+  }
+
+  /** Calls back every ack past its timeout; false when none with a timeout is left (the sweep drops this socket). */
+  sweepAcks(nowMs: number): boolean {
+    const acks = this.acks;
+    if (!acks) return false;
+    let timed = false;
+    for (const [id, ack] of acks) {
+      if (ack.deadlineMs === 0) continue;
+      if (ack.deadlineMs > nowMs) {
+        timed = true;
+        continue;
+      }
+      acks.delete(id);
+      const buffered = this.sendBuffer?.findIndex((emit) => emit.id === id) ?? -1;
+      if (buffered >= 0) this.sendBuffer?.splice(buffered, 1);
+      ack.fn.call(this, new Error('operation has timed out'));
+    }
+    return timed;
   }
 
   /** The callback a server's EVENT with an ack id gets: answers once. */
@@ -518,6 +540,15 @@ export class LeanSocket implements ClientSocket {
   /** Called by the shared sweep: the server stopped pinging (engine.io-client's 'ping timeout'). */
   pingTimedOut(): void {
     this.closeEngine('ping timeout');
+  }
+}
+
+function sweepAcks(): void {
+  const now = Date.now();
+  for (const socket of awaiting) if (!socket.sweepAcks(now)) awaiting.delete(socket);
+  if (awaiting.size === 0 && ackSweep) {
+    clearInterval(ackSweep);
+    ackSweep = undefined;
   }
 }
 
