@@ -7,6 +7,7 @@ export { startRun } from './engine/run.ts';
 export type { RunOptions, RunResult, RunProgress, RunConditions } from './engine/run.ts';
 export { VirtualUser } from './client/virtual-user.ts';
 export type { AckResult, AckMissing, EmitAckResult, EventHandler, RequestOptions, Transport } from './client/virtual-user.ts';
+export type { ClientKind } from './client/client-socket.ts';
 export type { HttpAnswer, HttpMethod, TokenProvider } from './client/http.ts';
 export { IterationClock } from './client/clock.ts';
 export type { IterationTiming } from './client/clock.ts';
