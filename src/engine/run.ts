@@ -250,7 +250,8 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
   const scenarioOptions = scenario.options ?? {};
   const reconnectTimeoutMs = parseDurationMs(scenarioOptions.reconnectTimeout ?? '30s', 'options.reconnectTimeout');
   const deliveryTimeoutMs = scenarioOptions.deliveryTimeout ? parseDurationMs(scenarioOptions.deliveryTimeout, 'options.deliveryTimeout') : ackTimeoutMs;
-  const client: ClientKind = options.client ?? (scenarioOptions.client !== undefined ? parseClientKind(scenarioOptions.client) : 'socket.io-client');
+  // --client wins over the scenario's; both may come from JavaScript, unchecked by types.
+  const client: ClientKind = parseClientKind(options.client ?? scenarioOptions.client ?? 'socket.io-client');
   checkClientTransport(client, options.transport ?? 'websocket');
   const stallThresholdMs = parseDurationMs(scenarioOptions.stallThreshold ?? `${DEFAULT_STALL_THRESHOLD_MS}ms`, 'options.stallThreshold');
   const startDelays = new Map<string, number>();
