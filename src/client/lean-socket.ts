@@ -37,6 +37,10 @@ export interface LeanSocketOptions {
   timeoutMs?: number;
   /** Source address for the connection. */
   localAddress?: string;
+  /** Extra query parameters of the handshake (socket.io-client's `query`). */
+  query?: Record<string, string>;
+  /** Extra headers of the WebSocket upgrade request (socket.io-client's `extraHeaders`). */
+  extraHeaders?: Record<string, string>;
   /** Called for what the lean client received and does not speak (binary packets), which it drops. */
   onUnsupported?: (what: string) => void;
 }
@@ -135,7 +139,7 @@ export class LeanSocket implements ClientSocket {
     this.options = options;
     let url = engineUrls.get(options.url);
     if (url === undefined) engineUrls.set(options.url, (url = engineUrl(options.url)));
-    this.url = url;
+    this.url = options.query ? `${url}&${new URLSearchParams(options.query).toString()}` : url;
   }
 
   // ---- ClientSocket ----
@@ -219,8 +223,11 @@ export class LeanSocket implements ClientSocket {
     this.engine = ENGINE_OPENING;
     this.skipReconnect = false;
     this.closeReason = undefined;
-    const { localAddress } = this.options;
-    const ws = new LeanWebSocket(this.url, localAddress ? { ...WS_OPTIONS, localAddress } : WS_OPTIONS);
+    const { localAddress, extraHeaders } = this.options;
+    const ws = new LeanWebSocket(
+      this.url,
+      localAddress || extraHeaders ? { ...WS_OPTIONS, ...(localAddress ? { localAddress } : {}), ...(extraHeaders ? { headers: extraHeaders } : {}) } : WS_OPTIONS,
+    );
     ws.owner = this;
     ws.on('message', LeanSocket.onWsMessage);
     ws.on('error', LeanSocket.onWsError);

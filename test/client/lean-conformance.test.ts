@@ -201,6 +201,28 @@ describe('what the first server does not show', () => {
     }
   }, 15_000);
 
+  it('sends the handshake query and extra headers it is given, as socket.io-client does', async () => {
+    const handshakes: unknown[] = [];
+    const http = createServer();
+    const server = new Server(http, { transports: ['websocket'] });
+    server.on('connection', (socket) => handshakes.push([socket.handshake.query.room, socket.handshake.headers['x-app']]));
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    const serverUrl = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+    try {
+      const options = { query: { room: 'r1' }, extraHeaders: { 'x-app': 'bazaar' } };
+      for (const socket of [
+        ioClient(serverUrl, { forceNew: true, transports: ['websocket'], ...options }) as unknown as ClientSocket,
+        new LeanSocket({ url: serverUrl, ...options }).connect(),
+      ]) {
+        await next(socket, 'connect');
+        socket.disconnect();
+      }
+      expect(handshakes).toEqual([['r1', 'bazaar'], ['r1', 'bazaar']]);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('refuses to emit binary data, and counts and drops binary packets it receives', async () => {
     const unsupported: string[] = [];
     const socket = new LeanSocket({ url, auth: { token: 'good' }, onUnsupported: (what) => unsupported.push(what) }).connect();
