@@ -9,13 +9,15 @@ import { IterationClock } from '../src/client/clock.ts';
 import { createDeliveryTracker } from '../src/client/delivery-tracker.ts';
 import { createSecretTokenProvider } from '../src/client/tokens.ts';
 import { VirtualUser } from '../src/client/virtual-user.ts';
+import type { ClientKind } from '../src/client/client-socket.ts';
 import { createMetricsRegistry } from '../src/metrics/index.ts';
 import type { BenchClient, BenchUser } from './workload.ts';
 
 const ACK_TIMEOUT_MS = 10_000;
 const CONNECT_TIMEOUT_MS = 10_000;
 
-export function createBazaarClient(url: string, listingId: string): BenchClient {
+/** `client: 'lean'`: the same VirtualUser over the lean client (src/client/lean-socket.ts). */
+export function createBazaarClient(url: string, listingId: string, client: ClientKind = 'socket.io-client'): BenchClient {
   const registry = createMetricsRegistry();
   // The bench server ignores tokens, but minting them is part of what a bazaar user costs.
   const token = createSecretTokenProvider(randomBytes(32).toString('hex'));
@@ -23,8 +25,8 @@ export function createBazaarClient(url: string, listingId: string): BenchClient 
   const version = (createRequire(import.meta.url)('socket.io-client/package.json') as { version: string }).version;
 
   return {
-    name: 'bazaar',
-    describe: `VirtualUser (socket.io-client@${version}) + metrics registry`,
+    name: client === 'lean' ? 'lean' : 'bazaar',
+    describe: client === 'lean' ? 'VirtualUser (--client lean: ws with hand-written EIO4/SIO5 framing) + metrics registry' : `VirtualUser (socket.io-client@${version}) + metrics registry`,
     createUser(index) {
       const user = new VirtualUser({
         url,
@@ -32,6 +34,7 @@ export function createBazaarClient(url: string, listingId: string): BenchClient 
         role: 'buyer',
         token,
         transport: 'websocket',
+        client,
         metrics: registry,
         deliveries,
         // Each user its own iteration clock, as each VU of a scenario has (src/client/clock.ts).

@@ -2,8 +2,8 @@
  *
  * Starts bench/server.ts as its own process, then runs the same workload with each client, each
  * in its own process against that server, the clients taking turns in short windows: the floor (a
- * raw WebSocket client speaking the Engine.IO/Socket.IO framing by hand) and bazaar (VirtualUser
- * with every metric on). Prints CPU
+ * raw WebSocket client speaking the Engine.IO/Socket.IO framing by hand), bazaar (VirtualUser
+ * with every metric on) and bazaar --client lean (the same VirtualUser over the lean client). Prints CPU
  * per acked round trip, latency and RSS per idle connected user, each with its ratio to the floor,
  * and the targets of issue 5 ("Speed and memory") as PASS/MISS. Benchmarks report: the exit code
  * is 0 whatever the figures, and 1 only if the bench itself could not run. */
@@ -42,6 +42,8 @@ Measures bazaar's client layer against a raw-WebSocket floor client on the same 
                       alternating; medians of the per-round ratios reported (default 7)
   --with-socketio     also run a plain socket.io-client loop (emit with an ack callback), to tell
                       the library's cost from bazaar's own
+  --without-lean      leave out bazaar --client lean (the lean client, issue 15: its own
+                      targets, at most 1.15x the floor's CPU and 8 KB per idle user)
   --health <d>        generator health: a real \`bazaar run\` at light load with many latency
                       series against the reference server, for this long (default 20s; 0s skips
                       it); prints its event-loop delay p99 and schedule lag p99 (issue 12)
@@ -111,6 +113,7 @@ function parseOptions(argv: string[], startedAt: Date): BenchOptions | undefined
       hold: { type: 'string', default: '2s' },
       rounds: { type: 'string', default: '7' },
       'with-socketio': { type: 'boolean', default: false },
+      'without-lean': { type: 'boolean', default: false },
       health: { type: 'string', default: '20s' },
       'health-only': { type: 'boolean', default: false },
       checked: { type: 'string', default: '6' },
@@ -139,7 +142,12 @@ function parseOptions(argv: string[], startedAt: Date): BenchOptions | undefined
     idleBaselineUsers: count('idle-baseline', values['idle-baseline'], 1),
     holdMs: parseDurationMs(values.hold, '--hold'),
     rounds: count('rounds', values.rounds, 1),
-    clients: values['with-socketio'] ? ['floor', 'socketio', 'bazaar'] : ['floor', 'bazaar'],
+    clients: [
+      'floor',
+      ...(values['with-socketio'] ? (['socketio'] as const) : []),
+      'bazaar',
+      ...(values['without-lean'] ? [] : (['lean'] as const)),
+    ],
     pin: unpinnedBecause === undefined,
     profileDir: values.profile ? join(rootDir, 'reports', `bench-${timestamp(startedAt)}-profiles`) : undefined,
     unpinnedBecause,

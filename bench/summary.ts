@@ -5,13 +5,17 @@ import type { IdleResult, LoadResult } from './workload.ts';
 /** Issue 5, "Speed and memory". */
 export const CPU_RATIO_TARGET = 1.3;
 export const RSS_KB_PER_USER_TARGET = 20;
+/** Issue 15 §3, the lean client. */
+export const LEAN_CPU_RATIO_TARGET = 1.15;
+export const LEAN_RSS_KB_PER_USER_TARGET = 8;
 
-export type ClientName = 'floor' | 'socketio' | 'bazaar';
+export type ClientName = 'floor' | 'socketio' | 'bazaar' | 'lean';
 
 export const CLIENT_LABELS: Record<ClientName, string> = {
   floor: 'floor (raw ws)',
   socketio: 'plain socket.io-client',
   bazaar: 'bazaar (VirtualUser)',
+  lean: 'bazaar --client lean',
 };
 
 export interface RoundResult {
@@ -100,6 +104,7 @@ export function summarize(rounds: RoundResult[], clients: ClientName[], settings
   for (const client of clients) summaries[client] = per(client);
   const floor = summaries.floor as ClientSummary;
   const bazaar = summaries.bazaar as ClientSummary;
+  const lean = summaries.lean;
 
   const floorP50s = rounds.map((r) => load(r, 'floor').latency.p50Ms);
   const floorP50SpreadMs = rounds.length >= 2 ? round3(Math.max(...floorP50s) - Math.min(...floorP50s)) : undefined;
@@ -136,6 +141,20 @@ export function summarize(rounds: RoundResult[], clients: ClientName[], settings
             : `${signed(p50DeltaMs)} ms vs floor's spread ${floorP50SpreadMs.toFixed(3)} ms`,
         verdict: floorP50SpreadMs === undefined ? 'not judged' : Math.abs(p50DeltaMs) <= floorP50SpreadMs ? 'PASS' : 'MISS',
       },
+      ...(lean
+        ? [
+            {
+              target: `lean: CPU per acked round trip within ${LEAN_CPU_RATIO_TARGET}x the floor (issue 15)`,
+              observed: `${lean.cpuRatio.toFixed(2)}x`,
+              verdict: lean.cpuRatio <= LEAN_CPU_RATIO_TARGET ? ('PASS' as const) : ('MISS' as const),
+            },
+            {
+              target: `lean: at most ${LEAN_RSS_KB_PER_USER_TARGET} KB RSS per idle connected user (issue 15)`,
+              observed: `${lean.rssKbPerUser.toFixed(1)} KB`,
+              verdict: lean.rssKbPerUser <= LEAN_RSS_KB_PER_USER_TARGET ? ('PASS' as const) : ('MISS' as const),
+            },
+          ]
+        : []),
     ],
   };
 }
@@ -207,7 +226,7 @@ export function renderBench(summary: BenchSummary, clients: ClientName[], settin
     }),
   });
   const targets = renderTextTable({
-    headers: ['target (issue 5)', 'observed', 'verdict'],
+    headers: ['target (issue 5, issue 15)', 'observed', 'verdict'],
     align: ['left', 'right', 'left'],
     rows: summary.targets.map((t) => [t.target, t.observed, t.verdict]),
   });

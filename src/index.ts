@@ -13,6 +13,7 @@ export type { AgentsOptions } from './engine/agents/distributed-run.ts';
 export type { AgentsSummary, AgentFigures } from './engine/agents/agent-fleet.ts';
 export { VirtualUser } from './client/virtual-user.ts';
 export type { AckResult, AckMissing, EmitAckResult, EventHandler, RequestOptions, Transport } from './client/virtual-user.ts';
+export type { ClientKind } from './client/client-socket.ts';
 export type { HttpAnswer, HttpMethod, TokenProvider } from './client/http.ts';
 export { IterationClock } from './client/clock.ts';
 export type { IterationTiming } from './client/clock.ts';

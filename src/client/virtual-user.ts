@@ -24,6 +24,8 @@ import type { MetricsSink } from './sink.ts';
 import { Decoder, Encoder } from './wire-parser.ts';
 import type { Target } from '../target/target.ts';
 import { DialectSteps } from './dialect-steps.ts';
+import { checkClientTransport, type ClientKind, type ClientSocket } from './client-socket.ts';
+import { LeanSocket } from './lean-socket.ts';
 
 export type Transport = 'websocket' | 'polling' | 'mixed';
 export type Ref = string | { id: string };
@@ -57,6 +59,8 @@ export interface VirtualUserOptions {
   role: Role;
   token: TokenProvider;
   transport: Transport;
+  /** Which connection the user holds: one real socket.io-client (default) or the lean client (client-socket.ts). */
+  client?: ClientKind;
   metrics: MetricsSink;
   /** The run's fan-out deliveries in flight, and the room census they are owed by. */
   deliveries: DeliveryTracker;
@@ -107,8 +111,9 @@ export class VirtualUser {
   readonly role: Role;
   session: SessionPayload | undefined;
   private readonly options: VirtualUserOptions;
-  private socket: Socket | undefined;
-  private readonly joined = new Set<string>();
+  private socket: ClientSocket | undefined;
+  /** Rooms this user is in by an ok ack; created on the first (an idle user holds none: issue 15, memory per user). */
+  private joined: Set<string> | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private disconnectedAtUs: number | undefined;
   /** Fires when a dropped connection has not come back within reconnectTimeoutMs. */
@@ -119,8 +124,12 @@ export class VirtualUser {
   private abandonConnect: (() => void) | undefined;
   private closing = false;
   /** Series per event, looked up once: re-keying a metric on every round trip costs CPU. */
-  private readonly ackSeries = new Map<string, ReturnType<MetricsSink['latency']>>();
-  private readonly tags: TagGuards;
+  private ackSeries: Map<string, ReturnType<MetricsSink['latency']>> | undefined;
+  /** The one series most users ever use, without a Map (issue 15: memory per user). */
+  private lastAckTag: string | undefined;
+  private lastAckSeries: ReturnType<MetricsSink['latency']> | undefined;
+  /** This user's own tag guards when the run gives none, made on first use. */
+  private ownTags: TagGuards | undefined;
   /** on() handlers given before the socket exists: attached when it is created. */
   private readonly pendingHandlers: [event: string, listener: EventHandler][] = [];
   /** The steps of a target of another dialect (never the contract's own profile: that path stays untouched). */
@@ -132,8 +141,8 @@ export class VirtualUser {
     this.options = options;
     this.userId = options.userId;
     this.role = options.role;
-    this.tags = options.tagGuards ?? createTagGuards();
     this.dialect = options.target && !options.target.contract ? this.dialectSteps(options.target) : undefined;
+    if (options.client === 'lean') checkClientTransport('lean', options.transport);
   }
 
   get connected(): boolean {
@@ -143,6 +152,11 @@ export class VirtualUser {
   /** The socket id of the connection held now (evidence names it); undefined while not connected. */
   get connectionId(): string | undefined {
     return this.socket?.id;
+  }
+
+  /** The last connection restored the server's session (connection state recovery). */
+  get recovered(): boolean {
+    return this.socket?.recovered === true;
   }
 
   /** Left for good (disconnect()) and not connected again since. */
@@ -218,8 +232,8 @@ export class VirtualUser {
     this.stopHeartbeat();
     this.stopReconnectWatch();
     this.disconnectedAtUs = undefined;
-    for (const room of this.joined) this.options.deliveries.census.leave(room, this);
-    this.joined.clear();
+    if (this.joined) for (const room of this.joined) this.options.deliveries.census.leave(room, this);
+    this.joined = undefined;
     this.socket?.disconnect();
     this.abandonConnect?.();
     this.options.live?.delete(this);
@@ -545,7 +559,8 @@ export class VirtualUser {
       ackTimeoutMs: options.ackTimeoutMs,
       httpTimeoutMs: options.httpTimeoutMs,
       receiver: this,
-      socket: () => user.socket,
+      // A profile of another dialect runs on socket.io-client only (startRun refuses --client lean with one).
+      socket: () => user.socket as unknown as Socket | undefined,
       timing: () => user.timing,
       needsConnect: () => user.needsConnect(),
       connect: () => user.connect(),
@@ -608,9 +623,23 @@ export class VirtualUser {
   }
 
   private ackSeriesFor(tag: string): ReturnType<MetricsSink['latency']> {
-    let series = this.ackSeries.get(tag);
-    if (!series) this.ackSeries.set(tag, (series = this.options.metrics.latency('ack', { event: tag })));
+    if (tag === this.lastAckTag) return this.lastAckSeries as ReturnType<MetricsSink['latency']>;
+    let series = this.ackSeries?.get(tag);
+    if (!series) {
+      series = this.options.metrics.latency('ack', { event: tag });
+      // A second event: from now on every series is kept in the Map (the last one stays cached too).
+      if (this.lastAckTag !== undefined) {
+        this.ackSeries ??= new Map([[this.lastAckTag, this.lastAckSeries as ReturnType<MetricsSink['latency']>]]);
+        this.ackSeries.set(tag, series);
+      }
+    }
+    this.lastAckTag = tag;
+    this.lastAckSeries = series;
     return series;
+  }
+
+  private get tags(): TagGuards {
+    return this.options.tagGuards ?? (this.ownTags ??= createTagGuards());
   }
 
   /** A lost ack is a sample at the timeout, never a dropped one: the tail stays visible. */
@@ -632,7 +661,7 @@ export class VirtualUser {
   private joinedRoom(room: string): void {
     const { census } = this.options.deliveries;
     if (census.since(room, this) !== undefined) return;
-    this.joined.add(room);
+    (this.joined ??= new Set()).add(room);
     census.join(room, this, nowUs());
   }
 
@@ -642,7 +671,7 @@ export class VirtualUser {
    * `ack{event}` (from the actual send: nothing waited on it) and a refusal counted in `errors`.
    */
   private async leaveRoom(event: string, room: string, id: string): Promise<void> {
-    if (this.joined.delete(room)) this.options.deliveries.census.leave(room, this);
+    if (this.joined?.delete(room)) this.options.deliveries.census.leave(room, this);
     this.options.observer?.left(this, room);
     if (this.dialect) return this.dialect.fire(event, id);
     if (!this.socket && !this.closing) await this.connect();
@@ -669,7 +698,7 @@ export class VirtualUser {
   private async rejoin(): Promise<void> {
     const events: Record<string, string> = { listing: 'listing:watch', booking: 'booking:join', presence: 'presence:watch' };
     await Promise.all(
-      [...this.joined].map((room) => {
+      [...(this.joined ?? [])].map((room) => {
         const colon = room.indexOf(':');
         const event = events[room.slice(0, colon)];
         return event ? this.contractAck(event, room.slice(colon + 1), room) : undefined;
@@ -704,7 +733,36 @@ export class VirtualUser {
     this.options.metrics.counter('reconnect_failures').add();
   }
 
-  private createSocket(): Socket {
+  private createSocket(): ClientSocket {
+    const socket = this.options.client === 'lean' ? this.createLeanSocket() : this.createSocketIoClient();
+    // io() connects at once: from here the user may hold a connection.
+    this.options.live?.add(this);
+    this.listen(socket);
+    // Handlers live on the Socket object, which both clients keep across reconnections.
+    for (const [event, listener] of this.pendingHandlers.splice(0)) socket.on(event, listener);
+    return socket;
+  }
+
+  /** Engine.IO / Socket.IO by hand over `ws` (lean-socket.ts), with socket.io-client's defaults. */
+  private createLeanSocket(): ClientSocket {
+    const { options } = this;
+    const socket = new LeanSocket({
+      url: options.url,
+      auth: (cb) => {
+        Promise.resolve(options.token(this.userId, this.role)).then(
+          (token) => cb({ token }),
+          () => cb({}),
+        );
+      },
+      timeoutMs: options.connectTimeoutMs,
+      onUnsupported: () => options.metrics.counter('errors', { code: 'lean_binary_dropped', source: 'lean client' }).add(),
+      ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+    });
+    socket.connect();
+    return socket;
+  }
+
+  private createSocketIoClient(): ClientSocket {
     const { options } = this;
     const transports = options.transport === 'websocket' ? ['websocket'] : options.transport === 'polling' ? ['polling'] : ['polling', 'websocket'];
     // Not before the profile's login: connect() obtains credentials, then opens the connection.
@@ -732,17 +790,12 @@ export class VirtualUser {
       ...(options.localAddress ? { localAddress: options.localAddress } : {}),
       ...dialectOptions,
     } as Parameters<typeof io>[1]);
-    // io() connects at once: from here the user may hold a connection.
-    options.live?.add(this);
-    this.listen(socket);
-    // Handlers live on the Socket object, which socket.io-client keeps across reconnections.
-    for (const [event, listener] of this.pendingHandlers.splice(0)) socket.on(event, listener);
-    return socket;
+    return socket as unknown as ClientSocket;
   }
 
-  private listen(socket: Socket): void {
+  private listen(socket: ClientSocket): void {
     const { metrics, deliveries } = this.options;
-    if (this.dialect) this.dialect.listen(socket);
+    if (this.dialect) this.dialect.listen(socket as unknown as Socket);
     else socket.on('session', (session: SessionPayload) => {
       this.session = session;
       // A server of another dialect may send a `session` of its own: no heartbeat then, and no throw.
@@ -755,7 +808,7 @@ export class VirtualUser {
       this.stopHeartbeat();
       // The server forgets a socket's rooms with its connection: from now on no delivery is
       // owed to it there. `joined` keeps them, to join again after the reconnect.
-      for (const room of this.joined) deliveries.census.leave(room, this);
+      if (this.joined) for (const room of this.joined) deliveries.census.leave(room, this);
       deliveries.census.leave(rooms.user(this.userId), this);
       this.options.observer?.dropped?.(this);
       if (this.closing) return;
@@ -778,7 +831,7 @@ export class VirtualUser {
         this.disconnectedAtUs = undefined;
       }
       // Rooms still wanted after a drop (whichever way it came back): join them again.
-      if (this.joined.size > 0) this.rejoining = this.rejoin();
+      if (this.joined && this.joined.size > 0) this.rejoining = this.rejoin();
     });
 
     if (this.dialect) return;

@@ -10,7 +10,7 @@ export interface Comparability {
 
 /**
  * Whether a difference between two runs can be put down to the server. Runs of another scenario,
- * schedule (scale, --duration), world, target kind or transport measure something else; a
+ * schedule (scale, --duration), world, target kind, transport or client measure something else; a
  * saturated generator measured itself; a partial run measured less.
  */
 export function judgeComparability(base: RecordedRun, current: RecordedRun): Comparability {
@@ -29,6 +29,7 @@ export function judgeComparability(base: RecordedRun, current: RecordedRun): Com
     differ('scale', base.conditions.scale, current.conditions.scale);
     differ('--duration', base.conditions.durationMs, current.conditions.durationMs);
     differ('transport', base.conditions.transport, current.conditions.transport);
+    differ('client', base.conditions.client ?? 'socket.io-client', current.conditions.client ?? 'socket.io-client', String);
     differ('online checking', base.conditions.check, current.conditions.check);
     differ('defect', base.conditions.defect, current.conditions.defect);
     differ('faults', base.conditions.faults, current.conditions.faults);

@@ -21,6 +21,7 @@ export interface RecordedRun {
     durationMs?: number;
     nodes: number;
     transport: string;
+    client?: string;
     check: boolean;
     defect?: string;
     faults?: string[];

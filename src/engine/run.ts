@@ -34,6 +34,7 @@ import {
 } from '../thresholds/index.ts';
 import { formatDurationMs, parseDurationMs } from '../util/duration.ts';
 import { probeContractTarget, probeProfileTarget } from '../target/probe-target.ts';
+import { checkClientTransport, parseClientKind, type ClientKind } from '../client/client-socket.ts';
 import { connectionWarning, openFilesLimit } from './preflight.ts';
 import { judgeGeneratorHealth, startHealthSampler, type GeneratorHealth } from './generator-health.ts';
 import { runGroup, type GroupRun } from './run-group.ts';
@@ -71,6 +72,12 @@ export interface RunOptions {
   /** Path to a module whose default export mints tokens: (userId, role) => token. */
   tokenModule?: string;
   transport?: Transport;
+  /**
+   * Which client each user is: 'socket.io-client' (default, one real socket.io-client per user, as
+   * browsers connect) or 'lean' (Engine.IO / Socket.IO framed by hand over `ws`: WebSocket only,
+   * JSON payloads; for runs whose point is sheer numbers). Overrides the scenario's `options.client`.
+   */
+  client?: ClientKind;
   /** Extra thresholds, e.g. "ack{event:message:send} p(95)<150ms". */
   thresholds?: string[];
   /** Report folder; default reports/<timestamp>_<scenario>/; false writes nothing. */
@@ -202,6 +209,8 @@ export interface RunConditions {
   /** Reference nodes started for the run (1 for the embedded server, 0 for an external target). */
   nodes: number;
   transport: Transport;
+  /** Present when the users were the lean client (absent: socket.io-client). */
+  client?: ClientKind;
   check: boolean;
   defect?: string;
   /** The faults planned (docs/faults.md), in `--fault` syntax. */
@@ -255,6 +264,9 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
   const reconnectTimeoutMs = parseDurationMs(scenarioOptions.reconnectTimeout ?? '30s', 'options.reconnectTimeout');
   const reconnection = reconnectionOptions(scenarioOptions.reconnection);
   const deliveryTimeoutMs = scenarioOptions.deliveryTimeout ? parseDurationMs(scenarioOptions.deliveryTimeout, 'options.deliveryTimeout') : ackTimeoutMs;
+  // --client wins over the scenario's; both may come from JavaScript, unchecked by types.
+  const client: ClientKind = parseClientKind(options.client ?? scenarioOptions.client ?? 'socket.io-client');
+  checkClientTransport(client, options.transport ?? 'websocket');
   const stallThresholdMs = parseDurationMs(scenarioOptions.stallThreshold ?? `${DEFAULT_STALL_THRESHOLD_MS}ms`, 'options.stallThreshold');
   const totalMs = Math.max(...[...plans].map(([group, plan]) => plan.durationMs + (startDelays.get(group) ?? 0)));
 
@@ -265,6 +277,10 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
         'pass --target URL, or set url in the profile: the bundled reference server speaks the contract, not this profile');
     }
     options = { ...options, target: options.target ?? dialectProfile.url };
+  }
+  if (dialectProfile && client === 'lean') {
+    throw new BazaarError('BAZAAR_BAD_OPTIONS', `--client lean cannot speak the target profile "${dialectProfile.name}" yet: profile steps drive socket.io-client's own handshake options`,
+      'leave out --client lean (the default socket.io-client speaks every profile)');
   }
   if (options.target && !dialectProfile && !options.jwtSecret && !options.tokenModule) {
     throw new BazaarError('BAZAAR_NO_SECRET', `no way to mint tokens for ${options.target}`,
@@ -377,6 +393,7 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
         ...(options.durationMs ? { durationMs: options.durationMs } : {}),
         nodes: embedded ? (options.nodes ?? 1) : 0,
         transport: options.transport ?? 'websocket',
+        ...(client === 'lean' ? { client } : {}),
         check,
         ...(options.defect ? { defect: options.defect } : {}),
         ...(faults.length > 0 ? { faults: faults.map((f) => f.label) } : {}),
@@ -448,6 +465,7 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
         url: target,
         token,
         transport: options.transport ?? 'websocket',
+        client,
         metrics: registry,
         deliveries,
         ackTimeoutMs,

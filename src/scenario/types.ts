@@ -96,6 +96,13 @@ export interface IntrudersSpec {
 }
 
 export interface ScenarioOptions {
+  /**
+   * Default 'socket.io-client': one real socket.io-client per user. 'lean' frames Engine.IO /
+   * Socket.IO by hand over `ws` (WebSocket only, JSON payloads, no binary attachments), at a
+   * fraction of the memory and CPU, for idle users, presence churn and connection storms.
+   * `--client` overrides it.
+   */
+  client?: 'socket.io-client' | 'lean';
   /** Default '10s'. An ack slower than this is recorded at this value and counted as a timeout. */
   ackTimeout?: string;
   /** Default '10s'. A connect (or one reconnect() attempt) that fails is recorded at this value and counted. */

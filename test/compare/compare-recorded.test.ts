@@ -50,6 +50,7 @@ describe('bazaar compare on recorded runs', () => {
   it.each([
     ['another scenario', { scenario: 'smoke' }, /scenario: "booking-chat" in the baseline, "smoke" now/],
     ['another scale', { conditions: { ...slow.conditions!, scale: 0.5 }, schedule: { default: 'ramping-arrival-rate 5→50/s over 4s' } }, /scale: 0.2 in the baseline, 0.5 now/],
+    ['another client', { conditions: { ...slow.conditions!, client: 'lean' } }, /client: socket\.io-client in the baseline, lean now/],
     ['another target kind', { embedded: true }, /target kind: an external target in the baseline, the embedded reference server now/],
     ['a saturated generator', { generator: { ...slow.generator, saturated: true } }, /current run's load generator was saturated/],
     ['a partial run', { partial: true, status: 'interrupted' }, /current run is partial \(interrupted\)/],

@@ -10,6 +10,7 @@ import { startRun } from '../../src/engine/run.ts';
 import { createMetricsRegistry } from '../../src/metrics/index.ts';
 import { defineScenario } from '../../src/scenario/define-scenario.ts';
 import { loginTokens, startChatDialectServer, type ChatDialectServer } from '../helpers/chat-dialect-server.ts';
+import { testClient } from '../helpers/client-kind.ts';
 
 // Issue 13 §2: the generic steps drive a Socket.IO server that speaks nothing of the contract.
 
@@ -42,6 +43,7 @@ function harness(options: { timing?: IterationClock; maxTagValues?: number } = {
       role: 'buyer',
       token: loginTokens(server.url),
       transport: 'websocket',
+      client: testClient.kind,
       metrics,
       deliveries,
       ...(options.timing ? { timing: options.timing } : {}),

@@ -6,6 +6,7 @@ import { createDeliveryTracker } from '../../src/client/delivery-tracker.ts';
 import { createSecretTokenProvider } from '../../src/client/tokens.ts';
 import { VirtualUser } from '../../src/client/virtual-user.ts';
 import { createMetricsRegistry } from '../../src/metrics/index.ts';
+import { testClient } from '../helpers/client-kind.ts';
 
 // Past one source address's ~28k ephemeral ports: users spread over 127.0.0.x source addresses.
 let io: Server;
@@ -29,6 +30,7 @@ it('connects each user from the source address it was given', async () => {
     role: 'buyer' as const,
     token: createSecretTokenProvider('x'),
     transport: 'websocket' as const,
+    client: testClient.kind,
     metrics,
     deliveries: createDeliveryTracker({ metrics, timeoutMs: 2_000 }),
     ackTimeoutMs: 2_000,
@@ -36,6 +38,7 @@ it('connects each user from the source address it was given', async () => {
     httpTimeoutMs: 2_000,
   };
   const users = ['127.0.0.2', '127.0.0.3'].map((localAddress, i) => new VirtualUser({ ...base, userId: `u${i}`, localAddress }));
+  seen.length = 0;
   const connected = await Promise.all(users.map((u) => u.connect()));
   for (const user of users) user.disconnect();
   expect(connected).toEqual([true, true]);

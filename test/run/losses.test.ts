@@ -10,6 +10,7 @@ import { createSecretTokenProvider } from '../../src/client/tokens.ts';
 import { VirtualUser } from '../../src/client/virtual-user.ts';
 import { createMetricsRegistry } from '../../src/metrics/index.ts';
 import { startWorld, type TestWorld } from '../helpers/world.ts';
+import { testClient } from '../helpers/client-kind.ts';
 
 // Issue 12, item 3: a connect, reconnect or delivery that never happens is a sample at its
 // timeout value and a count, as a lost ack is; never a missing sample.
@@ -39,6 +40,7 @@ function harness(url: string, options: HarnessOptions = {}) {
       role,
       token: createSecretTokenProvider(options.secret ?? 'any'),
       transport: 'websocket',
+      client: testClient.kind,
       metrics,
       deliveries,
       ackTimeoutMs: 2_000,

@@ -8,6 +8,7 @@
  * https://socket.io/docs/v4/socket-io-protocol/ and https://socket.io/docs/v4/engine-io-protocol/
  *
  * Node's global WebSocket (Node 22 and later): no dependency beyond the runtime. */
+import { engineUrl } from '../../client/lean-protocol.ts';
 
 export interface RawFrame {
   /** The text frame as received, e.g. `42["message:new",{...},"1-0"]`; binary frames as `<binary N bytes>`. */
@@ -28,13 +29,8 @@ export interface RawEvent {
 
 const OPEN_TIMEOUT_MS = 5_000;
 
-/** `http://host:port` → `ws://host:port/socket.io/?EIO=4&transport=websocket`. */
-export function engineUrl(baseUrl: string): string {
-  const url = new URL('/socket.io/', baseUrl);
-  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-  url.search = '?EIO=4&transport=websocket';
-  return url.toString();
-}
+/** `http://host:port` → `ws://host:port/socket.io/?EIO=4&transport=websocket` (shared with the lean client). */
+export { engineUrl };
 
 /** A Socket.IO EVENT frame (`42`, optional ack id, JSON array), or undefined for anything else. */
 export function parseEventFrame(frame: string): RawEvent | undefined {

@@ -13,6 +13,7 @@ import { renderProgressLine, renderSummaryMarkdown, renderSummaryText } from '..
 import { appendStepSummary } from '../step-summary.ts';
 import { ExitCode } from '../exit-codes.ts';
 import type { CliIo } from '../io.ts';
+import { CLIENT_KINDS, type ClientKind } from '../../client/client-socket.ts';
 import { durationArg, nodesArg, adapterArg, fanoutArg, portArg } from '../options.ts';
 
 interface RunCliOptions {
@@ -21,6 +22,7 @@ interface RunCliOptions {
   jwtSecret?: string;
   tokenModule?: string;
   transport: 'websocket' | 'polling' | 'mixed';
+  client?: ClientKind;
   threshold?: string[];
   report?: string;
   allowSaturated?: boolean;
@@ -63,6 +65,13 @@ function transportArg(value: string): RunCliOptions['transport'] {
     throw new InvalidArgumentError('transport is websocket, polling or mixed (polling first, then upgrade)');
   }
   return value;
+}
+
+function clientArg(value: string): ClientKind {
+  if (!(CLIENT_KINDS as readonly string[]).includes(value)) {
+    throw new InvalidArgumentError('client is socket.io-client (the default) or lean (WebSocket only, JSON payloads, for scale runs)');
+  }
+  return value as ClientKind;
 }
 
 /** 127.0.0.2-127.0.0.9 or a comma list: source addresses to spread connections over. */
@@ -137,6 +146,7 @@ export function registerRun(program: Command, io: CliIo): void {
     .option('--fanout <mode>', "the cluster's fan-out: ordered (default) or adapter (the stock io.to().emit, misorders across nodes)", fanoutArg)
     .option('--token-module <file>', 'module whose default export (userId, role) => token, for servers with their own login')
     .option('--transport <kind>', 'websocket, polling or mixed', transportArg, 'websocket')
+    .option('--client <kind>', "socket.io-client (default: one real client per user) or lean (WebSocket only, JSON payloads, less memory and CPU per user; docs/scaling.md)", clientArg)
     .option('--duration <duration>', 'play the scenario\'s timeline (schedule, start times, thinks, gracefulStop; not timeouts) in this time', durationArg)
     .option('--scale <factor>', 'multiply VUs and arrival rates, e.g. 0.1', factorArg)
     .option('--no-check', 'do not check the contract online (violations are not counted; for measuring what checking costs)')
@@ -180,6 +190,7 @@ export function registerRun(program: Command, io: CliIo): void {
         jwtSecret: options.jwtSecret || io.env.JWT_SECRET || undefined,
         tokenModule: options.tokenModule,
         transport: options.transport,
+        ...(options.client ? { client: options.client } : {}),
         thresholds: options.threshold,
         durationMs: options.duration,
         nodes: options.nodes,
