@@ -354,9 +354,13 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
     close() {
       closing ??= (async () => {
         clearInterval(sweeper);
-        // io.close() tells every socket ("server shutting down") and closes the HTTP server.
-        await io.close();
+        // io.close() tells every socket ("server shutting down") and closes the HTTP server, which
+        // waits for every HTTP connection to end: a client that opened one and said nothing more (a
+        // half-sent request, an idle keep-alive) would hold it for up to the headers timeout.
+        // Closing them once the close has begun ends the wait at once.
+        const closingIo = io.close();
         httpServer.closeAllConnections();
+        await closingIo;
         await ordered?.close();
         await redisMode?.mode.close();
         await metricsListener?.close();

@@ -123,6 +123,10 @@ async function serveOneNode(io: CliIo, options: ServeOptions, secretFromUser: st
   io.err(`${signal}: closing`);
   await server.close();
   io.setExitCode(ExitCode.Ok);
+  // Everything bazaar opened is closed; engine.io may still hold a timer of its own for up to
+  // 30 s (the request-body timeout of a polling POST it refused as too large, measured after the
+  // security.cve.* checks), which would keep this process, and whoever waits on it, alive.
+  setTimeout(() => process.exit(), 1_000).unref();
 }
 
 /** Several node processes behind one entry (docs/scaling.md). */
