@@ -26,6 +26,14 @@ describe('bazaar run with 2 workers against the embedded server', () => {
     expect(result.violations).toMatchObject({ checked: true, total: 0 });
   }, 60_000);
 
+  it('hands --client lean to every worker: the whole schedule, recorded as a lean run', async () => {
+    const result = await startRun({ scenario: fixture('worker-chat'), workers: 2, client: 'lean', reportDir: false });
+    expect(result.status).toBe('passed');
+    expect(result.conditions?.client).toBe('lean');
+    expect(latencyCount(result, 'ack{event:message:send}')).toBe(VUS * ITERATIONS);
+    expect(result.violations).toMatchObject({ checked: true, total: 0 });
+  }, 60_000);
+
   it.each([
     { defect: 'broadcast-excludes-sender', kind: 'loss' },
     { defect: 'async-persist-reorder', kind: 'order' },

@@ -1,3 +1,4 @@
+import type { ClientKind } from '../../client/client-socket.ts';
 import type { RunViolations } from '../../checks/violations.ts';
 import type { MetricsSnapshot } from '../../metrics/snapshot.ts';
 import type { RunStatus } from '../../report/summary.ts';
@@ -28,6 +29,8 @@ export interface WorkerSpec {
   jwtSecret?: string;
   tokenModule?: string;
   transport: Transport;
+  /** --client, when given (a worker reads the scenario's own `options.client` itself). */
+  client?: ClientKind;
   durationMs?: number;
   scale?: number;
   check: boolean;

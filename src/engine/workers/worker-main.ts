@@ -52,6 +52,7 @@ async function play(spec: WorkerSpec): Promise<void> {
       ...(spec.jwtSecret ? { jwtSecret: spec.jwtSecret } : {}),
       ...(spec.tokenModule ? { tokenModule: spec.tokenModule } : {}),
       transport: spec.transport,
+      ...(spec.client ? { client: spec.client } : {}),
       ...(spec.durationMs ? { durationMs: spec.durationMs } : {}),
       ...(spec.scale ? { scale: spec.scale } : {}),
       check: spec.check,
