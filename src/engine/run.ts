@@ -217,6 +217,20 @@ export interface RunConditions {
   faults?: string[];
 }
 
+/** What changes what a run measures, as result.json records it: one rule for in-process and spread runs. */
+export function runConditions(options: RunOptions, facts: { embedded: boolean; check: boolean; client: ClientKind; faults?: readonly string[] }): RunConditions {
+  return {
+    scale: options.scale ?? 1,
+    ...(options.durationMs ? { durationMs: options.durationMs } : {}),
+    nodes: facts.embedded ? (options.nodes ?? 1) : 0,
+    transport: options.transport ?? 'websocket',
+    ...(facts.client === 'lean' ? { client: facts.client } : {}),
+    check: facts.check,
+    ...(options.defect ? { defect: options.defect } : {}),
+    ...(facts.faults?.length ? { faults: [...facts.faults] } : {}),
+  };
+}
+
 const MAX_LOGGED_ITERATION_ERRORS = 5;
 
 /** What a run spread over worker processes or agents cannot carry yet: said before anything starts. */
@@ -388,16 +402,7 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
       status,
       ...(reason ? { reason } : {}),
       schedule: Object.fromEntries([...plans].map(([group, plan]) => [group, describeSchedule(plan)])),
-      conditions: {
-        scale: options.scale ?? 1,
-        ...(options.durationMs ? { durationMs: options.durationMs } : {}),
-        nodes: embedded ? (options.nodes ?? 1) : 0,
-        transport: options.transport ?? 'websocket',
-        ...(client === 'lean' ? { client } : {}),
-        check,
-        ...(options.defect ? { defect: options.defect } : {}),
-        ...(faults.length > 0 ? { faults: faults.map((f) => f.label) } : {}),
-      },
+      conditions: runConditions(options, { embedded, check, client, faults: faults.map((f) => f.label) }),
       world: {
         sellers: world.sellers.length,
         buyers: world.buyers.length,

@@ -17,7 +17,8 @@ import { collectThresholds, resolverFor } from '../resolver.ts';
 import { withViolationThreshold } from '../run-checks.ts';
 import { planRun } from '../run-plan.ts';
 import { startRunServer } from '../run-server.ts';
-import { checkReachable, settledWithin, type RunOptions, type RunResult } from '../run.ts';
+import { checkReachable, runConditions, settledWithin, type RunOptions, type RunResult } from '../run.ts';
+import { parseClientKind } from '../../client/client-socket.ts';
 import { seedWorld } from '../seed-world.ts';
 import { mergeWorkerReports, type MergedReports } from './merge.ts';
 import { partitionUnits, sharesRooms } from './partition.ts';
@@ -203,15 +204,7 @@ export async function startCoordinatedRun(options: RunOptions, fleetOrStart: Wor
     status,
     ...(reason ? { reason } : {}),
     schedule: Object.fromEntries([...plans].map(([group, plan]) => [group, describeSchedule(plan)])),
-    conditions: {
-      scale: options.scale ?? 1,
-      ...(options.durationMs ? { durationMs: options.durationMs } : {}),
-      nodes: embedded ? (options.nodes ?? 1) : 0,
-      transport: options.transport ?? 'websocket',
-      ...((options.client ?? scenario.options?.client) === 'lean' ? { client: 'lean' as const } : {}),
-      check,
-      ...(options.defect ? { defect: options.defect } : {}),
-    },
+    conditions: runConditions(options, { embedded, check, client: parseClientKind(options.client ?? scenario.options?.client ?? 'socket.io-client') }),
     world: {
       sellers: world.sellers.length,
       buyers: world.buyers.length,
