@@ -62,7 +62,8 @@ export interface CheckReport {
   defect?: string;
   startedAt: string;
   durationMs: number;
-  presence: { ttlMs: number; heartbeatMs: number; sweepMs: number };
+  /** The presence timing the checks used; absent when the target claims no presence (its profile says so). */
+  presence?: { ttlMs: number; heartbeatMs: number; sweepMs: number };
   /** Nodes of the cluster checked (1 for a single server). */
   nodes: number;
   checks: CheckResult[];
@@ -278,7 +279,7 @@ export async function runChecks(options: CheckOptions = {}): Promise<CheckReport
         ...(options.defect ? { defect: options.defect } : {}),
         startedAt: startedAt.toISOString(),
         durationMs: Date.now() - startedAt.getTime(),
-        presence,
+        ...(claimed.has('presence') ? { presence } : {}),
         nodes: targetUrl ? 1 : (options.nodes ?? 1),
         checks: [...results],
         passed: !partial && checksPassed(results, failOnSkip),

@@ -9,7 +9,7 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
 export function renderCheckReport(report: CheckReport): string {
   const lines: string[] = [];
   lines.push(`bazaar check: ${report.target}${report.profile && report.profile !== 'contract' ? ` (profile ${report.profile})` : ''}${report.embedded ? (report.nodes > 1 ? ` (embedded reference cluster, ${report.nodes} nodes on Redis)` : ' (embedded reference server)') : ''}${report.defect ? `, defect ${report.defect}` : ''}`);
-  lines.push(`presence: ttl ${report.presence.ttlMs} ms, heartbeat ${report.presence.heartbeatMs} ms, sweep ${report.presence.sweepMs} ms`);
+  if (report.presence) lines.push(`presence: ttl ${report.presence.ttlMs} ms, heartbeat ${report.presence.heartbeatMs} ms, sweep ${report.presence.sweepMs} ms`);
   lines.push('');
   lines.push(
     ...renderTextTable({

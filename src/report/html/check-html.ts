@@ -42,7 +42,7 @@ export function renderCheckHtml(report: CheckReport): string {
     ['target', report.target + (where ? ` (${where})` : '')],
     ...(report.defect ? [['defect', report.defect] as [string, string]] : []),
     ['started', report.startedAt],
-    ['presence', `ttl ${formatCount(report.presence.ttlMs)} ms, heartbeat ${formatCount(report.presence.heartbeatMs)} ms, sweep ${formatCount(report.presence.sweepMs)} ms`],
+    ...(report.presence ? [['presence', `ttl ${formatCount(report.presence.ttlMs)} ms, heartbeat ${formatCount(report.presence.heartbeatMs)} ms, sweep ${formatCount(report.presence.sweepMs)} ms`] as [string, string]] : []),
   ];
 
   const table = htmlTable(
