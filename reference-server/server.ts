@@ -11,6 +11,7 @@ import { createApiHandler } from './http/api.ts';
 import { sendError } from './http/json.ts';
 import { createServerMetrics, hostForUrl, startMetricsListener, type MetricsListener } from './metrics.ts';
 import { createMemoryPresenceStore, type PresenceStore } from './presence/presence-store.ts';
+import { createNodeMemoryPresenceStore, type NodeMemoryPresenceStore } from './presence/node-memory-presence-store.ts';
 import { createMemoryTypingGate } from './presence/typing-gate.ts';
 import { createKeyedSerial, type KeyedSerial } from './serial.ts';
 import type { BazaarSocket } from './sockets/define-handler.ts';
@@ -50,6 +51,13 @@ export interface ReferenceServerOptions {
   store?: Store;
   presence?: PresenceStore;
   /**
+   * Where presence lives, when `presence` is not given: 'shared' (default) in the deployment's
+   * store with a TTL (Redis in Redis mode), or 'node-memory': each node keeps its own users'
+   * presence and tells the others by io.serverSideEmit, so a killed node's users stay online
+   * for good (presence/node-memory-presence-store.ts; kept to reproduce that, docs/repro/ghost-after-kill.md).
+   */
+  presenceStore?: PresenceStoreKind;
+  /**
    * Redis mode (docs/scaling.md): store, presence and typing gate on this Redis, the chosen
    * adapter, and the ordered fan-out, so that several nodes serve one marketplace.
    */
@@ -81,6 +89,11 @@ export interface ReferenceServerOptions {
   /** How long a ping may wait for its pong (Socket.IO's default 20 s). */
   pingTimeoutMs?: number;
 }
+
+export const PRESENCE_STORES = ['shared', 'node-memory'] as const;
+export type PresenceStoreKind = (typeof PRESENCE_STORES)[number];
+/** The event nodes with node-memory presence tell each other their users' comings and goings by. */
+const PEER_PRESENCE_EVENT = 'bazaar:presence';
 
 export interface ReferenceServer {
   /** Base URL for Socket.IO and the HTTP API, e.g. http://127.0.0.1:3000 */
@@ -192,6 +205,22 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
   }
   const io = new Server(httpServer, serverOptions);
   if (sessionGuard) guardNamespaces(io, sessionGuard);
+  if (options.presenceStore !== undefined && !(PRESENCE_STORES as readonly string[]).includes(options.presenceStore)) {
+    await io.close();
+    await redisMode?.mode.close();
+    throw new Error(`unknown presence store "${String(options.presenceStore)}": choose one of ${PRESENCE_STORES.join(', ')}`);
+  }
+  let nodeMemoryPresence: NodeMemoryPresenceStore | undefined;
+  if (options.presenceStore === 'node-memory' && !options.presence) {
+    nodeMemoryPresence = createNodeMemoryPresenceStore({
+      nodeId: `${process.pid}-${randomBytes(4).toString('hex')}`,
+      // serverSideEmit reaches every other node through the adapter (none on one node in memory).
+      publish: (change) => {
+        if (redisMode) io.serverSideEmit(PEER_PRESENCE_EVENT, change);
+      },
+    });
+    io.on(PEER_PRESENCE_EVENT, (change: unknown) => nodeMemoryPresence!.received(change));
+  }
 
   const adapterFanout: Fanout = {
     emit(room, event, payload, exceptSocketId) {
@@ -222,7 +251,7 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
 
   const ctx: ServerContext = {
     store: wrapStore(overrides, options.store ?? redisMode?.mode.store ?? createMemoryStore()),
-    presence: options.presence ?? redisMode?.mode.presence ?? createMemoryPresenceStore(),
+    presence: options.presence ?? nodeMemoryPresence ?? redisMode?.mode.presence ?? createMemoryPresenceStore(),
     typing: overrides.typingGate?.() ?? redisMode?.mode.typing ?? createMemoryTypingGate(LIMITS.typingStartMinIntervalMs),
     fanout,
     // With the ordered fan-out a task's events are published by the time it resolves, so an
