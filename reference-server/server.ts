@@ -6,7 +6,7 @@ import { Server, type ServerOptions } from 'socket.io';
 import { LIMITS, UNAUTHORIZED_MESSAGE } from '../src/contract/index.ts';
 import { authenticate, type Authenticated } from './auth.ts';
 import type { Fanout, ServerContext } from './context.ts';
-import { sweepPresence } from './domain/presence.ts';
+import { announcePresence, sweepPresence } from './domain/presence.ts';
 import { createApiHandler } from './http/api.ts';
 import { sendError } from './http/json.ts';
 import { createServerMetrics, hostForUrl, startMetricsListener, type MetricsListener } from './metrics.ts';
@@ -383,6 +383,11 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
     close() {
       closing ??= (async () => {
         clearInterval(sweeper);
+        if (nodeMemoryPresence) {
+          // Node-memory presence lets go of its users on a clean close (a killed node never does).
+          for (const userId of nodeMemoryPresence.release()) announcePresence(ctx, userId, false);
+          await ordered?.settled();
+        }
         // io.close() tells every socket ("server shutting down") and closes the HTTP server, which
         // waits for every HTTP connection to end: a client that opened one and said nothing more (a
         // half-sent request, an idle keep-alive) would hold it for up to the headers timeout.

@@ -60,3 +60,17 @@ describe('createNodeMemoryPresenceStore', () => {
     expect(await store.isOnline('u1')).toBe(false);
   });
 });
+
+describe('release (a clean shutdown)', () => {
+  it('lets go of every user the node holds: those held nowhere else go offline everywhere, the others stay online', async () => {
+    const { nodes: [a, b] } = cluster(2);
+    await a!.touch('only-here', TTL, 0);
+    await a!.touch('also-on-b', TTL, 0);
+    await b!.touch('also-on-b', TTL, 0);
+    expect(a!.release()).toEqual(['only-here']);
+    expect(await b!.isOnline('only-here')).toBe(false);
+    expect(await b!.isOnline('also-on-b')).toBe(true);
+    expect(await a!.takeLapsed(100 * TTL)).toEqual([]);
+    expect(await b!.takeLapsed(100 * TTL)).toEqual(['also-on-b']);
+  });
+});

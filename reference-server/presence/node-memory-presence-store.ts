@@ -6,9 +6,10 @@
  * Each node keeps the presence of its own users (those its sockets touched), with the TTL, and
  * sweeps their lapses itself. The other nodes learn of them by messages between nodes
  * (io.serverSideEmit): 'online' when a node first holds a user, 'offline' when its hold lapses.
- * A cleanly closed node's users lapse on it as anywhere else; a node killed (SIGKILL, OOM, a
- * lost VM) takes its users' presence with it: no node holds it any longer, so no node ever
- * sweeps it or tells anyone, and the survivors show those users online for good.
+ * A node that closes cleanly lets go of its users on the way out (`release`: offline for those
+ * no other node holds); a node killed (SIGKILL, OOM, a lost VM) takes its users' presence with
+ * it: no node holds it any longer, so no node ever sweeps it or tells anyone, and the survivors
+ * show those users online for good.
  */
 import type { PresenceStore } from './presence-store.ts';
 
@@ -29,6 +30,11 @@ export interface NodeMemoryPresenceOptions {
 export interface NodeMemoryPresenceStore extends PresenceStore {
   /** A message from another node. */
   received(change: unknown): void;
+  /**
+   * A clean shutdown: let go of every user this node holds, telling the other nodes; returns
+   * those no other node holds, to announce offline (what a killed node never gets to do).
+   */
+  release(): string[];
   /** Users other nodes say they hold (for tests and metrics). */
   heldElsewhere(): number;
 }
@@ -77,6 +83,15 @@ export function createNodeMemoryPresenceStore(options: NodeMemoryPresenceOptions
         nodes.delete(change.nodeId);
         if (nodes.size === 0) elsewhere.delete(change.userId);
       }
+    },
+    release() {
+      const gone: string[] = [];
+      for (const userId of own.keys()) {
+        options.publish({ nodeId: options.nodeId, userId, online: false });
+        if (!heldElsewhere(userId)) gone.push(userId);
+      }
+      own.clear();
+      return gone;
     },
     heldElsewhere: () => elsewhere.size,
   };
