@@ -18,4 +18,4 @@ it("ghost-after-kill: a killed node's users stay online with node-memory presenc
   expect(bug['presence violations']).toBeGreaterThan(0);
   expect(bug['ghosts in the evidence']).toMatch(/^[1-9]\d* of /);
   expect(fix['presence violations']).toBe(0);
-}, 90_000);
+}, 120_000);
