@@ -171,6 +171,9 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
   const log = options.logger ?? pino({ level: 'silent' });
   const defect = options.defect ? findDefect(options.defect) : undefined;
   if (options.defect && options.variant) throw new Error('a defect and a variant replace the same code: give one of them');
+  if (options.presenceStore !== undefined && !(PRESENCE_STORES as readonly string[]).includes(options.presenceStore)) {
+    throw new Error(`unknown presence store "${String(options.presenceStore)}": choose one of ${PRESENCE_STORES.join(', ')}`);
+  }
   const variant = options.variant ? findVariant(options.variant) : undefined;
   const overrides: DefectOverrides = defect?.overrides() ?? variant?.overrides() ?? {};
   if (defect) log.warn({ defect: defect.name }, `DEFECT ON: ${defect.description}`);
@@ -205,11 +208,6 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
   }
   const io = new Server(httpServer, serverOptions);
   if (sessionGuard) guardNamespaces(io, sessionGuard);
-  if (options.presenceStore !== undefined && !(PRESENCE_STORES as readonly string[]).includes(options.presenceStore)) {
-    await io.close();
-    await redisMode?.mode.close();
-    throw new Error(`unknown presence store "${String(options.presenceStore)}": choose one of ${PRESENCE_STORES.join(', ')}`);
-  }
   let nodeMemoryPresence: NodeMemoryPresenceStore | undefined;
   if (options.presenceStore === 'node-memory' && !options.presence) {
     nodeMemoryPresence = createNodeMemoryPresenceStore({
