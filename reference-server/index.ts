@@ -1,5 +1,5 @@
-export { startReferenceServer, generateSecret } from './server.ts';
-export type { ReferenceServer, ReferenceServerOptions } from './server.ts';
+export { startReferenceServer, generateSecret, PRESENCE_STORES } from './server.ts';
+export type { ReferenceServer, ReferenceServerOptions, PresenceStoreKind } from './server.ts';
 export type { Store } from './store/store.ts';
 export type { PresenceStore } from './presence/presence-store.ts';
 export { DEFECTS, findDefect, VARIANTS, findVariant } from './defects/index.ts';

@@ -6,11 +6,12 @@ import { Server, type ServerOptions } from 'socket.io';
 import { LIMITS, UNAUTHORIZED_MESSAGE } from '../src/contract/index.ts';
 import { authenticate, type Authenticated } from './auth.ts';
 import type { Fanout, ServerContext } from './context.ts';
-import { sweepPresence } from './domain/presence.ts';
+import { announcePresence, sweepPresence } from './domain/presence.ts';
 import { createApiHandler } from './http/api.ts';
 import { sendError } from './http/json.ts';
 import { createServerMetrics, hostForUrl, startMetricsListener, type MetricsListener } from './metrics.ts';
 import { createMemoryPresenceStore, type PresenceStore } from './presence/presence-store.ts';
+import { createNodeMemoryPresenceStore, type NodeMemoryPresenceStore } from './presence/node-memory-presence-store.ts';
 import { createMemoryTypingGate } from './presence/typing-gate.ts';
 import { createKeyedSerial, type KeyedSerial } from './serial.ts';
 import type { BazaarSocket } from './sockets/define-handler.ts';
@@ -50,6 +51,13 @@ export interface ReferenceServerOptions {
   store?: Store;
   presence?: PresenceStore;
   /**
+   * Where presence lives, when `presence` is not given: 'shared' (default) in the deployment's
+   * store with a TTL (Redis in Redis mode), or 'node-memory': each node keeps its own users'
+   * presence and tells the others by io.serverSideEmit, so a killed node's users stay online
+   * for good (presence/node-memory-presence-store.ts; kept to reproduce that, docs/repro/ghost-after-kill.md).
+   */
+  presenceStore?: PresenceStoreKind;
+  /**
    * Redis mode (docs/scaling.md): store, presence and typing gate on this Redis, the chosen
    * adapter, and the ordered fan-out, so that several nodes serve one marketplace.
    */
@@ -81,6 +89,11 @@ export interface ReferenceServerOptions {
   /** How long a ping may wait for its pong (Socket.IO's default 20 s). */
   pingTimeoutMs?: number;
 }
+
+export const PRESENCE_STORES = ['shared', 'node-memory'] as const;
+export type PresenceStoreKind = (typeof PRESENCE_STORES)[number];
+/** The event nodes with node-memory presence tell each other their users' comings and goings by. */
+const PEER_PRESENCE_EVENT = 'bazaar:presence';
 
 export interface ReferenceServer {
   /** Base URL for Socket.IO and the HTTP API, e.g. http://127.0.0.1:3000 */
@@ -158,6 +171,9 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
   const log = options.logger ?? pino({ level: 'silent' });
   const defect = options.defect ? findDefect(options.defect) : undefined;
   if (options.defect && options.variant) throw new Error('a defect and a variant replace the same code: give one of them');
+  if (options.presenceStore !== undefined && !(PRESENCE_STORES as readonly string[]).includes(options.presenceStore)) {
+    throw new Error(`unknown presence store "${String(options.presenceStore)}": choose one of ${PRESENCE_STORES.join(', ')}`);
+  }
   const variant = options.variant ? findVariant(options.variant) : undefined;
   const overrides: DefectOverrides = defect?.overrides() ?? variant?.overrides() ?? {};
   if (defect) log.warn({ defect: defect.name }, `DEFECT ON: ${defect.description}`);
@@ -192,6 +208,17 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
   }
   const io = new Server(httpServer, serverOptions);
   if (sessionGuard) guardNamespaces(io, sessionGuard);
+  let nodeMemoryPresence: NodeMemoryPresenceStore | undefined;
+  if (options.presenceStore === 'node-memory' && !options.presence) {
+    nodeMemoryPresence = createNodeMemoryPresenceStore({
+      nodeId: `${process.pid}-${randomBytes(4).toString('hex')}`,
+      // serverSideEmit reaches every other node through the adapter (none on one node in memory).
+      publish: (change) => {
+        if (redisMode) io.serverSideEmit(PEER_PRESENCE_EVENT, change);
+      },
+    });
+    io.on(PEER_PRESENCE_EVENT, (change: unknown) => nodeMemoryPresence!.received(change));
+  }
 
   const adapterFanout: Fanout = {
     emit(room, event, payload, exceptSocketId) {
@@ -222,7 +249,7 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
 
   const ctx: ServerContext = {
     store: wrapStore(overrides, options.store ?? redisMode?.mode.store ?? createMemoryStore()),
-    presence: options.presence ?? redisMode?.mode.presence ?? createMemoryPresenceStore(),
+    presence: options.presence ?? nodeMemoryPresence ?? redisMode?.mode.presence ?? createMemoryPresenceStore(),
     typing: overrides.typingGate?.() ?? redisMode?.mode.typing ?? createMemoryTypingGate(LIMITS.typingStartMinIntervalMs),
     fanout,
     // With the ordered fan-out a task's events are published by the time it resolves, so an
@@ -354,6 +381,11 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
     close() {
       closing ??= (async () => {
         clearInterval(sweeper);
+        if (nodeMemoryPresence) {
+          // Node-memory presence lets go of its users on a clean close (a killed node never does).
+          for (const userId of nodeMemoryPresence.release()) announcePresence(ctx, userId, false);
+          await ordered?.settled();
+        }
         // io.close() tells every socket ("server shutting down") and closes the HTTP server, which
         // waits for every HTTP connection to end: a client that opened one and said nothing more (a
         // half-sent request, an idle keep-alive) would hold it for up to the headers timeout.

@@ -3,7 +3,7 @@ import { authorizePresenceRoom } from '../authz.ts';
 import type { Principal, ServerContext } from '../context.ts';
 import { fail, ok, type Result } from '../result.ts';
 
-function announce(ctx: ServerContext, userId: string, online: boolean): void {
+export function announcePresence(ctx: ServerContext, userId: string, online: boolean): void {
   const payload: PresenceChangedPayload = { userId, online, at: ctx.nowMs() };
   ctx.fanout.emit(rooms.presence(userId), 'presence:changed', payload);
 }
@@ -11,13 +11,13 @@ function announce(ctx: ServerContext, userId: string, online: boolean): void {
 /** On connect and on every heartbeat: refresh the TTL; announce only a real change. */
 export async function touchPresence(ctx: ServerContext, user: Principal): Promise<void> {
   const { cameOnline } = await ctx.presence.touch(user.userId, ctx.presenceSettings.ttlMs, ctx.nowMs());
-  if (cameOnline) announce(ctx, user.userId, true);
+  if (cameOnline) announcePresence(ctx, user.userId, true);
 }
 
 /** Announce every lapsed presence offline, once each. Disconnects never get here. */
 export async function sweepPresence(ctx: ServerContext): Promise<number> {
   const lapsed = await ctx.presence.takeLapsed(ctx.nowMs());
-  for (const userId of lapsed) announce(ctx, userId, false);
+  for (const userId of lapsed) announcePresence(ctx, userId, false);
   return lapsed.length;
 }
 

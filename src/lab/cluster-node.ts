@@ -116,6 +116,7 @@ try {
     presenceTtlMs: settings.presenceTtlMs,
     presenceHeartbeatMs: settings.presenceHeartbeatMs,
     presenceSweepMs: settings.presenceSweepMs,
+    ...(settings.presenceStore ? { presenceStore: settings.presenceStore } : {}),
     redis: { url: settings.redisUrl, prefix: settings.prefix, ...(settings.streamMaxLen ? { streamMaxLen: settings.streamMaxLen } : {}) },
     adapter: settings.adapter,
     ...(settings.recovery ? { recovery: true } : {}),

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { createServer, type Server as HttpServer } from 'node:http';
 import { Socket, type AddressInfo } from 'node:net';
 import { setupMaster } from '@socket.io/sticky';
-import type { AdapterName } from '../../reference-server/index.ts';
+import type { AdapterName, PresenceStoreKind } from '../../reference-server/index.ts';
 import { BazaarError } from '../errors.ts';
 import { modulePath } from '../util/module-path.ts';
 import type { ControlReply, ControlRequest, LoadBalancer, NodeMessage, NodeSettings, PrimaryMessage } from './cluster-protocol.ts';
@@ -24,6 +24,8 @@ export interface ClusterPrimaryOptions {
   presenceTtlMs?: number;
   presenceHeartbeatMs?: number;
   presenceSweepMs?: number;
+  /** 'node-memory': each node keeps its users' presence (reproduces ghosts after a kill). Default 'shared'. */
+  presenceStore?: PresenceStoreKind;
   recovery?: boolean;
   fanout?: 'ordered' | 'adapter';
   pingIntervalMs?: number;
@@ -89,6 +91,7 @@ export async function runClusterPrimary(options: ClusterPrimaryOptions): Promise
     presenceTtlMs: options.presenceTtlMs,
     presenceHeartbeatMs: options.presenceHeartbeatMs,
     presenceSweepMs: options.presenceSweepMs,
+    ...(options.presenceStore ? { presenceStore: options.presenceStore } : {}),
     recovery: options.recovery,
     fanout: options.fanout,
     pingIntervalMs: options.pingIntervalMs,

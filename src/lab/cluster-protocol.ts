@@ -1,4 +1,4 @@
-import type { AdapterName } from '../../reference-server/index.ts';
+import type { AdapterName, PresenceStoreKind } from '../../reference-server/index.ts';
 
 export const LOAD_BALANCERS = ['sticky', 'haproxy', 'none'] as const;
 export type LoadBalancer = (typeof LOAD_BALANCERS)[number];
@@ -15,6 +15,7 @@ export interface NodeSettings {
   presenceTtlMs?: number;
   presenceHeartbeatMs?: number;
   presenceSweepMs?: number;
+  presenceStore?: PresenceStoreKind;
   recovery?: boolean;
   fanout?: 'ordered' | 'adapter';
   pingIntervalMs?: number;

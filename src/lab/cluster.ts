@@ -2,7 +2,7 @@ import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
-import { generateSecret, type AdapterName } from '../../reference-server/index.ts';
+import { generateSecret, type AdapterName, type PresenceStoreKind } from '../../reference-server/index.ts';
 import { BazaarError } from '../errors.ts';
 import { modulePath } from '../util/module-path.ts';
 import type { ControlOp, ControlReply, ControlRequest, LoadBalancer, NodeSignal } from './cluster-protocol.ts';
@@ -24,6 +24,8 @@ export interface ReferenceClusterOptions {
   presenceTtlMs?: number;
   presenceHeartbeatMs?: number;
   presenceSweepMs?: number;
+  /** 'node-memory': each node keeps its users' presence, so a killed node's users stay online (docs/repro/ghost-after-kill.md). Default 'shared'. */
+  presenceStore?: PresenceStoreKind;
   /** Connection state recovery, re-authorized (needs adapter 'streams'). */
   recovery?: boolean;
   /** 'adapter' is the stock io.to().emit, kept to reproduce cross-node misordering. Default 'ordered'. */
@@ -41,7 +43,7 @@ export interface ReferenceClusterOptions {
 
 /** What a run (or a fault lab) may set on the cluster it starts, besides nodes, Redis, adapter and fan-out. */
 export type ClusterSettings = Pick<ReferenceClusterOptions,
-  'lb' | 'recovery' | 'pingIntervalMs' | 'pingTimeoutMs' | 'streamMaxLen' | 'presenceTtlMs' | 'presenceHeartbeatMs' | 'presenceSweepMs'>;
+  'lb' | 'recovery' | 'pingIntervalMs' | 'pingTimeoutMs' | 'streamMaxLen' | 'presenceTtlMs' | 'presenceHeartbeatMs' | 'presenceSweepMs' | 'presenceStore'>;
 
 export interface ReferenceCluster {
   /** The entry: Socket.IO, the HTTP API and /healthz, spread over the nodes. */
@@ -90,6 +92,7 @@ export async function startReferenceCluster(options: ReferenceClusterOptions): P
   if (options.presenceTtlMs) args.push('--presence-ttl', `${options.presenceTtlMs}ms`);
   if (options.presenceHeartbeatMs) args.push('--presence-heartbeat', `${options.presenceHeartbeatMs}ms`);
   if (options.presenceSweepMs) args.push('--presence-sweep', `${options.presenceSweepMs}ms`);
+  if (options.presenceStore) args.push('--presence-store', options.presenceStore);
   const child = spawn(process.execPath, args, {
     // ipc: faults are asked of the primary over it, and the primary stops when this process goes.
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

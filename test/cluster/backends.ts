@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { signToken, type Role } from '../../src/contract/index.ts';
-import { startReferenceServer, type AdapterName, type ReferenceServer } from '../../reference-server/index.ts';
+import { startReferenceServer, type AdapterName, type PresenceStoreKind, type ReferenceServer } from '../../reference-server/index.ts';
 import { connectClient, type ConnectOptions, type TestClient } from '../helpers/client.ts';
 
 export const JWT_SECRET = 'cluster-test-secret';
@@ -24,6 +24,7 @@ export interface BackendSpec {
   adapter?: AdapterName;
   fanout?: 'ordered' | 'adapter';
   presence?: { ttlMs: number; heartbeatMs: number; sweepMs: number };
+  presenceStore?: PresenceStoreKind;
 }
 
 export const randomPrefix = () => `bazaar-test-${randomBytes(6).toString('hex')}`;
@@ -73,6 +74,7 @@ export async function startInProcessBackend(spec: BackendSpec): Promise<Backend>
       servers.push(await startReferenceServer({
         jwtSecret: JWT_SECRET,
         metricsPort: false,
+        ...(spec.presenceStore ? { presenceStore: spec.presenceStore } : {}),
         ...(spec.presence ? { presenceTtlMs: spec.presence.ttlMs, presenceHeartbeatMs: spec.presence.heartbeatMs, presenceSweepMs: spec.presence.sweepMs } : {}),
         ...(spec.redisUrl ? { redis: { url: spec.redisUrl, prefix }, adapter: spec.adapter ?? 'redis', fanout: spec.fanout ?? 'ordered' } : {}),
       }));

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { ADAPTERS, startReferenceServer, type AdapterName } from '../../../reference-server/index.ts';
+import { ADAPTERS, PRESENCE_STORES, startReferenceServer, type AdapterName, type PresenceStoreKind } from '../../../reference-server/index.ts';
 import { BazaarError } from '../../errors.ts';
 import { runClusterPrimary, type RunningCluster } from '../../lab/cluster-primary.ts';
 import { LOAD_BALANCERS, type ControlRequest, type LoadBalancer } from '../../lab/cluster-protocol.ts';
@@ -21,6 +21,7 @@ interface ServeOptions {
   logLevel: string;
   defect?: string;
   presenceSweep?: number;
+  presenceStore: PresenceStoreKind;
   nodes: number;
   redis?: string;
   adapter: AdapterName;
@@ -42,6 +43,11 @@ function lbArg(value: string): LoadBalancer {
   return value as LoadBalancer;
 }
 
+function presenceStoreArg(value: string): PresenceStoreKind {
+  if (!(PRESENCE_STORES as readonly string[]).includes(value)) throw new InvalidArgumentError(`--presence-store is one of ${PRESENCE_STORES.join(', ')}`);
+  return value as PresenceStoreKind;
+}
+
 function maxLenArg(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || n < 1) throw new InvalidArgumentError('--stream-max-len is a whole number of entries, at least 1');
@@ -61,6 +67,7 @@ export function registerServe(program: Command, io: CliIo): void {
     .option('--metrics-port <port>', 'Prometheus listener port on loopback (0: any free port)', portArg, 9464)
     .option('--defect <name>', 'start with a deliberate defect that breaks one guarantee (reference-server/DEFECTS.md)')
     .option('--presence-sweep <duration>', 'how often lapsed presence is swept (default TTL/4, at most 5s)', durationArg)
+    .option('--presence-store <where>', "shared (default: the store's, with the TTL; Redis with --nodes) or node-memory (each node keeps its own users' presence and tells the others: a killed node's users stay online for good; docs/repro/ghost-after-kill.md)", presenceStoreArg, 'shared')
     .option('--log-level <level>', 'pino log level: trace, debug, info, warn, error, silent', 'info')
     .option('--nodes <n>', 'server processes behind one entry (more than 1 needs Redis)', nodesArg, 1)
     .option('--redis <url>', 'Redis for store, presence and adapter (default with --nodes: REDIS_URL, else a throwaway redis-server or Docker container)')
@@ -95,6 +102,7 @@ async function serveOneNode(io: CliIo, options: ServeOptions, secretFromUser: st
     presenceTtlMs: options.presenceTtl,
     presenceHeartbeatMs: options.presenceHeartbeat,
     presenceSweepMs: options.presenceSweep,
+    ...(options.presenceStore !== 'shared' ? { presenceStore: options.presenceStore } : {}),
     metricsPort: options.metricsPort,
     logger: io.logger(options.logLevel),
     ...(options.defect ? { defect: options.defect } : {}),
@@ -109,7 +117,7 @@ async function serveOneNode(io: CliIo, options: ServeOptions, secretFromUser: st
   });
   io.out(`bazaar reference server listening on ${server.url}`);
   io.out(`  metrics      ${server.metricsUrl}`);
-  io.out(`  presence     ttl ${formatDurationMs(options.presenceTtl)}`);
+  io.out(`  presence     ttl ${formatDurationMs(options.presenceTtl)}${options.presenceStore === 'node-memory' ? ', in this node\'s memory' : ''}`);
   if (options.redis) {
     io.out(`  redis        ${redactUrl(options.redis)}  prefix ${options.prefix}  adapter ${options.adapter}  ${options.fanout} fan-out`);
   }
@@ -154,6 +162,7 @@ async function serveCluster(io: CliIo, options: ServeOptions, secretFromUser: st
       presenceTtlMs: options.presenceTtl,
       presenceHeartbeatMs: options.presenceHeartbeat,
       presenceSweepMs: options.presenceSweep,
+      ...(options.presenceStore !== 'shared' ? { presenceStore: options.presenceStore } : {}),
       recovery: options.recovery,
       fanout: options.fanout,
       ...(options.pingInterval ? { pingIntervalMs: options.pingInterval } : {}),
@@ -170,7 +179,7 @@ async function serveCluster(io: CliIo, options: ServeOptions, secretFromUser: st
   io.out(`  nodes        ${options.nodes} (adapter ${options.adapter}, lb ${options.lb}, ${options.fanout} fan-out${options.recovery ? ', recovery' : ''})`);
   for (const node of running.nodes) io.out(`  node ${node.index}       ${node.url}  pid ${node.pid}  metrics ${node.metricsUrl}`);
   io.out(`  redis        ${redactUrl(redis.url)} (${redis.source}${redis.pid ? ` pid ${redis.pid}` : ''})  prefix ${options.prefix}`);
-  io.out(`  presence     ttl ${formatDurationMs(options.presenceTtl)}`);
+  io.out(`  presence     ttl ${formatDurationMs(options.presenceTtl)}${options.presenceStore === 'node-memory' ? ', in each node\'s memory (a killed node\'s users stay online)' : ''}`);
   io.out(`  jwt secret   ${jwtSecret}${secretFromUser ? '' : '  (generated: pass --jwt-secret or set JWT_SECRET to keep one)'}`);
   io.out('Ctrl-C to stop');
   // Started by startReferenceCluster (src/lab/cluster.ts) with an IPC channel: it injects faults

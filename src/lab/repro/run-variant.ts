@@ -103,6 +103,7 @@ export function describeTopology(variant: ReproVariant): string {
   if (t.recovery) parts.push('connection state recovery');
   if (t.pingIntervalMs || t.pingTimeoutMs) parts.push(`pingInterval ${t.pingIntervalMs ?? 25_000} ms, pingTimeout ${t.pingTimeoutMs ?? 20_000} ms`);
   if (t.presenceTtlMs) parts.push(`presence TTL ${t.presenceTtlMs} ms`);
+  if (t.presenceStore === 'node-memory') parts.push("presence in each node's memory");
   if (t.streamMaxLen) parts.push(`stream MAXLEN ${t.streamMaxLen}`);
   return parts.join(', ');
 }

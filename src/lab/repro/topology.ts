@@ -29,6 +29,7 @@ export function clusterSettings(topology: ReproTopology): ClusterSettings {
     ...(topology.pingIntervalMs ? { pingIntervalMs: topology.pingIntervalMs } : {}),
     ...(topology.pingTimeoutMs ? { pingTimeoutMs: topology.pingTimeoutMs } : {}),
     ...(topology.presenceTtlMs ? { presenceTtlMs: topology.presenceTtlMs } : {}),
+    ...(topology.presenceStore ? { presenceStore: topology.presenceStore } : {}),
     ...(topology.streamMaxLen ? { streamMaxLen: topology.streamMaxLen } : {}),
   };
 }

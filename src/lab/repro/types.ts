@@ -2,6 +2,7 @@ import type { AdapterName } from '../../../reference-server/index.ts';
 import type { Transport } from '../../client/virtual-user.ts';
 import type { RunResult } from '../../engine/run.ts';
 import type { Scenario } from '../../scenario/types.ts';
+import type { ClusterSettings } from '../cluster.ts';
 import type { LoadBalancer } from '../cluster-protocol.ts';
 import type { HaproxyTimeouts } from '../haproxy.ts';
 
@@ -25,6 +26,8 @@ export interface ReproTopology {
   streamMaxLen?: number;
   /** Presence TTL of every node (the reference server's default 60 s). */
   presenceTtlMs?: number;
+  /** Where every node keeps presence (the reference server's default 'shared': Redis, with the TTL). */
+  presenceStore?: ClusterSettings['presenceStore'];
   /** Engine.IO's heartbeat (Socket.IO defaults: 25 s interval, 20 s timeout). */
   pingIntervalMs?: number;
   pingTimeoutMs?: number;
