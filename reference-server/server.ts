@@ -9,6 +9,8 @@ import type { Fanout, ServerContext } from './context.ts';
 import { sweepPresence } from './domain/presence.ts';
 import { createApiHandler } from './http/api.ts';
 import { sendError } from './http/json.ts';
+import { Gauge } from 'prom-client';
+import { startSlowConsumerGuard, totalBufferedBytes } from './sockets/slow-consumers.ts';
 import { createServerMetrics, hostForUrl, startMetricsListener, type MetricsListener } from './metrics.ts';
 import { createMemoryPresenceStore, type PresenceStore } from './presence/presence-store.ts';
 import { createMemoryTypingGate } from './presence/typing-gate.ts';
@@ -80,6 +82,14 @@ export interface ReferenceServerOptions {
   pingIntervalMs?: number;
   /** How long a ping may wait for its pong (Socket.IO's default 20 s). */
   pingTimeoutMs?: number;
+  /**
+   * Disconnect slow consumers (docs/repro/slow-consumer.md): a socket holding more than this many
+   * unsent bytes (Engine.IO writeBuffer + ws send buffer) for `slowConsumerGraceMs` (default 2 s)
+   * is closed, counted as disconnect reason 'slow consumer'. Default off, as in Socket.IO: its
+   * buffers are unbounded, and a client that stops reading is only dropped by the heartbeat.
+   */
+  slowConsumerMaxBufferedBytes?: number;
+  slowConsumerGraceMs?: number;
 }
 
 export interface ReferenceServer {
@@ -192,6 +202,14 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
   }
   const io = new Server(httpServer, serverOptions);
   if (sessionGuard) guardNamespaces(io, sessionGuard);
+  new Gauge({
+    name: 'socket_io_buffered_bytes',
+    help: 'Bytes held for sockets and not yet written to the kernel (Engine.IO writeBuffer + ws send buffer), summed over the sockets',
+    registers: [metrics.registry],
+    collect() {
+      this.set(totalBufferedBytes(io));
+    },
+  });
 
   const adapterFanout: Fanout = {
     emit(room, event, payload, exceptSocketId) {
@@ -330,6 +348,13 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
     }
   }
 
+  const stopSlowConsumerGuard = options.slowConsumerMaxBufferedBytes
+    ? startSlowConsumerGuard(io, {
+        maxBufferedBytes: options.slowConsumerMaxBufferedBytes,
+        ...(options.slowConsumerGraceMs ? { graceMs: options.slowConsumerGraceMs } : {}),
+        onSlow: (socketId, bytes) => log.warn({ socketId, bufferedBytes: bytes }, 'slow consumer: disconnecting'),
+      })
+    : () => {};
   let sweeping = false;
   const sweeper = setInterval(() => {
     if (sweeping || overrides.noPresenceSweep) return;
@@ -354,6 +379,7 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
     close() {
       closing ??= (async () => {
         clearInterval(sweeper);
+        stopSlowConsumerGuard();
         // io.close() tells every socket ("server shutting down") and closes the HTTP server, which
         // waits for every HTTP connection to end: a client that opened one and said nothing more (a
         // half-sent request, an idle keep-alive) would hold it for up to the headers timeout.
