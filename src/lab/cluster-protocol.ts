@@ -21,6 +21,8 @@ export interface NodeSettings {
   pingTimeoutMs?: number;
   streamMaxLen?: number;
   minimalAcks?: boolean;
+  /** Disconnect slow consumers above this many unsent bytes (reference-server option slowConsumerMaxBufferedBytes). */
+  slowConsumerMaxBufferedBytes?: number;
 }
 
 export type NodeMessage =

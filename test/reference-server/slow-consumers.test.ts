@@ -44,7 +44,7 @@ async function slowClient(options: { slowConsumerMaxBufferedBytes?: number; slow
   const entry = new URL(world.url);
   const proxy: FaultProxy = await startFaultProxy({ target: { host: entry.hostname, port: Number(entry.port) } });
   opened.push(proxy);
-  const client = await connectClient(`http://${proxy.host}:${proxy.port}`, { auth: { token: world.token('b1', 'buyer') } });
+  const client = await connectClient(`http://${proxy.host}:${proxy.port}`, { transports: ['polling', 'websocket'], auth: { token: world.token('b1', 'buyer') } }); await sleep(500); console.log('links', proxy.connections, client.socket.io.engine.transport.name);
   const slow = proxy.slowConsumers(1);
   expect(slow.affected).toBe(1);
   const chunk = 'x'.repeat(64 * 1024);
