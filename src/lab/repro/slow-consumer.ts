@@ -3,7 +3,7 @@
  * the server keeps every broadcast owed to them, and its memory grows at the rate their rooms
  * receive, until the heartbeat gives up on them. Fix: detect slow consumers (unsent bytes above
  * a bound for a grace period) and disconnect them. */
-import { firstImpact, formatMs, formatReasons } from './fault-figures.ts';
+import { firstImpact, formatMs, serverReasons } from './fault-figures.ts';
 import { sampleAt, type NodeWatch } from './node-sampler.ts';
 import { defineScenario } from '../../scenario/index.ts';
 import type { Scenario } from '../../scenario/types.ts';
@@ -146,7 +146,7 @@ export const slowConsumer: ReproEntry = {
           'node RSS growth, peak after the fault': formatBytes(held.rssPeakGrowthBytes),
           'node heap growth, peak after the fault': formatBytes(held.heapPeakGrowthBytes),
           'slow clients disconnected by the server': dropped,
-          'server disconnects by reason': server ? formatReasons(server.disconnects) : 'not scraped',
+          'server disconnects by reason': serverReasons(server),
           'delivery p99 before': formatMs(impact.baselineP99Us === null ? null : impact.baselineP99Us / 1000),
           'delivery p99 worst in the window': formatMs(impact.worstP99Us === null ? null : impact.worstP99Us / 1000),
           'lost deliveries': Math.max(impact.violations.loss ?? 0, impact.deliveryTimeouts),
