@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseNodeGauges, sampleAt, watchedCounters } from './node-sampler.ts';
-import { heldAfterFault } from './slow-consumer.ts';
+import { heldAfterFault, longestHeldMs } from './slow-consumer.ts';
 
 const TEXT = `# HELP process_resident_memory_bytes Resident memory size in bytes.
 process_resident_memory_bytes 1000
@@ -42,5 +42,13 @@ describe('node sampler (pure parts)', () => {
       ],
     });
     expect(held).toEqual({ peakBufferedBytes: 700, endBufferedBytes: 600, rssAtFaultBytes: 100, rssPeakGrowthBytes: 200, heapPeakGrowthBytes: 40, sampledNodes: 1 });
+  });
+
+  it('finds the longest stretch one node stayed at or above a number of unsent bytes', () => {
+    const node = (values: number[]) => ({ metricsUrl: 'n', counters: undefined, samples: values.map((bufferedBytes, i) => ({ atMs: i * 500, bufferedBytes })) });
+    const watch = { everyMs: 500, nodes: [node([0, 9, 9, 0, 9, 9, 9, 9]), node([9, 0])] };
+    expect(longestHeldMs(watch, 5)).toBe(1_500);
+    expect(longestHeldMs(watch, 10)).toBe(0);
+    expect(longestHeldMs(undefined, 5)).toBe(0);
   });
 });

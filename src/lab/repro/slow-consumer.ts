@@ -21,11 +21,27 @@ const ACK_WAIT_MS = 30;
 /** The fix's bound: well under a second of what one booking room receives here. */
 export const FIX_MAX_BUFFERED_BYTES = 256 * 1024;
 /**
- * Present: the nodes together held at least this many unsent bytes after the fault. The fix
- * holds at most, per slow socket, its bound plus the 2 s grace of traffic (~0.35 MB) and only
- * until the guard's next check; the bug variant holds everything sent since the fault.
+ * Present: one node held at least HELD_THRESHOLD_BYTES unsent for HELD_FOR_MS in a row. A bound
+ * that works lets a slow socket grow past it only for its grace (2 s) plus one check; without
+ * one a slow socket's bytes stay until the heartbeat ends it (up to 45 s with the defaults).
  */
 export const HELD_THRESHOLD_BYTES = 1024 * 1024;
+export const HELD_FOR_MS = 5_000;
+
+/** The longest stretch of consecutive samples of one node at or above `bytes` unsent, in ms (pure). */
+export function longestHeldMs(watch: NodeWatch | undefined, bytes: number): number {
+  let longest = 0;
+  for (const node of watch?.nodes ?? []) {
+    let since: number | undefined;
+    for (const sample of node.samples) {
+      if ((sample.bufferedBytes ?? 0) >= bytes) {
+        since ??= sample.atMs;
+        longest = Math.max(longest, sample.atMs - since);
+      } else since = undefined;
+    }
+  }
+  return longest;
+}
 
 /**
  * Both parties of every booking write 12 KB messages into it as fast as their acks come back, each
@@ -125,23 +141,25 @@ export const slowConsumer: ReproEntry = {
     };
   },
   signature: {
-    describe: `the nodes keep what slow clients do not read: at least ${formatBytes(HELD_THRESHOLD_BYTES)} unsent held after the fault (socket_io_buffered_bytes, summed over the nodes), and still at least half of it at the end of the run (nothing bounded it)`,
+    describe: `the nodes keep what slow clients do not read: a node holding at least ${formatBytes(HELD_THRESHOLD_BYTES)} unsent (socket_io_buffered_bytes) for ${HELD_FOR_MS / 1000} s in a row`,
     detect({ run, server, nodes }) {
       const impact = firstImpact(run);
       const held = heldAfterFault(nodes);
       if (held.sampledNodes === 0) throw new Error('no node answered /metrics during the run: nothing to judge the memory by');
-      const present = held.peakBufferedBytes >= HELD_THRESHOLD_BYTES && held.endBufferedBytes >= held.peakBufferedBytes / 2;
+      const heldMs = longestHeldMs(nodes, HELD_THRESHOLD_BYTES);
+      const present = heldMs >= HELD_FOR_MS;
       const dropped = server?.disconnects['slow consumer'] ?? 0;
       const afterMs = run.durationMs - impact.atMs;
       return {
         present,
         summary: present
-          ? `the nodes held ${formatBytes(held.endBufferedBytes)} unsent for slow clients at the end (peak ${formatBytes(held.peakBufferedBytes)}), ${formatMs(afterMs)} after they stopped reading`
-          : `the nodes held at most ${formatBytes(held.peakBufferedBytes)} unsent (${formatBytes(held.endBufferedBytes)} at the end); ${dropped} slow clients were disconnected`,
+          ? `a node held ${formatBytes(HELD_THRESHOLD_BYTES)} or more unsent for ${formatMs(heldMs)} in a row; the nodes held up to ${formatBytes(held.peakBufferedBytes)} (${formatBytes(held.endBufferedBytes)} at the end, ${formatMs(afterMs)} after the clients stopped reading)`
+          : `no node held ${formatBytes(HELD_THRESHOLD_BYTES)} unsent for ${HELD_FOR_MS / 1000} s (longest ${formatMs(heldMs)}; peak ${formatBytes(held.peakBufferedBytes)}, ${formatBytes(held.endBufferedBytes)} at the end); ${dropped} slow clients were disconnected by the bound`,
         figures: {
           fault: `${impact.label}${run.faults?.[0]?.detail ? ` (${run.faults[0].detail})` : ''}`,
           'unsent bytes held, peak after the fault': formatBytes(held.peakBufferedBytes),
           'unsent bytes held at the end': formatBytes(held.endBufferedBytes),
+          [`longest a node held ${formatBytes(HELD_THRESHOLD_BYTES)}+ unsent`]: formatMs(heldMs),
           'node RSS at the fault': formatBytes(held.rssAtFaultBytes),
           'node RSS growth, peak after the fault': formatBytes(held.rssPeakGrowthBytes),
           'node heap growth, peak after the fault': formatBytes(held.heapPeakGrowthBytes),
