@@ -14,6 +14,7 @@ const KNOWN_DISCONNECT_REASONS = new Set<string>([
   'forced server close',
   'client namespace disconnect',
   'server namespace disconnect',
+  'slow consumer',
 ]);
 
 const KNOWN_ENGINE_ERRORS = new Set<string>([

@@ -9,6 +9,8 @@ import type { Fanout, ServerContext } from './context.ts';
 import { announcePresence, sweepPresence } from './domain/presence.ts';
 import { createApiHandler } from './http/api.ts';
 import { sendError } from './http/json.ts';
+import { Gauge } from 'prom-client';
+import { startSlowConsumerGuard, totalBufferedBytes } from './sockets/slow-consumers.ts';
 import { createServerMetrics, hostForUrl, startMetricsListener, type MetricsListener } from './metrics.ts';
 import { createMemoryPresenceStore, type PresenceStore } from './presence/presence-store.ts';
 import { createNodeMemoryPresenceStore, type NodeMemoryPresenceStore } from './presence/node-memory-presence-store.ts';
@@ -88,6 +90,14 @@ export interface ReferenceServerOptions {
   pingIntervalMs?: number;
   /** How long a ping may wait for its pong (Socket.IO's default 20 s). */
   pingTimeoutMs?: number;
+  /**
+   * Disconnect slow consumers (docs/repro/slow-consumer.md): a socket holding more than this many
+   * unsent bytes (Engine.IO writeBuffer + ws send buffer) for `slowConsumerGraceMs` (default 2 s)
+   * is closed, counted as disconnect reason 'slow consumer'. Default off, as in Socket.IO: its
+   * buffers are unbounded, and a client that stops reading is only dropped by the heartbeat.
+   */
+  slowConsumerMaxBufferedBytes?: number;
+  slowConsumerGraceMs?: number;
 }
 
 export const PRESENCE_STORES = ['shared', 'node-memory'] as const;
@@ -219,6 +229,14 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
     });
     io.on(PEER_PRESENCE_EVENT, (change: unknown) => nodeMemoryPresence!.received(change));
   }
+  new Gauge({
+    name: 'socket_io_buffered_bytes',
+    help: 'Bytes held for sockets and not yet written to the kernel (Engine.IO writeBuffer + ws send buffer), summed over the sockets',
+    registers: [metrics.registry],
+    collect() {
+      this.set(totalBufferedBytes(io));
+    },
+  });
 
   const adapterFanout: Fanout = {
     emit(room, event, payload, exceptSocketId) {
@@ -357,6 +375,13 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
     }
   }
 
+  const stopSlowConsumerGuard = options.slowConsumerMaxBufferedBytes
+    ? startSlowConsumerGuard(io, {
+        maxBufferedBytes: options.slowConsumerMaxBufferedBytes,
+        ...(options.slowConsumerGraceMs ? { graceMs: options.slowConsumerGraceMs } : {}),
+        onSlow: (socketId, bytes) => log.warn({ socketId, bufferedBytes: bytes }, 'slow consumer: disconnecting'),
+      })
+    : () => {};
   let sweeping = false;
   const sweeper = setInterval(() => {
     if (sweeping || overrides.noPresenceSweep) return;
@@ -386,6 +411,7 @@ export async function startReferenceServer(options: ReferenceServerOptions = {})
           for (const userId of nodeMemoryPresence.release()) announcePresence(ctx, userId, false);
           await ordered?.settled();
         }
+        stopSlowConsumerGuard();
         // io.close() tells every socket ("server shutting down") and closes the HTTP server, which
         // waits for every HTTP connection to end: a client that opened one and said nothing more (a
         // half-sent request, an idle keep-alive) would hold it for up to the headers timeout.

@@ -69,7 +69,8 @@ export function createConnectionHandler(host: HandlerHost, defect: DefectOverrid
     socket.on('disconnect', (reason) => {
       cancelExpiry();
       metrics.connected.dec();
-      metrics.countDisconnect(reason);
+      // A socket the server closed on purpose says why (a slow consumer), not Engine.IO's 'forced close'.
+      metrics.countDisconnect((socket.data as { closedAs?: string } | undefined)?.closedAs ?? reason);
       defect.onDisconnect?.(ctx, socket, reason);
     });
 

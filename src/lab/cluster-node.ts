@@ -124,6 +124,7 @@ try {
     ...(settings.pingIntervalMs ? { pingIntervalMs: settings.pingIntervalMs } : {}),
     ...(settings.pingTimeoutMs ? { pingTimeoutMs: settings.pingTimeoutMs } : {}),
     ...(settings.minimalAcks ? { minimalAcks: true } : {}),
+    ...(settings.slowConsumerMaxBufferedBytes ? { slowConsumerMaxBufferedBytes: settings.slowConsumerMaxBufferedBytes } : {}),
     // Sticky: the primary owns the entry port and passes each session's connections here.
     ...(settings.lb === 'sticky' ? { attach: attachSticky } : {}),
   });

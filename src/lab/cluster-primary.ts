@@ -33,6 +33,8 @@ export interface ClusterPrimaryOptions {
   streamMaxLen?: number;
   /** Every node answers only the acks the contract requires. */
   minimalAcks?: boolean;
+  /** Every node disconnects slow consumers above this many unsent bytes. */
+  slowConsumerMaxBufferedBytes?: number;
   /** A node that exits on its own (crash, or SIGTERM for a rolling restart) is replaced. Default true. */
   replaceExited?: boolean;
   onEvent?(line: string): void;
@@ -98,6 +100,7 @@ export async function runClusterPrimary(options: ClusterPrimaryOptions): Promise
     pingTimeoutMs: options.pingTimeoutMs,
     streamMaxLen: options.streamMaxLen,
     minimalAcks: options.minimalAcks,
+    slowConsumerMaxBufferedBytes: options.slowConsumerMaxBufferedBytes,
   });
 
   const fork = (index: number): Promise<ClusterNodeInfo> => {

@@ -22,6 +22,8 @@ export interface NodeSettings {
   pingTimeoutMs?: number;
   streamMaxLen?: number;
   minimalAcks?: boolean;
+  /** Disconnect slow consumers above this many unsent bytes (reference-server option slowConsumerMaxBufferedBytes). */
+  slowConsumerMaxBufferedBytes?: number;
 }
 
 export type NodeMessage =

@@ -35,6 +35,13 @@ export interface ReferenceClusterOptions {
   pingTimeoutMs?: number;
   /** With adapter 'streams': the stream's MAXLEN (the adapter's default 10,000 entries). */
   streamMaxLen?: number;
+  /** Every node disconnects slow consumers above this many unsent bytes (docs/repro/slow-consumer.md). */
+  slowConsumerMaxBufferedBytes?: number;
+  /**
+   * Called once with the nodes as started, before the cluster is handed back: the repro catalog
+   * watches their /metrics while a run with faults (which starts the cluster itself) plays.
+   */
+  onStarted?(nodes: ReferenceCluster['nodes']): void;
   /** Node log level (to this process's stderr only when not 'silent'); default 'warn'. */
   logLevel?: string;
   /** What the cluster reports once started: a node exited, was replaced, or left down (after a fault). */
@@ -43,7 +50,8 @@ export interface ReferenceClusterOptions {
 
 /** What a run (or a fault lab) may set on the cluster it starts, besides nodes, Redis, adapter and fan-out. */
 export type ClusterSettings = Pick<ReferenceClusterOptions,
-  'lb' | 'recovery' | 'pingIntervalMs' | 'pingTimeoutMs' | 'streamMaxLen' | 'presenceTtlMs' | 'presenceHeartbeatMs' | 'presenceSweepMs' | 'presenceStore'>;
+  'lb' | 'recovery' | 'pingIntervalMs' | 'pingTimeoutMs' | 'streamMaxLen' | 'presenceTtlMs' | 'presenceHeartbeatMs' | 'presenceSweepMs' | 'presenceStore'
+  | 'slowConsumerMaxBufferedBytes' | 'onStarted'>;
 
 export interface ReferenceCluster {
   /** The entry: Socket.IO, the HTTP API and /healthz, spread over the nodes. */
@@ -93,6 +101,7 @@ export async function startReferenceCluster(options: ReferenceClusterOptions): P
   if (options.presenceHeartbeatMs) args.push('--presence-heartbeat', `${options.presenceHeartbeatMs}ms`);
   if (options.presenceSweepMs) args.push('--presence-sweep', `${options.presenceSweepMs}ms`);
   if (options.presenceStore) args.push('--presence-store', options.presenceStore);
+  if (options.slowConsumerMaxBufferedBytes) args.push('--slow-consumer-max-buffered', String(options.slowConsumerMaxBufferedBytes));
   const child = spawn(process.execPath, args, {
     // ipc: faults are asked of the primary over it, and the primary stops when this process goes.
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -161,6 +170,7 @@ export async function startReferenceCluster(options: ReferenceClusterOptions): P
     });
   };
 
+  options.onStarted?.(started.nodes);
   let closing: Promise<void> | undefined;
   return {
     url: started.url,

@@ -14,6 +14,8 @@ describe('fault entries reproduce, and their fixes clear the signature', () => {
     expect(report.bug?.match.figures["disconnects 'ping timeout'"]).toBeGreaterThan(0);
     expect(report.bug?.match.figures['reconnects after it']).toBeGreaterThan(0);
     expect(report.fix?.match.figures["disconnects 'ping timeout'"]).toBe(0);
+    // The nodes the run started are watched: their own disconnect counters are in the figures.
+    expect(report.bug?.match.figures['server disconnects by reason']).toMatch(/×\d+/);
   }, 60_000);
 });
 

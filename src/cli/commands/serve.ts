@@ -33,6 +33,7 @@ interface ServeOptions {
   pingTimeout?: number;
   streamMaxLen?: number;
   minimalAcks?: boolean;
+  slowConsumerMaxBuffered?: number;
 }
 
 
@@ -46,6 +47,15 @@ function lbArg(value: string): LoadBalancer {
 function presenceStoreArg(value: string): PresenceStoreKind {
   if (!(PRESENCE_STORES as readonly string[]).includes(value)) throw new InvalidArgumentError(`--presence-store is one of ${PRESENCE_STORES.join(', ')}`);
   return value as PresenceStoreKind;
+}
+
+/** '256kB', '1MB', '1MiB' or a number of bytes. */
+function bytesArg(value: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*(B|kB|KB|KiB|MB|MiB)?$/.exec(value.trim());
+  const unit = { B: 1, kB: 1_000, KB: 1_000, KiB: 1_024, MB: 1_000_000, MiB: 1_048_576 }[match?.[2] ?? 'B'] ?? 1;
+  const n = match ? Math.round(Number(match[1]) * unit) : NaN;
+  if (!(n >= 1)) throw new InvalidArgumentError(`expected a size such as 256kB, 1MB or 1048576 (bytes), got "${value}"`);
+  return n;
 }
 
 function maxLenArg(value: string): number {
@@ -79,6 +89,7 @@ export function registerServe(program: Command, io: CliIo): void {
     .option('--ping-interval <duration>', "Engine.IO heartbeat: a ping every this long (Socket.IO's default 25s)", durationArg)
     .option('--ping-timeout <duration>', "how long a ping waits for its pong before the socket is closed (Socket.IO's default 20s)", durationArg)
     .option('--stream-max-len <n>', "with --adapter streams: the stream's MAXLEN in entries (the adapter's default 10000)", maxLenArg)
+    .option('--slow-consumer-max-buffered <size>', 'disconnect a socket whose unsent data stays above this size for 2s, e.g. 1MB (default: never, as Socket.IO)', bytesArg)
     .option('--minimal-acks', 'answer only the acks docs/contract.md requires: presence:heartbeat and the leaves go unanswered, as another server may leave them')
     .action(async (options: ServeOptions) => {
       // An empty JWT_SECRET counts as none.
@@ -110,6 +121,7 @@ async function serveOneNode(io: CliIo, options: ServeOptions, secretFromUser: st
     ...(options.minimalAcks ? { minimalAcks: true } : {}),
     ...(options.pingInterval ? { pingIntervalMs: options.pingInterval } : {}),
     ...(options.pingTimeout ? { pingTimeoutMs: options.pingTimeout } : {}),
+    ...(options.slowConsumerMaxBuffered ? { slowConsumerMaxBufferedBytes: options.slowConsumerMaxBuffered } : {}),
     ...(options.redis ? { redis: { url: options.redis, prefix: options.prefix, ...(options.streamMaxLen ? { streamMaxLen: options.streamMaxLen } : {}) }, adapter: options.adapter, fanout: options.fanout } : {}),
   }).catch((error: unknown) => {
     throw new BazaarError('BAZAAR_SERVE_FAILED', `cannot start the reference server: ${(error as Error).message}`,
@@ -169,6 +181,7 @@ async function serveCluster(io: CliIo, options: ServeOptions, secretFromUser: st
       ...(options.pingTimeout ? { pingTimeoutMs: options.pingTimeout } : {}),
       ...(options.streamMaxLen ? { streamMaxLen: options.streamMaxLen } : {}),
       minimalAcks: options.minimalAcks,
+      ...(options.slowConsumerMaxBuffered ? { slowConsumerMaxBufferedBytes: options.slowConsumerMaxBuffered } : {}),
       onEvent: (line) => io.out(`  ${line}`),
     });
   } catch (error) {

@@ -1,5 +1,6 @@
 import type { RunResult } from '../../engine/run.ts';
 import type { FaultImpact } from '../faults/index.ts';
+import type { ServerCounters } from './types.ts';
 
 /** The impact of the run's first fault (the entries inject one), or an error naming what went wrong. */
 export function firstImpact(run: RunResult): FaultImpact {
@@ -19,4 +20,9 @@ export function formatMs(ms: number | undefined | null): string {
 export function formatReasons(counts: Record<string, number>): string {
   const entries = Object.entries(counts).filter(([, n]) => n > 0);
   return entries.length === 0 ? 'none' : entries.map(([reason, n]) => `${reason} ×${n}`).join(', ');
+}
+
+/** The nodes' own disconnect counters (each node's last scrape in a run with faults), for the figures. */
+export function serverReasons(server: ServerCounters | undefined): string {
+  return server ? formatReasons(server.disconnects) : 'not scraped';
 }

@@ -3,7 +3,7 @@
  * waits for the thaw; no error, no disconnect, nothing in any log. Fix: a heartbeat budget
  * (pingInterval + pingTimeout) short enough that clients leave a frozen node and reconnect to a
  * live one. */
-import { firstImpact, formatMs, formatReasons } from './fault-figures.ts';
+import { firstImpact, formatMs, formatReasons, serverReasons } from './fault-figures.ts';
 import { steadyChat } from './steady-chat.ts';
 import type { ReproEntry, ReproSize, ReproTopology } from './types.ts';
 
@@ -48,7 +48,7 @@ export const frozenNode: ReproEntry = {
   },
   signature: {
     describe: `the frozen node's clients stuck on it unawares: deliveries waiting most of the freeze (worst p99 at least ${STUCK_SHARE * 100} % of it) and no client leaving the node`,
-    detect({ run, size }) {
+    detect({ run, size, server }) {
       const impact = firstImpact(run);
       const t = frozenNodeTimings(size);
       const worstMs = impact.worstP99Us === null ? 0 : impact.worstP99Us / 1000;
@@ -70,6 +70,7 @@ export const frozenNode: ReproEntry = {
           'reconnect failures': impact.reconnectFailures,
           'lost deliveries': Math.max(impact.violations.loss ?? 0, impact.deliveryTimeouts),
           'time to recover': impact.recovered ? formatMs(impact.timeToRecoverMs) : 'p99 not back within 2x by the end of the run',
+          'server disconnects by reason': serverReasons(server),
         },
       };
     },

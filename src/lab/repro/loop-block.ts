@@ -2,7 +2,7 @@
  * pingTimeout): it sends no ping, every client of that node gives up on it at once with
  * 'ping timeout', and they all reconnect together. Fix: keep the loop free, and size
  * pingTimeout so that a stall the node can have stays inside the budget. */
-import { firstImpact, formatMs, formatReasons } from './fault-figures.ts';
+import { firstImpact, formatMs, formatReasons, serverReasons } from './fault-figures.ts';
 import { runCounter } from './figures.ts';
 import { steadyChat } from './steady-chat.ts';
 import type { ReproEntry, ReproSize, ReproTopology } from './types.ts';
@@ -54,7 +54,7 @@ export const loopBlock: ReproEntry = {
   },
   signature: {
     describe: "clients disconnected with 'ping timeout' while their node's loop was blocked, then reconnecting together",
-    detect({ run, size }) {
+    detect({ run, size, server }) {
       const impact = firstImpact(run);
       const t = loopBlockTimings(size);
       const pingTimeouts = impact.disconnects['ping timeout'] ?? 0;
@@ -76,6 +76,7 @@ export const loopBlock: ReproEntry = {
           'time to recover': impact.recovered ? formatMs(impact.timeToRecoverMs) : 'not recovered',
           'loss violations in the run': run.violations.counts.loss ?? 0,
           'delivery timeouts in the run': runCounter(run, 'delivery_timeouts'),
+          'server disconnects by reason': serverReasons(server),
         },
       };
     },

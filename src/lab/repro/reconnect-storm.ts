@@ -2,7 +2,7 @@
  * (socket.io-client's first attempt comes 1 s ± 50 % after the drop), a burst of handshakes on
  * the survivors, and the load stays skewed afterwards. Fix: a client backoff with more delay
  * and full jitter spreads the herd over seconds. */
-import { firstImpact, formatMs, formatReasons } from './fault-figures.ts';
+import { firstImpact, formatMs, formatReasons, serverReasons } from './fault-figures.ts';
 import { runCounter } from './figures.ts';
 import { steadyChat } from './steady-chat.ts';
 import type { ReproEntry, ReproSize } from './types.ts';
@@ -45,7 +45,7 @@ export const reconnectStorm: ReproEntry = {
   },
   signature: {
     describe: `the killed node's clients reconnecting as a herd: 90 % of them back within ${STORM_WINDOW_MS / 1000} s of the first`,
-    detect({ run }) {
+    detect({ run, server }) {
       const impact = firstImpact(run);
       const reconnect = run.metrics.latencies.find((l) => l.name === 'reconnect');
       const count = reconnect?.summary.count ?? 0;
@@ -71,6 +71,7 @@ export const reconnectStorm: ReproEntry = {
           'disconnects by reason': formatReasons(impact.disconnects),
           "'ping timeout' on the survivors": impact.disconnects['ping timeout'] ?? 0,
           'delivery p99 worst in the window': formatMs(impact.worstP99Us === null ? null : impact.worstP99Us / 1000),
+          'server disconnects by reason': serverReasons(server),
         },
       };
     },

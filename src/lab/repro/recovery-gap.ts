@@ -3,7 +3,7 @@
  * has been trimmed away, and XREAD hands it what is left, after the gap: its clients silently
  * miss what the other nodes broadcast meanwhile, though the docs promise to "resume the stream
  * without losing any packets". Fix: size maxLen to the longest stall times the XADD rate. */
-import { firstImpact, formatMs, formatReasons } from './fault-figures.ts';
+import { firstImpact, formatMs, formatReasons, serverReasons } from './fault-figures.ts';
 import { steadyChat } from './steady-chat.ts';
 import type { ReproEntry, ReproSize, ReproTopology } from './types.ts';
 
@@ -44,7 +44,7 @@ export const recoveryGap: ReproEntry = {
   },
   signature: {
     describe: 'deliveries never made to members of a room after their node was frozen (loss violations), with the stream trimmed past where the node stopped',
-    detect({ run }) {
+    detect({ run, server }) {
       const impact = firstImpact(run);
       const lost = Math.max(impact.violations.loss ?? 0, impact.deliveryTimeouts);
       const first = run.violations.evidence.find((v) => v.kind === 'loss');
@@ -59,6 +59,7 @@ export const recoveryGap: ReproEntry = {
           'delivery p99 worst in the window': formatMs(impact.worstP99Us === null ? null : impact.worstP99Us / 1000),
           'time to recover': impact.recovered ? formatMs(impact.timeToRecoverMs) : 'p99 not back within 2x by the end of the run',
           ...(first ? { 'first evidence': `${first.user} in ${first.room}: expected ${first.expected}, ${first.observed}` } : {}),
+          'server disconnects by reason': serverReasons(server),
         },
       };
     },

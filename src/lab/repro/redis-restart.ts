@@ -2,7 +2,7 @@
  * while their subscribers are away is gone (pub/sub keeps no history), so cross-node deliveries
  * are lost around the outage; the question users asked is also whether a node stays cut off
  * afterwards. Fix: the streams adapter, which reads the stream from where it left off. */
-import { firstImpact, formatMs, formatReasons } from './fault-figures.ts';
+import { firstImpact, formatMs, formatReasons, serverReasons } from './fault-figures.ts';
 import { runCounter, runCounterBy } from './figures.ts';
 import { steadyChat } from './steady-chat.ts';
 import type { ReproEntry, ReproSize } from './types.ts';
@@ -42,7 +42,7 @@ export const redisRestart: ReproEntry = {
   signature: {
     // The window runs to the end of the run: a node left cut off keeps timing deliveries out to the end.
     describe: 'deliveries owed and never made (loss violations or delivery timeouts) from the restart to the end of the run',
-    detect({ run }) {
+    detect({ run, server }) {
       const impact = firstImpact(run);
       // A lost delivery is one delivery timeout and one loss violation: the same event, counted once.
       const lost = Math.max(impact.violations.loss ?? 0, impact.deliveryTimeouts);
@@ -64,6 +64,7 @@ export const redisRestart: ReproEntry = {
           'delivery p99 worst in the window': formatMs(impact.worstP99Us === null ? null : impact.worstP99Us / 1000),
           // Recovered: delivery complete again and p99 within 2x of before (src/lab/faults/fault-impact.ts).
           'time to recover': impact.recovered ? formatMs(impact.timeToRecoverMs) : 'p99 not back within 2x by the end of the run',
+          'server disconnects by reason': serverReasons(server),
         },
       };
     },

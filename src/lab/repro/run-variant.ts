@@ -1,6 +1,7 @@
 import { BazaarError } from '../../errors.ts';
 import { startRun } from '../../engine/run.ts';
 import type { ReproOptions } from './run-repro.ts';
+import { startNodeSampler, watchedCounters } from './node-sampler.ts';
 import { scrapeServerCounters } from './server-counters.ts';
 import { clusterSettings, startTopology } from './topology.ts';
 import type { ReproEntry, ReproLoad, ReproSize, ReproVariant, VariantOutcome } from './types.ts';
@@ -28,6 +29,8 @@ export async function runVariant(
   try {
     const pids = topology.nodes.map((n) => n.pid).filter((pid) => pid > 0);
     notice(`${role}: playing the load on ${topology.url}${pids.length > 0 ? ` (node pids ${pids.join(' ')})` : ''}`);
+    const sampler = startNodeSampler();
+    sampler.watch(topology.metricsUrls);
     const run = await startRun({
       scenario: load.scenario,
       target: topology.url,
@@ -37,9 +40,10 @@ export async function runVariant(
       ...(load.durationMs !== undefined ? { durationMs: load.durationMs } : {}),
       ...(load.transport ? { transport: load.transport } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
-    });
+    }).finally(() => sampler.stop());
+    const nodes = await sampler.stop();
     const { counters } = await scrapeServerCounters(topology.metricsUrls);
-    const match = entry.signature.detect({ run, server: counters, topology: variant.topology, size });
+    const match = entry.signature.detect({ run, server: counters, nodes, topology: variant.topology, size });
     return { label: variant.label, topology: variant.topology, match, runStatus: run.status, durationMs: run.durationMs, nodes: topology.nodes };
   } finally {
     await topology.close();
@@ -68,12 +72,14 @@ async function runVariantWithFaults(
   // A fault on Redis needs a Redis the lab started (it restarts or freezes it): never the given one.
   const touchesRedis = faults.some((f) => /\bredis\b/.test(f.split(' ').slice(0, 2).join(' ')));
   notice(`${role}: ${describeTopology(variant)} (${variant.label}); faults: ${faults.join(', ')}`);
+  // The run starts the cluster: its nodes are watched from the moment they are up.
+  const sampler = startNodeSampler();
   const run = await startRun({
     scenario: load.scenario,
     nodes: t.nodes,
     adapter: t.adapter ?? 'redis',
     fanout: t.fanout ?? 'ordered',
-    cluster: clusterSettings(t),
+    cluster: { ...clusterSettings(t), onStarted: (started) => sampler.watch(started.map((n) => n.metricsUrl)) },
     faults,
     reportDir: false,
     ...(redisUrl && !touchesRedis ? { redis: redisUrl } : {}),
@@ -82,10 +88,12 @@ async function runVariantWithFaults(
     ...(load.transport ? { transport: load.transport } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     onNotice: (message) => {
+      if (message.startsWith('fault: ')) sampler.markFault();
       if (message.startsWith('fault')) notice(`${role}: ${message}`);
     },
-  });
-  const match = entry.signature.detect({ run, server: undefined, topology: t, size });
+  }).finally(() => sampler.stop());
+  const nodes = await sampler.stop();
+  const match = entry.signature.detect({ run, server: watchedCounters(nodes), nodes, topology: t, size });
   return { label: variant.label, topology: t, match, runStatus: run.status, durationMs: run.durationMs, nodes: [] };
 }
 

@@ -31,6 +31,7 @@ export function clusterSettings(topology: ReproTopology): ClusterSettings {
     ...(topology.presenceTtlMs ? { presenceTtlMs: topology.presenceTtlMs } : {}),
     ...(topology.presenceStore ? { presenceStore: topology.presenceStore } : {}),
     ...(topology.streamMaxLen ? { streamMaxLen: topology.streamMaxLen } : {}),
+    ...(topology.slowConsumerMaxBufferedBytes ? { slowConsumerMaxBufferedBytes: topology.slowConsumerMaxBufferedBytes } : {}),
   };
 }
 
@@ -63,6 +64,7 @@ export async function startTopology(topology: ReproTopology, context: { redisUrl
     ...(topology.recovery ? { recovery: true } : {}),
     ...(topology.pingIntervalMs ? { pingIntervalMs: topology.pingIntervalMs } : {}),
     ...(topology.pingTimeoutMs ? { pingTimeoutMs: topology.pingTimeoutMs } : {}),
+    ...(topology.slowConsumerMaxBufferedBytes ? { slowConsumerMaxBufferedBytes: topology.slowConsumerMaxBufferedBytes } : {}),
   });
   let entry: { url: string; close(): Promise<void> } | undefined;
   if (topology.haproxy) {

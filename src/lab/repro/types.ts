@@ -5,6 +5,7 @@ import type { Scenario } from '../../scenario/types.ts';
 import type { ClusterSettings } from '../cluster.ts';
 import type { LoadBalancer } from '../cluster-protocol.ts';
 import type { HaproxyTimeouts } from '../haproxy.ts';
+import type { NodeWatch } from './node-sampler.ts';
 
 /** What an entry needs beyond Node: the list says so, and a missing one skips the entry with a message. */
 export type ReproNeed = 'redis' | 'haproxy';
@@ -31,6 +32,8 @@ export interface ReproTopology {
   /** Engine.IO's heartbeat (Socket.IO defaults: 25 s interval, 20 s timeout). */
   pingIntervalMs?: number;
   pingTimeoutMs?: number;
+  /** Every node disconnects slow consumers above this many unsent bytes (reference-server option). */
+  slowConsumerMaxBufferedBytes?: number;
 }
 
 /** How big a repro runs: `--scale` multiplies users and rates, `--duration` sets the load's length. */
@@ -47,13 +50,13 @@ export interface ReproLoad {
   transport?: Transport;
   /**
    * Faults on the load's timeline, in `--fault` syntax (docs/faults.md), e.g. 'kill-node 1 at 3s'.
-   * With faults the run starts the topology itself (the fault lab), so the nodes' own counters
-   * are not scraped: `server` is then undefined.
+   * With faults the run starts the topology itself (the fault lab); its nodes are watched as
+   * they start, and `server` holds each node's last counters (a killed node's up to its death).
    */
   faults?: string[];
 }
 
-/** The servers' own counters, summed over every node's /metrics after the load. */
+/** The servers' own counters, summed over every node's /metrics after the load (with faults: each node's last scrape). */
 export interface ServerCounters {
   /** Engine.IO refusals by `code message`, e.g. '1 Session ID unknown'. */
   connectionErrors: Record<string, number>;
@@ -64,8 +67,10 @@ export interface ServerCounters {
 /** Everything a signature may look at: pure data, so signatures are pure predicates. */
 export interface ReproObservation {
   run: RunResult;
-  /** Undefined for a variant with faults (the run started its own topology). */
+  /** Undefined when no node could be scraped. */
   server: ServerCounters | undefined;
+  /** Each node's memory sampled from its /metrics while the load ran (src/lab/repro/node-sampler.ts). */
+  nodes?: NodeWatch;
   topology: ReproTopology;
   size: ReproSize;
 }
