@@ -54,182 +54,18 @@ import { partitionUnits, workerSlot } from './workers/partition.ts';
 import type { WorkerRole } from './workers/protocol.ts';
 import { startCoordinatedRun, type WorkersSummary } from './workers/coordinator.ts';
 import { analyzeFaultImpact, planFaults, startFaultLab, type FaultEvent, type FaultImpact, type FaultLab } from '../lab/faults/index.ts';
-import { startDistributedRun, type AgentsOptions } from './agents/distributed-run.ts';
-import type { AgentsSummary } from './agents/agent-fleet.ts';
+import { startDistributedRun } from './agents/distributed-run.ts';
+import type { RunOptions } from './run-options.ts';
+import { runConditions, type RunResult } from './run-result.ts';
+import { abortedPromise, settledWithin } from './settle.ts';
+import { checkReachable } from './check-reachable.ts';
 
-export interface RunOptions {
-  /** A shipped scenario name, a path, or a scenario object from defineScenario. */
-  scenario: string | (Scenario & { name?: string });
-  /** Server to test; default: the profile's url, else start the bundled reference server (one node, in memory). */
-  target?: string;
-  /**
-   * How the server speaks (src/target/, docs/profiles.md); default the contract's dialect. The
-   * scenario's steps become the profile's operations, its world is made the profile's way, and
-   * online violation kinds whose guarantee the profile does not claim are not checked.
-   */
-  profile?: TargetProfile;
-  jwtSecret?: string;
-  /** Path to a module whose default export mints tokens: (userId, role) => token. */
-  tokenModule?: string;
-  transport?: Transport;
-  /**
-   * Which client each user is: 'socket.io-client' (default, one real socket.io-client per user, as
-   * browsers connect) or 'lean' (Engine.IO / Socket.IO framed by hand over `ws`: WebSocket only,
-   * JSON payloads; for runs whose point is sheer numbers). Overrides the scenario's `options.client`.
-   */
-  client?: ClientKind;
-  /** Extra thresholds, e.g. "ack{event:message:send} p(95)<150ms". */
-  thresholds?: string[];
-  /** Report folder; default reports/<timestamp>_<scenario>/; false writes nothing. */
-  reportDir?: string | false;
-  /** Spread client connections over these source addresses (e.g. 127.0.0.2..). */
-  localAddresses?: string[];
-  /** Stops the run early (Ctrl-C): the report is written, marked partial. */
-  signal?: AbortSignal;
-  onProgress?(progress: RunProgress): void;
-  onSeed?(progress: SeedProgress): void;
-  /** Messages for a person: what the run is doing. */
-  onNotice?(message: string): void;
-  logger?: Logger;
-  /** Compress or stretch the whole schedule to this many ms (e.g. a 60 s scenario in 5 s). */
-  durationMs?: number;
-  /** Multiply VUs and arrival rates, e.g. 0.1 for a tenth of the load. */
-  scale?: number;
-  /** Without a target: run against a cluster of this many reference nodes on Redis started for the purpose. */
-  nodes?: number;
-  /** The cluster's Redis (default: REDIS_URL, else a throwaway redis-server or Docker container). */
-  redis?: string;
-  adapter?: AdapterName;
-  /** The cluster's fan-out: 'ordered' (default) or the stock 'adapter' path, which misorders across nodes. */
-  fanout?: 'ordered' | 'adapter';
-  /** More of the cluster started for the run (with nodes > 1): its entry, recovery, heartbeat, presence timings. */
-  cluster?: ClusterSettings;
-  /**
-   * Check the contract online over every event the users receive (default true): violations are
-   * counted in `violations{kind}`, sampled as evidence, and fail the run (docs/scenarios.md).
-   */
-  check?: boolean;
-  /** Without a target: start the embedded reference server with this deliberate defect (reference-server/DEFECTS.md). */
-  defect?: string;
-  /** Serve the run's live metrics in the Prometheus text format on this port while it lasts (0: any free port). */
-  metricsPort?: number;
-  /** Where the metrics listen; default 127.0.0.1. */
-  metricsHost?: string;
-  /** Called with the metrics URL once it listens. */
-  onMetricsListening?(url: string): void;
-  /** With workers: called once they are started, with their process ids. */
-  onWorkersStarted?(pids: number[]): void;
-  /**
-   * Faults to inject, in `--fault` syntax ('kill-node 1 at 20s', 'freeze-redis at 5s for 3s'),
-   * besides the scenario's `faults`; times from the start of the schedule (docs/faults.md).
-   */
-  faults?: string[];
-  /** How often result.json is rewritten while the run goes. Default 2 s. */
-  snapshotEveryMs?: number;
-  /**
-   * Generator processes (issue 15 §1, docs/scaling.md). 1 (the default) plays the run in this
-   * process; more start a coordinator here and that many worker processes, each playing its share
-   * of the schedule, with the figures merged exactly. Needs a scenario file or shipped name.
-   */
-  workers?: number;
-  /**
-   * Agents on other machines (issue 15 §2, docs/distributed.md): the run is split over
-   * `agents.count` agents waiting on the Redis at `agents.redisUrl` (`bazaar agent`), each
-   * playing its share with `workers` processes. Needs a scenario file or shipped name.
-   */
-  agents?: AgentsOptions;
-  /** Internal, not a stable API: this run is one worker's share under a coordinator (src/engine/workers/). */
-  worker?: WorkerRole;
-  /**
-   * For tests, not a stable API: receives, once the run's users exist, a function that reads
-   * the sizes of what the run holds in flight (to prove memory stays bounded by it).
-   */
-  inspect?(read: () => RunInFlight): void;
-}
+// Other modules and tests import these from here.
+export type { RunInFlight, RunOptions, RunProgress } from './run-options.ts';
+export { runConditions, type RunConditions, type RunResult } from './run-result.ts';
+export { abortedPromise, settledWithin } from './settle.ts';
+export { checkReachable } from './check-reachable.ts';
 
-/** What a run holds in flight: live users and deliveries (delivery-ledger.ts). */
-export interface RunInFlight extends LedgerSizes {
-  liveUsers: number;
-  /** Online checker streams held (receiver and room). */
-  checkerStreams: number;
-}
-
-export interface RunProgress {
-  elapsedMs: number;
-  totalMs: number;
-  vus: number;
-  iterationsPerSec: number;
-  ackP95Ms: number | undefined;
-  errors: number;
-  dropped: number;
-  /** Contract violations so far; undefined when not checking. */
-  violations?: number;
-}
-
-export interface RunResult {
-  scenario: string;
-  target: string;
-  /** The target profile's name, when the target was driven through one (docs/profiles.md). */
-  profile?: string;
-  embedded: boolean;
-  startedAt: string;
-  durationMs: number;
-  partial: boolean;
-  status: RunStatus;
-  /** Why it stopped early or failed, for people. */
-  reason?: string;
-  schedule: Record<string, string>;
-  world: { sellers: number; buyers: number; admins: number; listings: number; bookings: number };
-  /** What shaped the load besides the scenario, so `bazaar compare` can tell two runs apart. */
-  conditions: RunConditions;
-  generator: GeneratorHealth;
-  thresholds: ThresholdResult[];
-  thresholdsPassed: boolean;
-  /** What online checking found: counts per kind and the first evidence records of each. */
-  violations: RunViolations;
-  metrics: MetricsSnapshot;
-  /** The run over time: per-interval latency percentiles, users and counter growth (bounded; src/metrics/timeline.ts). */
-  timeline: RunTimeline;
-  /** The faults injected (docs/faults.md), when the run had any. */
-  faults?: FaultEvent[];
-  /** Per fault: violations, disconnects, reconnects and time to recover, from `timeline`. */
-  faultImpact?: FaultImpact[];
-  reportDir: string | undefined;
-  /** With workers: each worker's figures, and the CPU of both sides of the machine (generator and server). */
-  workers?: WorkersSummary;
-  /** With agents: who played, their clocks against the coordinator's, and the common start. */
-  agents?: AgentsSummary;
-}
-
-/** The options that change what a run measures (absent in result.json files from before they were recorded). */
-export interface RunConditions {
-  scale: number;
-  /** --duration, when the timeline was compressed or stretched. */
-  durationMs?: number;
-  /** Reference nodes started for the run (1 for the embedded server, 0 for an external target). */
-  nodes: number;
-  transport: Transport;
-  /** Present when the users were the lean client (absent: socket.io-client). */
-  client?: ClientKind;
-  check: boolean;
-  defect?: string;
-  /** The faults planned (docs/faults.md), in `--fault` syntax. */
-  faults?: string[];
-}
-
-/** What changes what a run measures, as result.json records it: one rule for in-process and spread runs. */
-export function runConditions(options: RunOptions, facts: { embedded: boolean; check: boolean; client: ClientKind; faults?: readonly string[] }): RunConditions {
-  return {
-    scale: options.scale ?? 1,
-    ...(options.durationMs ? { durationMs: options.durationMs } : {}),
-    nodes: facts.embedded ? (options.nodes ?? 1) : 0,
-    transport: options.transport ?? 'websocket',
-    ...(facts.client === 'lean' ? { client: facts.client } : {}),
-    check: facts.check,
-    ...(options.defect ? { defect: options.defect } : {}),
-    ...(facts.faults?.length ? { faults: [...facts.faults] } : {}),
-  };
-}
 
 const MAX_LOGGED_ITERATION_ERRORS = 5;
 
@@ -662,38 +498,6 @@ function writeSafely(writer: ReportWriter, result: RunResult, log: Logger): void
   }
 }
 
-/** Whether `promise` settles within `ms`; leaves no timer behind either way. */
-export async function settledWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  const timer = new AbortController();
-  try {
-    return await Promise.race([promise.then(() => true), sleep(ms, timer.signal).then(() => false, () => false)]);
-  } finally {
-    timer.abort();
-  }
-}
-
-export function abortedPromise(signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
-}
-
-/** Any answer proves the server is there (a 404 on a health path the app lacks included). */
-export async function checkReachable(target: string, healthPath: string | false = '/healthz'): Promise<void> {
-  let url: URL;
-  try {
-    url = new URL(healthPath === false ? '/' : healthPath, target);
-  } catch {
-    throw new BazaarError('BAZAAR_BAD_TARGET', `--target "${target}" is not a URL`, 'write it like http://127.0.0.1:3000');
-  }
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(5_000) });
-    await res.arrayBuffer();
-  } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
-    throw new BazaarError('BAZAAR_TARGET_UNREACHABLE', `cannot reach ${target}: ${cause}`,
-      'start the server first, or leave out --target to use the bundled reference server');
-  }
-}
 
 export { judgeGeneratorHealth };
 
