@@ -1,12 +1,14 @@
 import type { ClientKind } from '../client/client-socket.ts';
 import type { Transport } from '../client/virtual-user.ts';
 import type { RunViolations } from '../checks/violations.ts';
-import type { FaultEvent, FaultImpact } from '../lab/faults/index.ts';
+import { analyzeFaultImpact, type FaultEvent, type FaultImpact } from '../lab/faults/index.ts';
 import type { MetricsSnapshot, RunTimeline } from '../metrics/index.ts';
 import type { RunStatus } from '../report/summary.ts';
+import { describeSchedule } from '../schedule/index.ts';
 import type { ThresholdResult } from '../thresholds/index.ts';
 import type { AgentsSummary } from './agents/agent-fleet.ts';
 import type { GeneratorHealth } from './generator-health.ts';
+import type { RunContext } from './run-context.ts';
 import type { RunOptions } from './run-options.ts';
 import type { WorkersSummary } from './workers/coordinator.ts';
 
@@ -72,5 +74,47 @@ export function runConditions(options: RunOptions, facts: { embedded: boolean; c
     check: facts.check,
     ...(options.defect ? { defect: options.defect } : {}),
     ...(facts.faults?.length ? { faults: [...facts.faults] } : {}),
+  };
+}
+
+/** The run's result as it stands now: partial while the run goes or when it stopped early, final at its end. */
+export function buildResult(
+  run: RunContext,
+  partial: boolean,
+  generator: GeneratorHealth,
+  evaluated: ThresholdResult[],
+  metrics: MetricsSnapshot = run.registry.snapshot(),
+): RunResult {
+  const { lab, dialect, embedded, check, client, world } = run;
+  const timelineNow = run.timeline.snapshot();
+  const faultEvents = lab?.events();
+  return {
+    scenario: run.name,
+    // The server measured, not the fault proxy the clients may have gone through.
+    target: lab?.serverUrl ?? run.target,
+    ...(dialect ? { profile: dialect.profile.name } : {}),
+    embedded,
+    startedAt: run.startedAt.toISOString(),
+    durationMs: Math.round(run.elapsedMs()),
+    partial,
+    status: run.status,
+    ...(run.reason ? { reason: run.reason } : {}),
+    schedule: Object.fromEntries([...run.plans].map(([group, plan]) => [group, describeSchedule(plan)])),
+    conditions: runConditions(run.options, { embedded, check, client, faults: run.faults.map((f) => f.label) }),
+    world: {
+      sellers: world.sellers.length,
+      buyers: world.buyers.length,
+      admins: world.admins.length,
+      listings: world.listings.length,
+      bookings: world.bookings.length,
+    },
+    generator,
+    thresholds: evaluated,
+    thresholdsPassed: evaluated.every((t) => t.passed),
+    violations: run.checks.summary(),
+    metrics,
+    timeline: timelineNow,
+    ...(faultEvents ? { faults: faultEvents, faultImpact: analyzeFaultImpact(timelineNow, faultEvents) } : {}),
+    reportDir: run.writer?.dir,
   };
 }

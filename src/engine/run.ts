@@ -58,28 +58,20 @@ import { startDistributedRun } from './agents/distributed-run.ts';
 import type { RunOptions } from './run-options.ts';
 import { runConditions, type RunResult } from './run-result.ts';
 import { abortedPromise, settledWithin } from './settle.ts';
-import { checkReachable } from './check-reachable.ts';
+import { checkReachable } from './reach-target.ts';
+import { prepareRun } from './prepare-run.ts';
+import { startRunTarget } from './start-target.ts';
+import { startSpreadRun } from './spread-run.ts';
 
 // Other modules and tests import these from here.
 export type { RunInFlight, RunOptions, RunProgress } from './run-options.ts';
 export { runConditions, type RunConditions, type RunResult } from './run-result.ts';
 export { abortedPromise, settledWithin } from './settle.ts';
-export { checkReachable } from './check-reachable.ts';
+export { checkReachable } from './reach-target.ts';
 
 
 const MAX_LOGGED_ITERATION_ERRORS = 5;
 
-/** What a run spread over worker processes or agents cannot carry yet: said before anything starts. */
-function refuseSpread(options: RunOptions, spread: string): void {
-  if (options.profile && options.profile.identity.type !== 'contract') {
-    throw new BazaarError('BAZAAR_BAD_OPTIONS', `${spread} cannot run through the target profile "${options.profile.name}" yet: a profile holds functions, which cannot be handed to other processes`,
-      `drop ${spread.split(' ')[0]} (one process drives about 18,000 users), or run several bazaar processes against the server`);
-  }
-  if (options.faults?.length) {
-    throw new BazaarError('BAZAAR_BAD_OPTIONS', `${spread} cannot inject faults yet: the fault lab belongs to one run process`,
-      `drop ${spread.split(' ')[0]} for a run with --fault (a fault run is about what breaks, not sheer numbers)`);
-  }
-}
 
 /**
  * Play a scenario against a server and measure it. Everything that can be wrong with the
@@ -87,92 +79,21 @@ function refuseSpread(options: RunOptions, spread: string): void {
  * report is written as the run goes, so an interrupted or crashed run leaves it behind.
  */
 export async function startRun(options: RunOptions): Promise<RunResult> {
-  if (options.agents && !options.worker) {
-    refuseSpread(options, '--agents');
-    return startDistributedRun({ ...options, agents: options.agents });
-  }
-  if ((options.workers ?? 1) > 1 && !options.worker) {
-    refuseSpread(options, `--workers ${options.workers}`);
-    return startCoordinatedRun(options);
-  }
+  const spread = startSpreadRun(options);
+  if (spread) return spread;
   const log = options.logger ?? pino({ level: 'silent' });
   const notice = options.onNotice ?? (() => {});
   const loaded = typeof options.scenario === 'string' ? await loadScenario(options.scenario) : options.scenario;
   // Intruders are played by the harness (src/engine/intruders.ts); their hooks are bound once the run's checks exist.
   const scenario = withIntruders(loaded, { metrics: () => registry, authz: () => checks.authz });
-  const name = scenario.name ?? 'scenario';
-  const check = options.check !== false;
-  const thresholds = withViolationThreshold(collectThresholds(scenario, options.thresholds), check);
-  const { plans: whole, startDelays, durationFactor } = planRun(scenario, options);
-  const role = options.worker;
-  // A worker plays its share: the shares of every worker sum to the whole (src/schedule/split.ts).
-  const plans = role ? new Map([...whole].map(([group, plan]) => [group, splitPlan(plan, role.of)[role.index] as SchedulePlan])) : whole;
-  // What --duration rescales and what it leaves alone: src/scenario/rescale.ts.
-  const { ackTimeoutMs, connectTimeoutMs, gracefulStopMs, timelineFactor } = runTimings(scenario.options, durationFactor);
-  // Judgements about the target, not the timeline: never rescaled (src/scenario/rescale.ts).
-  const scenarioOptions = scenario.options ?? {};
-  const reconnectTimeoutMs = parseDurationMs(scenarioOptions.reconnectTimeout ?? '30s', 'options.reconnectTimeout');
-  const reconnection = reconnectionOptions(scenarioOptions.reconnection);
-  const deliveryTimeoutMs = scenarioOptions.deliveryTimeout ? parseDurationMs(scenarioOptions.deliveryTimeout, 'options.deliveryTimeout') : ackTimeoutMs;
-  // --client wins over the scenario's; both may come from JavaScript, unchecked by types.
-  const client: ClientKind = parseClientKind(options.client ?? scenarioOptions.client ?? 'socket.io-client');
-  checkClientTransport(client, options.transport ?? 'websocket');
-  const stallThresholdMs = parseDurationMs(scenarioOptions.stallThreshold ?? `${DEFAULT_STALL_THRESHOLD_MS}ms`, 'options.stallThreshold');
-  const totalMs = Math.max(...[...plans].map(([group, plan]) => plan.durationMs + (startDelays.get(group) ?? 0)));
-
-  const dialectProfile = options.profile && options.profile.identity.type !== 'contract' ? options.profile : undefined;
-  if (dialectProfile) {
-    if (!options.target && !dialectProfile.url) {
-      throw new BazaarError('BAZAAR_BAD_OPTIONS', `the target profile "${dialectProfile.name}" has no url and no --target was given`,
-        'pass --target URL, or set url in the profile: the bundled reference server speaks the contract, not this profile');
-    }
-    options = { ...options, target: options.target ?? dialectProfile.url };
-  }
-  if (dialectProfile && client === 'lean') {
-    throw new BazaarError('BAZAAR_BAD_OPTIONS', `--client lean cannot speak the target profile "${dialectProfile.name}" yet: profile steps drive socket.io-client's own handshake options`,
-      'leave out --client lean (the default socket.io-client speaks every profile)');
-  }
-  if (options.target && !dialectProfile && !options.jwtSecret && !options.tokenModule) {
-    throw new BazaarError('BAZAAR_NO_SECRET', `no way to mint tokens for ${options.target}`,
-      'pass --jwt-secret S (the server\'s HS256 secret), or --token-module FILE for servers with their own login');
-  }
-
-  // Every VU may hold a buyer and a seller connection: warn before a run that cannot fit.
-  const plannedConnections = 2 * [...plans.values()].reduce((sum, plan) => sum + plan.maxVUs, 0);
-  const warning = connectionWarning(plannedConnections, openFilesLimit(), options.localAddresses?.length ?? 1);
-  if (warning && !role) notice(`warning: ${warning}`);
-
-  validateRunServerOptions(options);
-  // Before anything starts: a fault that cannot apply to this run is the person's to fix first.
-  const faults = planFaults({
-    ...(scenario.faults ? { scenario: scenario.faults } : {}),
-    ...(options.faults ? { cli: options.faults } : {}),
-    durationFactor,
-    ...(options.target ? { target: options.target } : {}),
-    nodes: options.target ? 0 : (options.nodes ?? 1),
-    ...(options.redis ? { externalRedis: options.redis } : {}),
-  });
-  for (const fault of faults) {
-    if (fault.atMs >= totalMs) notice(`warning: fault '${fault.label}' comes at or after the end of the schedule (${formatDurationMs(totalMs)}): it may never be injected`);
-  }
+  const prepared = prepareRun(scenario, options, notice);
+  const {
+    name, check, thresholds, plans, startDelays, role, ackTimeoutMs, connectTimeoutMs, gracefulStopMs, timelineFactor,
+    reconnectTimeoutMs, reconnection, deliveryTimeoutMs, client, stallThresholdMs, totalMs, dialectProfile, faults,
+  } = prepared;
+  options = prepared.options;
   const startedAt = new Date();
-  const prefix = `bazaar-run-${startedAt.getTime().toString(36)}`;
-  // A run with faults stands on the fault lab: the same servers, plus its own Redis and proxies.
-  const lab: FaultLab | undefined = faults.length === 0 ? undefined : await startFaultLab({
-    faults,
-    ...(options.target ? { target: options.target } : {}),
-    nodes: options.nodes ?? 1,
-    ...(options.redis ? { redisUrl: options.redis } : {}),
-    adapter: options.adapter ?? 'redis',
-    ...(options.fanout ? { fanout: options.fanout } : {}),
-    ...(options.cluster ? { cluster: options.cluster } : {}),
-    prefix,
-    ...(options.defect ? { defect: options.defect } : {}),
-    onNotice: notice,
-  });
-  const { server, target, embedded } = lab
-    ? { server: { url: lab.url, jwtSecret: lab.jwtSecret ?? '', close: () => lab.close() }, target: lab.url.replace(/\/$/, ''), embedded: !options.target }
-    : await startRunServer(options, startedAt);
+  const { lab, server, target, embedded } = await startRunTarget(options, faults, startedAt, notice);
   const registry = createMetricsRegistry();
   // Every group's schedule lag in one histogram, so the verdict (taken for every partial report)
   // reads one p99 rather than merging a histogram per group each time.
@@ -507,20 +428,6 @@ function connectedCount(users: Iterable<{ connected: boolean }>): number {
   return connected;
 }
 
-/** The scenario's reconnection backoff, checked; undefined leaves socket.io-client's defaults. */
-function reconnectionOptions(spec: NonNullable<Scenario['options']>['reconnection']): { delayMs: number; delayMaxMs: number; randomizationFactor: number } | undefined {
-  if (!spec) return undefined;
-  const delayMs = parseDurationMs(spec.delay ?? '1s', 'options.reconnection.delay');
-  const delayMaxMs = parseDurationMs(spec.delayMax ?? `${Math.max(5_000, delayMs)}ms`, 'options.reconnection.delayMax');
-  const randomizationFactor = spec.randomizationFactor ?? 0.5;
-  if (!(randomizationFactor >= 0 && randomizationFactor <= 1)) {
-    throw new BazaarError('BAZAAR_BAD_SCENARIO', `options.reconnection.randomizationFactor is ${randomizationFactor}`, 'give a number from 0 to 1 (socket.io-client jitters each delay by ± that share)');
-  }
-  if (delayMaxMs < delayMs) {
-    throw new BazaarError('BAZAAR_BAD_SCENARIO', `options.reconnection.delayMax (${delayMaxMs} ms) is below delay (${delayMs} ms)`, 'make delayMax at least delay');
-  }
-  return { delayMs, delayMaxMs, randomizationFactor };
-}
 
 /** The earliest of some times, undefined when there are none. */
 function earliest(times: (number | undefined)[]): number | undefined {
