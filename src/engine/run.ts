@@ -38,7 +38,14 @@ export async function startRun(options: RunOptions): Promise<RunResult> {
   const prepared = prepareRun(scenario, options, notice);
   const startedAt = new Date();
   const target = await startRunTarget(prepared.options, prepared.faults, startedAt, notice);
-  const run = createRunContext(prepared, target, { log, notice, startedAt });
+  let run: ReturnType<typeof createRunContext>;
+  try {
+    run = createRunContext(prepared, target, { log, notice, startedAt });
+  } catch (error) {
+    // Nothing else holds the server yet: close what was started before saying why.
+    await target.server?.close().catch(() => {});
+    throw error;
+  }
   try {
     await openRunOutputs(run);
     const token = await reachTarget(run);
