@@ -37,7 +37,13 @@ export async function checkReachable(target: string, healthPath: string | false 
     const res = await fetch(url, { signal: AbortSignal.timeout(5_000) });
     await res.arrayBuffer();
   } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
+    // The system's code (ECONNREFUSED), else what fetch said (undici refuses 'bad port's such as 1 or 6000 itself).
+    const failure = error as Error & { cause?: { code?: string; message?: string } };
+    const cause = failure.cause?.code ?? failure.cause?.message ?? (failure.name === 'TimeoutError' ? 'no answer within 5 s' : failure.message);
+    if (cause === 'bad port') {
+      throw new BazaarError('BAZAAR_BAD_TARGET', `--target ${target}: port ${url.port} is one the Fetch standard blocks ("bad port"), and Node's fetch refuses to call it`,
+        'serve the app on another port (3000, 8080, ...)');
+    }
     throw new BazaarError('BAZAAR_TARGET_UNREACHABLE', `cannot reach ${target}: ${cause}`,
       'start the server first, or leave out --target to use the bundled reference server');
   }

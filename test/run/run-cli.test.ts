@@ -1,10 +1,20 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { spawnCli } from './cli-helpers.ts';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'bazaar-run-'));
+
+/** A port nothing listens on: bound, then released. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
 
 async function waitForFile(path: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -36,10 +46,18 @@ describe('bazaar run (the real CLI)', () => {
   });
 
   it('exits 1 with a clear message when the target is unreachable', async () => {
-    const { code, stderr } = await spawnCli(['run', 'smoke', '--report', tmp(), '--target', 'http://127.0.0.1:9', '--jwt-secret', 'x']).exited;
+    const port = await closedPort();
+    const { code, stderr } = await spawnCli(['run', 'smoke', '--report', tmp(), '--target', `http://127.0.0.1:${port}`, '--jwt-secret', 'x']).exited;
     expect(code).toBe(1);
-    expect(stderr).toMatch(/cannot reach http:\/\/127\.0\.0\.1:9/);
+    expect(stderr).toMatch(new RegExp(`cannot reach http://127\\.0\\.0\\.1:${port}: ECONNREFUSED`));
     expect(stderr).toMatch(/what to do: start the server first/);
+  });
+
+  it('exits 2 (bad input) and says so when the target is on a port fetch refuses to call (9, the discard port)', async () => {
+    const { code, stderr } = await spawnCli(['run', 'smoke', '--report', tmp(), '--target', 'http://127.0.0.1:9', '--jwt-secret', 'x']).exited;
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/port 9 is one the Fetch standard blocks \("bad port"\)/);
+    expect(stderr).toMatch(/what to do: serve the app on another port/);
   });
 
   it('exits 2 before any load when a threshold names a metric that does not exist', async () => {
