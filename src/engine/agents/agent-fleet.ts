@@ -3,9 +3,9 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
 import { BazaarError } from '../../errors.ts';
 import { checkRedisUrl, redactUrl } from '../../lab/redis-provider.ts';
+import { connectCoordinatorRedis } from './coordinator-redis.ts';
 import { resolveScenarioPath } from '../../scenario/load-scenario.ts';
 import type { WorkerFleet } from '../workers/coordinator.ts';
 import type { CoordinatorMessage, WorkerMessage } from '../workers/protocol.ts';
@@ -108,15 +108,7 @@ export async function openAgentFleet(options: AgentFleetOptions): Promise<AgentF
   const startLeadMs = options.startLeadMs ?? 500;
   const runId = randomBytes(6).toString('hex');
   const source = scenarioSource(options.scenario);
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, connectTimeout: 5_000 });
-  redis.on('error', () => {}); // reported by the commands that fail
-  try {
-    await redis.connect();
-  } catch (error) {
-    redis.disconnect();
-    throw new BazaarError('BAZAAR_NO_COORDINATOR_REDIS', `cannot reach the coordinating Redis ${redactUrl(url)}: ${(error as Error).message}`,
-      'start Redis where the coordinator and every agent can reach it, and pass its url to --coordinator', { cause: error });
-  }
+  const redis = await connectCoordinatorRedis(url, { maxRetriesPerRequest: 2 });
   const reader = redis.duplicate();
   reader.on('error', () => {});
   const agents: AgentState[] = [];

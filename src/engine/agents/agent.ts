@@ -2,9 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { availableParallelism, hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
-import { BazaarError } from '../../errors.ts';
 import { checkRedisUrl, redactUrl } from '../../lab/redis-provider.ts';
+import { connectCoordinatorRedis } from './coordinator-redis.ts';
 import type { CoordinatorMessage } from '../workers/protocol.ts';
 import { forkWorker, type WorkerLink } from '../workers/worker-link.ts';
 import { measureClock, nowMs } from './clock.ts';
@@ -55,15 +54,7 @@ export async function runAgent(options: AgentOptions): Promise<void> {
   };
   const workDir = options.workDir ?? join(tmpdir(), 'bazaar-agent');
   const heartbeatEveryMs = options.heartbeatEveryMs ?? 500;
-  const redis = new Redis(url, { lazyConnect: true, connectTimeout: 5_000 });
-  redis.on('error', () => {}); // a Redis blip: ioredis reconnects; commands in flight wait for it
-  try {
-    await redis.connect();
-  } catch (error) {
-    redis.disconnect();
-    throw new BazaarError('BAZAAR_NO_COORDINATOR_REDIS', `cannot reach the coordinating Redis ${redactUrl(url)}: ${(error as Error).message}`,
-      'start Redis where the coordinator and every agent can reach it, and pass its url to --coordinator', { cause: error });
-  }
+  const redis = await connectCoordinatorRedis(url);
   const blocking = redis.duplicate();
   blocking.on('error', () => {});
   const stopped = options.signal ?? new AbortController().signal;
