@@ -60,6 +60,7 @@ Measures bazaar's client layer against a raw-WebSocket floor client on the same 
   --soak-only         only the soak (10 minutes by default)
   --soak-duration <d> the soak's schedule (default 10m; e.g. 40s for a quick look)
   --soak-rate <n>     fresh buyers per second, each a new booking, and as many fresh visitors (default 15)
+  --soak-unchecked    the soak with online checking off: what still grows is not the checkers'
   --no-pin            do not pin server and clients to separate cores with taskset
   --profile           write V8 CPU profiles of each client process to reports/
   -h, --help          this text
@@ -100,6 +101,7 @@ interface BenchOptions {
   soakMs: number;
   soakRatePerSec: number;
   soakOnly: boolean;
+  soakUnchecked: boolean;
 }
 
 interface ServerStats {
@@ -134,6 +136,7 @@ function parseOptions(argv: string[], startedAt: Date): BenchOptions | undefined
       'soak-only': { type: 'boolean', default: false },
       'soak-duration': { type: 'string', default: '10m' },
       'soak-rate': { type: 'string', default: '15' },
+      'soak-unchecked': { type: 'boolean', default: false },
       'no-pin': { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -174,6 +177,7 @@ function parseOptions(argv: string[], startedAt: Date): BenchOptions | undefined
     soakMs: values.soak || values['soak-only'] ? parseDurationMs(values['soak-duration'], '--soak-duration') : 0,
     soakRatePerSec: count('soak-rate', values['soak-rate'], 1),
     soakOnly: values['soak-only'],
+    soakUnchecked: values['soak-unchecked'],
   };
 }
 
@@ -373,7 +377,8 @@ function runHealth(options: BenchOptions): Promise<HealthResult> {
 function runSoak(options: BenchOptions): Promise<SoakResult> {
   const pinArgs = options.pin ? ['--core', '0', '--server-core', '1'] : [];
   const [command, args] = nodeCommand(0, options.pin, [
-    '--expose-gc', join(benchDir, 'soak.ts'), '--duration', `${options.soakMs}ms`, '--rate', String(options.soakRatePerSec), ...pinArgs,
+    '--expose-gc', join(benchDir, 'soak.ts'), '--duration', `${options.soakMs}ms`, '--rate', String(options.soakRatePerSec),
+    ...(options.soakUnchecked ? ['--no-check'] : []), ...pinArgs,
   ]);
   return runJsonPhase<SoakResult>(command, args, 'the soak', options.soakMs + 120_000);
 }

@@ -5,6 +5,8 @@ import { FLAT_BOUND_FRACTION } from './soak-stats.ts';
 
 const mb = (bytes: number | undefined, digits = 1) => (bytes === undefined ? '-' : `${(bytes / 2 ** 20).toFixed(digits)} MB`);
 
+const kbPerMin = (bytes: number | undefined) => (bytes === undefined ? '-' : `${(bytes / 1024).toFixed(1)} KB/min`);
+
 export function renderSoak(soak: SoakResult): string {
   const v = soak.verdict;
   const minutes = soak.scheduleMs / 60_000;
@@ -26,9 +28,11 @@ export function renderSoak(soak: SoakResult): string {
       ]),
     }, '    '),
     `  heap at the end of the warm-up (${Math.round(soak.warmupMs / 1000)} s): ${mb(v.warmupHeapBytes)}; at the end: ${mb(v.endHeapBytes)}; after the run, all closed: ${mb(soak.after.heapUsedBytes)}`,
-    `  slope over the second half (${v.secondHalfSamples} samples, least squares): ` +
-      `${v.slopeBytesPerMin === undefined ? '-' : `${(v.slopeBytesPerMin / 1024).toFixed(1)} KB/min`}, ` +
-      `${mb(v.growthPer10MinBytes, 2)} per 10 min against a bound of ${mb(v.boundBytes, 2)} (${FLAT_BOUND_FRACTION * 100}% of the heap)`,
+    `  slope over the second half (${v.secondHalfSamples} samples, least squares): ${kbPerMin(v.slopeBytesPerMin)}; ` +
+      (v.slopeBeyondLiveUsersBytesPerMin === undefined
+        ? 'the live users did not vary'
+        : `beyond what follows the live users (fitted together, ${((v.heapPerLiveUserBytes ?? 0) / 1024).toFixed(1)} KB each): ${kbPerMin(v.slopeBeyondLiveUsersBytesPerMin)}`),
+    `  growth carried over 10 min: ${mb(v.growthPer10MinBytes, 2)}, against a bound of ${mb(v.boundBytes, 2)} (${FLAT_BOUND_FRACTION * 100}% of the heap)`,
     `  peak in flight (read every 250 ms): ${peak.liveUsers} live users, ${peak.checkerStreams} checker streams, ` +
       `${peak.pending} deliveries pending, ${peak.unclaimed} unclaimed, ${peak.pairedStreams} paired streams`,
     `  verdict: ${v.flat === undefined ? 'too few samples in the second half to judge' : v.flat ? 'flat' : 'GROWING'}`,

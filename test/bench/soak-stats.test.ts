@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { judgeSoak, leastSquaresSlope, type SoakSample } from '../../bench/soak-stats.ts';
+import { judgeSoak, leastSquaresSlope, leastSquaresWithCovariate, type SoakSample } from '../../bench/soak-stats.ts';
 
 const MB = 2 ** 20;
 const idle = { liveUsers: 0, checkerStreams: 0, pending: 0, unclaimed: 0, pairedStreams: 0 };
@@ -17,6 +17,19 @@ describe('leastSquaresSlope', () => {
     expect(leastSquaresSlope([])).toBeUndefined();
     expect(leastSquaresSlope([{ x: 1, y: 1 }])).toBeUndefined();
     expect(leastSquaresSlope([{ x: 1, y: 1 }, { x: 1, y: 5 }])).toBeUndefined();
+  });
+});
+
+describe('leastSquaresWithCovariate', () => {
+  it('separates the trend over x from what follows u', () => {
+    const points = [[0, 1], [1, 3], [2, 2], [3, 5], [4, 4]].map(([x, u]) => ({ x: x!, u: u!, y: 7 + 2 * x! + 10 * u! }));
+    const fit = leastSquaresWithCovariate(points)!;
+    expect(fit.slope).toBeCloseTo(2);
+    expect(fit.perU).toBeCloseTo(10);
+  });
+
+  it('has no fit when u does not vary', () => {
+    expect(leastSquaresWithCovariate([0, 1, 2, 3].map((x) => ({ x, u: 5, y: x })))).toBeUndefined();
   });
 });
 
@@ -51,6 +64,20 @@ describe('judgeSoak', () => {
     const verdict = judgeSoak(samples, options);
     expect(verdict.endHeapBytes).toBe(30 * MB);
     expect(verdict.flat).toBe(true);
+  });
+
+  it('does not count a heap that follows more users alive at once (a loaded machine) as growth, and sees a leak beside it', () => {
+    // Iterations slow down: the crowd grows from 300 to 400 users over the second half, 20 KB each.
+    const crowd = (t: number) => 300 + Math.max(0, t - 300_000) / 3_000 + ((t / 20_000) % 3);
+    const busy = series(() => 0).map((s) => ({ ...s, inFlight: { ...idle, liveUsers: crowd(s.atMs) } }));
+    const held = judgeSoak(busy.map((s) => ({ ...s, heapUsedBytes: 30 * MB + s.inFlight.liveUsers * 20_000 })), options);
+    expect(held.slopeBytesPerMin! / MB).toBeGreaterThan(0.3);
+    expect(Math.abs(held.slopeBeyondLiveUsersBytesPerMin!)).toBeLessThan(1_000);
+    expect(held.heapPerLiveUserBytes).toBeCloseTo(20_000);
+    expect(held.flat).toBe(true);
+    const leaking = judgeSoak(busy.map((s) => ({ ...s, heapUsedBytes: 30 * MB + s.inFlight.liveUsers * 20_000 + (s.atMs / 60_000) * MB })), options);
+    expect(leaking.slopeBeyondLiveUsersBytesPerMin! / MB).toBeCloseTo(1);
+    expect(leaking.flat).toBe(false);
   });
 
   it('does not judge fewer than three samples in the second half', () => {
