@@ -61,6 +61,8 @@ Measures bazaar's client layer against a raw-WebSocket floor client on the same 
   --soak-duration <d> the soak's schedule (default 10m; e.g. 40s for a quick look)
   --soak-rate <n>     fresh buyers per second, each a new booking, and as many fresh visitors (default 15)
   --soak-unchecked    the soak with online checking off: what still grows is not the checkers'
+  --soak-heap-snapshot  also write a V8 heap snapshot of the soak's generator just before its
+                      schedule ends, to reports/ (what holds the heap then)
   --no-pin            do not pin server and clients to separate cores with taskset
   --profile           write V8 CPU profiles of each client process to reports/
   -h, --help          this text
@@ -102,6 +104,7 @@ interface BenchOptions {
   soakRatePerSec: number;
   soakOnly: boolean;
   soakUnchecked: boolean;
+  soakHeapSnapshot: string | undefined;
 }
 
 interface ServerStats {
@@ -137,6 +140,7 @@ function parseOptions(argv: string[], startedAt: Date): BenchOptions | undefined
       'soak-duration': { type: 'string', default: '10m' },
       'soak-rate': { type: 'string', default: '15' },
       'soak-unchecked': { type: 'boolean', default: false },
+      'soak-heap-snapshot': { type: 'boolean', default: false },
       'no-pin': { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -178,6 +182,7 @@ function parseOptions(argv: string[], startedAt: Date): BenchOptions | undefined
     soakRatePerSec: count('soak-rate', values['soak-rate'], 1),
     soakOnly: values['soak-only'],
     soakUnchecked: values['soak-unchecked'],
+    soakHeapSnapshot: values['soak-heap-snapshot'] ? join(rootDir, 'reports', `bench-${timestamp(startedAt)}-soak.heapsnapshot`) : undefined,
   };
 }
 
@@ -378,7 +383,7 @@ function runSoak(options: BenchOptions): Promise<SoakResult> {
   const pinArgs = options.pin ? ['--core', '0', '--server-core', '1'] : [];
   const [command, args] = nodeCommand(0, options.pin, [
     '--expose-gc', join(benchDir, 'soak.ts'), '--duration', `${options.soakMs}ms`, '--rate', String(options.soakRatePerSec),
-    ...(options.soakUnchecked ? ['--no-check'] : []), ...pinArgs,
+    ...(options.soakUnchecked ? ['--no-check'] : []), ...(options.soakHeapSnapshot ? ['--heap-snapshot', options.soakHeapSnapshot] : []), ...pinArgs,
   ]);
   return runJsonPhase<SoakResult>(command, args, 'the soak', options.soakMs + 120_000);
 }

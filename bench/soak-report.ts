@@ -5,6 +5,11 @@ import { FLAT_BOUND_FRACTION } from './soak-stats.ts';
 
 const mb = (bytes: number | undefined, digits = 1) => (bytes === undefined ? '-' : `${(bytes / 2 ** 20).toFixed(digits)} MB`);
 
+/** " (a 3, b 1)" for the non-zero counts, nothing when there are none. */
+const tally = (counts: Record<string, number> | undefined) => {
+  const parts = Object.entries(counts ?? {}).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`);
+  return parts.length ? ` (${parts.join(', ')})` : '';
+};
 const kbPerMin = (bytes: number | undefined) => (bytes === undefined ? '-' : `${(bytes / 1024).toFixed(1)} KB/min`);
 
 export function renderSoak(soak: SoakResult): string {
@@ -16,7 +21,7 @@ export function renderSoak(soak: SoakResult): string {
       `${soak.ratePerSec} fresh buyers/s (each a new booking room: chat, typing, a read receipt, cancel, leave) and ${soak.ratePerSec} fresh visitors/s ` +
       '(watch a listing and its seller\'s presence, leave), sellers repricing, 40 sellers dropping and coming back, intruders',
     `  ${soak.freshUsers} users never seen before came and went, ${soak.bookings} booking rooms opened and closed; ${soak.iterations} iterations, ` +
-      `${soak.errors} errors, ${soak.violations} violations, status ${soak.runStatus}; generator CPU ${soak.generatorCpuPercent}% of a core` +
+      `${soak.errors} errors${tally(soak.errorsByCode)}, ${soak.violations} violations${tally(soak.violationsByKind)}, status ${soak.runStatus}; generator CPU ${soak.generatorCpuPercent}% of a core` +
       (soak.serverPinned ? '' : ' (server not pinned: it shares the cores)'),
     `  heap after a forced full collection every ${soak.sampleEveryMs / 1000} s:`,
     ...renderTextTable({
@@ -35,7 +40,8 @@ export function renderSoak(soak: SoakResult): string {
     `  growth carried over 10 min: ${mb(v.growthPer10MinBytes, 2)}, against a bound of ${mb(v.boundBytes, 2)} (${FLAT_BOUND_FRACTION * 100}% of the heap)`,
     `  peak in flight (read every 250 ms): ${peak.liveUsers} live users, ${peak.checkerStreams} checker streams, ` +
       `${peak.pending} deliveries pending, ${peak.unclaimed} unclaimed, ${peak.pairedStreams} paired streams`,
-    `  verdict: ${v.flat === undefined ? 'too few samples in the second half to judge' : v.flat ? 'flat' : 'GROWING'}`,
+    `  verdict: ${v.flat === undefined ? 'too few samples in the second half to judge' : !v.flat ? 'GROWING'
+      : (v.growthPer10MinBytes ?? 0) < -(v.boundBytes ?? 0) ? 'flat: not growing (falling: a straight line fits the samples poorly, read the series)' : 'flat'}`,
   ];
   return lines.join('\n');
 }

@@ -17,7 +17,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { setFlagsFromString } from 'node:v8';
+import { setFlagsFromString, writeHeapSnapshot } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { Booking, Listing } from '../src/contract/index.ts';
 import { startRun, type RunInFlight } from '../src/engine/run.ts';
@@ -45,7 +45,9 @@ export interface SoakResult {
   bookings: number;
   iterations: number;
   errors: number;
+  errorsByCode: Record<string, number>;
   violations: number;
+  violationsByKind: Record<string, number>;
   runStatus: string;
   /** After the run, everything closed, after a forced collection. */
   after: { heapUsedBytes: number; rssBytes: number };
@@ -62,6 +64,8 @@ const { values } = parseArgs({
     'server-core': { type: 'string' },
     /** The same run with online checking off: whatever still grows is not the checkers'. */
     'no-check': { type: 'boolean', default: false },
+    /** Write a V8 heap snapshot here a little before the schedule ends (what holds the heap then). */
+    'heap-snapshot': { type: 'string' },
   },
 });
 
@@ -161,6 +165,13 @@ function soakScenario(ratePerSec: number, scheduleMs: number, counts: { fresh: n
   });
 }
 
+/** A counter's totals per value of one tag. */
+function byTag(counters: readonly { name: string; tags: Record<string, string>; value: number }[], name: string, tag: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const c of counters) if (c.name === name) out[c.tags[tag] ?? '-'] = (out[c.tags[tag] ?? '-'] ?? 0) + c.value;
+  return out;
+}
+
 function serverRssBytes(pid: number): number | undefined {
   try {
     const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
@@ -225,6 +236,14 @@ async function main(): Promise<void> {
         scheduleStartMs = performance.now() - progress.elapsedMs;
         sample();
         timers.push(setInterval(sample, sampleEveryMs));
+        const snapshotFile = values['heap-snapshot'];
+        if (snapshotFile) {
+          timers.push(setTimeout(() => {
+            gc();
+            writeHeapSnapshot(snapshotFile);
+            process.stderr.write(`  soak: heap snapshot written to ${snapshotFile}\n`);
+          }, Math.max(0, scheduleMs - progress.elapsedMs - sampleEveryMs / 2)));
+        }
         timers.push(setInterval(() => {
           const now = read?.();
           if (!now) return;
@@ -251,7 +270,9 @@ async function main(): Promise<void> {
       bookings: counts.bookings,
       iterations: counter('iterations'),
       errors: counter('errors'),
+      errorsByCode: byTag(result.metrics.counters, 'errors', 'code'),
       violations: result.violations.total,
+      violationsByKind: result.violations.counts,
       runStatus: result.status,
       after: { heapUsedBytes: memory.heapUsed, rssBytes: memory.rss },
       generatorCpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / elapsedMs) * 1000) / 10,
