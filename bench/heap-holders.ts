@@ -1,5 +1,6 @@
 /* What holds a heap: the largest Maps and Sets of a V8 heap snapshot, each with its hash table's
- * size and the chain of what retains it (closure variables show as `ctx.name`). For reading a
+ * size, the bytes it alone holds (table, keys and values no one else references) and the chain
+ * of what retains it (closure variables show as `ctx.name`). For reading a
  * soak's snapshot (`npm run bench -- --soak-only --soak-heap-snapshot`):
  *
  *   node --max-old-space-size=2000 bench/heap-holders.ts reports/bench-…-soak.heapsnapshot [top=25]
@@ -63,6 +64,27 @@ const chain = (start: number, depth: number) => {
   return out;
 };
 
+/**
+ * Bytes held by `root` alone: it and what is reachable from it through nodes with one retainer
+ * only (a lower bound of its retained size: an entry's string also referenced elsewhere is not counted).
+ */
+const ownedBytes = (root: number) => {
+  let total = 0;
+  const stack = [root];
+  const seen = new Set<number>([root]);
+  while (stack.length > 0) {
+    const at = stack.pop()!;
+    total += nodes[at * NF + iSize]!;
+    for (let e = firstEdge[at]!; e < firstEdge[at + 1]!; e += EF) {
+      const to = edges[e + eTo]! / NF;
+      if (seen.has(to) || edgeTypes[edges[e + eType]!] === 'weak' || retainers[to]!.length !== 1) continue;
+      seen.add(to);
+      stack.push(to);
+    }
+  }
+  return total;
+};
+
 const holders: { node: number; tableBytes: number }[] = [];
 for (let i = 0; i < count; i++) {
   const name = strings[nodes[i * NF + iName]!];
@@ -74,6 +96,7 @@ for (let i = 0; i < count; i++) {
   }
 }
 holders.sort((a, b) => b.tableBytes - a.tableBytes);
+process.stdout.write('  table KB  owned KB  what, <- retained by\n');
 for (const { node, tableBytes } of holders.slice(0, top)) {
-  process.stdout.write(`${(tableBytes / 1024).toFixed(0).padStart(6)} KB table  ${nodeName(node)}${chain(node, 6)}\n`);
+  process.stdout.write(`${(tableBytes / 1024).toFixed(0).padStart(9)}  ${(ownedBytes(node) / 1024).toFixed(0).padStart(8)}  ${nodeName(node)}${chain(node, 6)}\n`);
 }
