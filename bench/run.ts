@@ -19,6 +19,8 @@ import { median, renderBench, round2, summarize, type ClientName, type RoundResu
 import type { HealthResult } from './generator-health.ts';
 import type { IdleResult, LoadResult } from './workload.ts';
 import type { CheckedResult } from './checked.ts';
+import type { SoakResult } from './soak.ts';
+import { renderSoak } from './soak-report.ts';
 
 const HELP = `Usage: npm run bench -- [options]
 
@@ -52,6 +54,15 @@ Measures bazaar's client layer against a raw-WebSocket floor client on the same 
                       checks on and off, alternating in one process, plus the checkers' memory
                       per connected user and per active room (default 6 rounds; 0 skips it)
   --checked-only      only the checked-vs-unchecked phase (about 1 minute)
+  --soak              also run the soak (issue 14): a real checked \`bazaar run\` with users
+                      arriving and leaving for --soak-duration, the generator's heap sampled
+                      after forced collections; reports whether it stays flat (off by default)
+  --soak-only         only the soak (10 minutes by default)
+  --soak-duration <d> the soak's schedule (default 10m; e.g. 40s for a quick look)
+  --soak-rate <n>     fresh buyers per second, each a new booking, and as many fresh visitors (default 15)
+  --soak-unchecked    the soak with online checking off: what still grows is not the checkers'
+  --soak-heap-snapshot  also write a V8 heap snapshot of the soak's generator just before its
+                      schedule ends, to reports/ (what holds the heap then)
   --no-pin            do not pin server and clients to separate cores with taskset
   --profile           write V8 CPU profiles of each client process to reports/
   -h, --help          this text
@@ -88,6 +99,12 @@ interface BenchOptions {
   /** Rounds of the checked-vs-unchecked phase; 0 skips it. */
   checkedRounds: number;
   checkedOnly: boolean;
+  /** The soak's schedule; 0 skips it. */
+  soakMs: number;
+  soakRatePerSec: number;
+  soakOnly: boolean;
+  soakUnchecked: boolean;
+  soakHeapSnapshot: string | undefined;
 }
 
 interface ServerStats {
@@ -118,6 +135,12 @@ function parseOptions(argv: string[], startedAt: Date): BenchOptions | undefined
       'health-only': { type: 'boolean', default: false },
       checked: { type: 'string', default: '6' },
       'checked-only': { type: 'boolean', default: false },
+      soak: { type: 'boolean', default: false },
+      'soak-only': { type: 'boolean', default: false },
+      'soak-duration': { type: 'string', default: '10m' },
+      'soak-rate': { type: 'string', default: '15' },
+      'soak-unchecked': { type: 'boolean', default: false },
+      'soak-heap-snapshot': { type: 'boolean', default: false },
       'no-pin': { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -155,6 +178,11 @@ function parseOptions(argv: string[], startedAt: Date): BenchOptions | undefined
     healthOnly: values['health-only'],
     checkedRounds: count('checked', values.checked, 0),
     checkedOnly: values['checked-only'],
+    soakMs: values.soak || values['soak-only'] ? parseDurationMs(values['soak-duration'], '--soak-duration') : 0,
+    soakRatePerSec: count('soak-rate', values['soak-rate'], 1),
+    soakOnly: values['soak-only'],
+    soakUnchecked: values['soak-unchecked'],
+    soakHeapSnapshot: values['soak-heap-snapshot'] ? join(rootDir, 'reports', `bench-${timestamp(startedAt)}-soak.heapsnapshot`) : undefined,
   };
 }
 
@@ -196,22 +224,29 @@ async function main(): Promise<void> {
       ? 'pinned with taskset: server on CPU 1, each client on CPU 0'
       : `not pinned (${options.unpinnedBecause}): server and clients share the cores, figures are noisier`,
   );
-  const rounds = options.healthOnly || options.checkedOnly ? [] : await runClientPhases(options, note);
+  const only = options.healthOnly || options.checkedOnly || options.soakOnly;
+  const rounds = only ? [] : await runClientPhases(options, note);
   let checked: CheckedResult | undefined;
-  if (options.checkedRounds > 0 && !options.healthOnly) {
+  if (options.checkedRounds > 0 && (!only || options.checkedOnly)) {
     note(`checked vs unchecked: ${options.checkedRounds} rounds, alternating, in one process`);
     checked = await runChecked(options);
   }
   let health: HealthResult | undefined;
-  if (options.healthMs > 0 && !options.checkedOnly) {
+  if (options.healthMs > 0 && (!only || options.healthOnly)) {
     note(`generator health: a light-load run with many series, ${options.healthMs / 1000}s`);
     health = await runHealth(options);
+  }
+  let soak: SoakResult | undefined;
+  if (options.soakMs > 0 && (!only || options.soakOnly)) {
+    note(`soak: a checked run with users arriving and leaving, ${options.soakMs / 1000}s`);
+    soak = await runSoak(options);
   }
 
   const summary = rounds.length > 0 ? summarize(rounds, options.clients, options) : undefined;
   if (summary) process.stdout.write(`${renderBench(summary, options.clients, options, process.version)}\n`);
   if (checked) process.stdout.write(`${summary ? '\n' : ''}${renderChecked(checked)}\n`);
   if (health) process.stdout.write(`${summary || checked ? '\n' : ''}${renderHealth(health)}\n`);
+  if (soak) process.stdout.write(`${summary || checked || health ? '\n' : ''}${renderSoak(soak)}\n`);
   const file = join(rootDir, 'reports', `bench-${timestamp(startedAt)}.json`);
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(
@@ -227,6 +262,7 @@ async function main(): Promise<void> {
         rounds,
         checked,
         health,
+        soak,
       },
       null,
       2,
@@ -340,6 +376,16 @@ function runHealth(options: BenchOptions): Promise<HealthResult> {
     join(benchDir, 'generator-health.ts'), '--duration', `${options.healthMs}ms`, ...pinArgs,
   ]);
   return runJsonPhase<HealthResult>(command, args, 'the generator-health phase', options.healthMs + 60_000);
+}
+
+/** The soak, in a process of its own on the clients' core (the reference server on the other), heap collectable on demand. */
+function runSoak(options: BenchOptions): Promise<SoakResult> {
+  const pinArgs = options.pin ? ['--core', '0', '--server-core', '1'] : [];
+  const [command, args] = nodeCommand(0, options.pin, [
+    '--expose-gc', join(benchDir, 'soak.ts'), '--duration', `${options.soakMs}ms`, '--rate', String(options.soakRatePerSec),
+    ...(options.soakUnchecked ? ['--no-check'] : []), ...(options.soakHeapSnapshot ? ['--heap-snapshot', options.soakHeapSnapshot] : []), ...pinArgs,
+  ]);
+  return runJsonPhase<SoakResult>(command, args, 'the soak', options.soakMs + 120_000);
 }
 
 /**
