@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { startRun, type RunOptions } from '../../src/engine/run.ts';
+import { startEmbeddedServer, type EmbeddedServer } from '../../src/lab/embedded-server.ts';
 
 // Issue 15: the lean client is WebSocket only. A run spread over workers or agents refuses it over
 // long-polling up front, as a run in one process does: no server started, no world seeded, no
@@ -48,5 +49,32 @@ describe('--client lean over long-polling, spread over processes', () => {
     const result = await run;
     expect(result.status).toBe('passed');
     expect(result.conditions?.client).toBe('lean');
+  }, 60_000);
+});
+
+describe('the lean client heartbeats over workers (issue 15: idle heartbeating users)', () => {
+  // Presence in seconds: a user whose heartbeats did not reach the server would lapse within the run.
+  const SHORT_PRESENCE = { presenceTtlMs: 1_500, presenceHeartbeatMs: 300, presenceSweepMs: 200 };
+  let server: EmbeddedServer | undefined;
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+  const runPresence = async (defect?: string) => {
+    server = await startEmbeddedServer({ ...SHORT_PRESENCE, ...(defect ? { defect } : {}) });
+    return startRun({ scenario: fixture('checked-presence'), workers: 2, client: 'lean', target: server.url, jwtSecret: server.jwtSecret, reportDir: false });
+  };
+
+  it('keeps heartbeating users present: no presence violation on the correct server', async () => {
+    const result = await runPresence();
+    expect(result.conditions?.client).toBe('lean');
+    expect(result.violations).toMatchObject({ checked: true, total: 0 });
+    expect(result.status).toBe('passed');
+  }, 60_000);
+
+  it('and the same run sees a server whose heartbeats do not refresh presence (flicker)', async () => {
+    const result = await runPresence('heartbeat-not-refreshing');
+    expect(result.violations.counts.presence).toBeGreaterThan(0);
+    expect(result.violations.evidence.some((v) => /\(flicker\)$/.test(v.observed))).toBe(true);
   }, 60_000);
 });
