@@ -1,4 +1,6 @@
 import { BazaarError } from '../../errors.ts';
+import { loadScenario } from '../../scenario/load-scenario.ts';
+import { runClient } from '../run-client.ts';
 import type { RunOptions, RunResult } from '../run.ts';
 import { startCoordinatedRun } from '../workers/coordinator.ts';
 import { openAgentFleet } from './agent-fleet.ts';
@@ -33,6 +35,8 @@ export async function startDistributedRun(options: RunOptions & { agents: Agents
     throw new BazaarError('BAZAAR_BAD_OPTIONS', 'agents load the scenario themselves, and a scenario object cannot be sent to them',
       'pass the scenario as a file path or shipped name');
   }
+  // Refused before waiting for agents: every agent's workers would refuse it alone.
+  runClient(options, (await loadScenario(options.scenario)).options);
   const perAgent = options.workers ?? 1;
   const fleet = await openAgentFleet({
     redisUrl: agents.redisUrl,

@@ -18,7 +18,7 @@ import { withViolationThreshold } from '../run-checks.ts';
 import { planRun } from '../run-plan.ts';
 import { startRunServer } from '../run-server.ts';
 import { checkReachable, runConditions, settledWithin, type RunOptions, type RunResult } from '../run.ts';
-import { parseClientKind } from '../../client/client-socket.ts';
+import { runClient } from '../run-client.ts';
 import { seedWorld } from '../seed-world.ts';
 import { mergeWorkerReports, type MergedReports } from './merge.ts';
 import { partitionUnits, sharesRooms } from './partition.ts';
@@ -133,6 +133,8 @@ export async function startCoordinatedRun(options: RunOptions, fleetOrStart: Wor
   // Only the plan and thresholds are read here: intruders' hooks run in the workers.
   const scenario = withIntruders(loaded, { metrics: () => undefined as never, authz: () => undefined });
   const name = loaded.name;
+  // Refused here, before the server starts or a worker is forked (each worker would refuse it alone).
+  const client = runClient(options, scenario.options);
   const check = options.check !== false;
   const thresholds = withViolationThreshold(collectThresholds(scenario, options.thresholds), check);
   const { plans, durationFactor, totalMs } = planRun(scenario, options);
@@ -204,7 +206,7 @@ export async function startCoordinatedRun(options: RunOptions, fleetOrStart: Wor
     status,
     ...(reason ? { reason } : {}),
     schedule: Object.fromEntries([...plans].map(([group, plan]) => [group, describeSchedule(plan)])),
-    conditions: runConditions(options, { embedded, check, client: parseClientKind(options.client ?? scenario.options?.client ?? 'socket.io-client') }),
+    conditions: runConditions(options, { embedded, check, client }),
     world: {
       sellers: world.sellers.length,
       buyers: world.buyers.length,
