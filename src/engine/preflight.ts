@@ -22,7 +22,7 @@ export function openFilesLimit(limitsText?: string): number | undefined {
 export function connectionWarning(plannedConnections: number, filesLimit: number | undefined, sourceAddresses: number): string | undefined {
   const needed = plannedConnections + 200; // stdio, the embedded server's pipes, HTTP sockets
   if (filesLimit !== undefined && needed > filesLimit) {
-    return `this run may open about ${plannedConnections} connections but the process may hold only ${filesLimit} open files: raise it first (ulimit -n ${needed * 2})`;
+    return `this run may open up to ${plannedConnections} connections (a buyer's and a seller's per VU at most; a scenario using one user per VU needs half) but the process may hold only ${filesLimit} open files: raise it first (ulimit -n ${needed * 2}), or spread the users over more --workers`;
   }
   const perAddress = plannedConnections / Math.max(1, sourceAddresses);
   if (perAddress > 28_000) {
