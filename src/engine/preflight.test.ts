@@ -13,5 +13,9 @@ describe('preflight', () => {
     expect(connectionWarning(40_000, Infinity, 1)).toMatch(/--local-addresses/);
     expect(connectionWarning(40_000, Infinity, 4)).toBeUndefined();
     expect(connectionWarning(1_000, 20_000, 1)).toBeUndefined();
+    // Workers: the files limit is per process, the source ports are shared by all of them.
+    expect(connectionWarning(50_000, 20_000, 8, 4)).toBeUndefined();
+    expect(connectionWarning(50_000, 20_000, 8, 2)).toMatch(/each of the 2 workers may open up to 25000 connections/);
+    expect(connectionWarning(60_000, 20_000, 1, 4)).toMatch(/per source address/);
   });
 });

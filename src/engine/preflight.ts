@@ -19,10 +19,13 @@ export function openFilesLimit(limitsText?: string): number | undefined {
  * A warning when a run may open more connections than the process may hold files, or than one
  * source address has ephemeral ports for; undefined when it fits.
  */
-export function connectionWarning(plannedConnections: number, filesLimit: number | undefined, sourceAddresses: number): string | undefined {
-  const needed = plannedConnections + 200; // stdio, the embedded server's pipes, HTTP sockets
+export function connectionWarning(plannedConnections: number, filesLimit: number | undefined, sourceAddresses: number, processes = 1): string | undefined {
+  // The open-files limit is per process; the ephemeral ports of a source address are shared by all of them.
+  const perProcess = Math.ceil(plannedConnections / Math.max(1, processes));
+  const needed = perProcess + 200; // stdio, the embedded server's pipes, HTTP sockets
   if (filesLimit !== undefined && needed > filesLimit) {
-    return `this run may open up to ${plannedConnections} connections (a buyer's and a seller's per VU at most; a scenario using one user per VU needs half) but the process may hold only ${filesLimit} open files: raise it first (ulimit -n ${needed * 2}), or spread the users over more --workers`;
+    const who = processes > 1 ? `each of the ${processes} workers may open up to ${perProcess} connections` : `this run may open up to ${plannedConnections} connections`;
+    return `${who} (a buyer's and a seller's per VU at most; a scenario using one user per VU needs half) but a process may hold only ${filesLimit} open files: raise it first (ulimit -n ${needed * 2}), or spread the users over more --workers`;
   }
   const perAddress = plannedConnections / Math.max(1, sourceAddresses);
   if (perAddress > 28_000) {

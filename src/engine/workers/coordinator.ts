@@ -145,8 +145,8 @@ export async function startCoordinatedRun(options: RunOptions, fleetOrStart: Wor
   }
   // The open-file limit is per process: each worker holds its share of the connections.
   const plannedConnections = 2 * [...plans.values()].reduce((sum, plan) => sum + plan.maxVUs, 0);
-  const warning = connectionWarning(Math.ceil(plannedConnections / count), openFilesLimit(), options.localAddresses?.length ?? 1);
-  if (warning) notice(`warning: ${warning} (per worker)`);
+  const warning = connectionWarning(plannedConnections, openFilesLimit(), options.localAddresses?.length ?? 1, count);
+  if (warning) notice(`warning: ${warning}`);
 
   const startedAt = new Date();
   const { server, target, embedded, pids: serverPids } = await startRunServer(options, startedAt);
