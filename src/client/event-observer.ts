@@ -25,8 +25,8 @@ export interface EventObserver {
   touched?(receiver: ObservedReceiver): void;
   /** The receiver's connection dropped; it may come back (its next `session` event says so). */
   dropped?(receiver: ObservedReceiver): void;
-  /** The receiver's `message:send` was acked `{ok:true, message}`. */
-  sent?(receiver: ObservedReceiver, message: { id: string; senderId: string }): void;
+  /** The receiver's `message:send` in `bookingId` (the booking it sent to) was acked `{ok:true, message}`. */
+  sent?(receiver: ObservedReceiver, message: { id: string; senderId: string }, bookingId: string): void;
   /** The receiver's `read:mark` was acked `{ok:true, readAt}`. */
   marked?(receiver: ObservedReceiver, bookingId: string, messageId: string, readAt: number): void;
   /** The receiver fetched a booking's history (requested at `requestedAtUs`) and got `messages`. */

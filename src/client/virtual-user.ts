@@ -298,7 +298,7 @@ export class VirtualUser {
       if (result.ok) deliveries.accepted(key, clientMsgId === undefined, result.message?.seq);
       else deliveries.refused(key);
     }
-    if (result.ok && typeof result.message?.id === 'string') this.options.observer?.sent?.(this, result.message);
+    if (result.ok && typeof result.message?.id === 'string') this.options.observer?.sent?.(this, result.message, refId(booking));
     return result;
   }
 
