@@ -19,7 +19,7 @@ export interface EventObserver {
   received(receiver: ObservedReceiver, event: string, payload: unknown): void;
   left(receiver: ObservedReceiver, room: string): void;
   closed(receiver: ObservedReceiver): void;
-  /** A booking this user made during the run (its buyer is now entitled to more: authz checks). */
+  /** A booking this user made during the run, or joined with its record (its buyer is now entitled to more: authz checks). */
   booked?(booking: Booking): void;
   /** The receiver's connection sent a presence heartbeat (presence is judged against it). */
   touched?(receiver: ObservedReceiver): void;

@@ -3,6 +3,7 @@ import {
   rooms,
   type Ack,
   type AvailabilityChangedPayload,
+  type Booking,
   type BookingStatus,
   type MessageNewPayload,
   type PriceChangedPayload,
@@ -270,6 +271,8 @@ export class VirtualUser {
     return this.leaveRoom('listing:unwatch', rooms.listing(refId(listing)), refId(listing));
   }
   join(booking: Ref): Promise<AckResult> {
+    // Joined with its record, a booking is (again) known to the checks: one they forgot as idle is judged anew.
+    if (typeof booking !== 'string') this.options.observer?.booked?.(booking as Booking);
     return this.joinRoom('booking:join', rooms.booking(refId(booking)), refId(booking));
   }
   /** Leave a booking's room; resolves once sent (its ack is optional, docs/contract.md §5). */
