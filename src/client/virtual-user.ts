@@ -324,7 +324,7 @@ export class VirtualUser {
     const tracked = senderId !== undefined && deliveries.sent(key, { event: 'read:updated', room: rooms.user(senderId) }, nowUs());
     const result = await this.contractAck<{ readAt: number }>('read:mark', { bookingId: refId(booking), messageId });
     if (tracked) {
-      if (result.ok) deliveries.accepted(key, deliveries.firstTime(key));
+      if (result.ok) deliveries.accepted(key, deliveries.firstTime(key, rooms.booking(refId(booking))));
       else deliveries.refused(key);
     }
     if (result.ok && typeof result.readAt === 'number') this.options.observer?.marked?.(this, refId(booking), messageId, result.readAt);
