@@ -25,11 +25,12 @@ export function renderSoak(soak: SoakResult): string {
       (soak.serverPinned ? '' : ' (server not pinned: it shares the cores)'),
     `  heap after a forced full collection every ${soak.sampleEveryMs / 1000} s:`,
     ...renderTextTable({
-      headers: ['at', 'heap', 'RSS', 'server RSS', 'live users', 'checker streams', 'pending', 'unclaimed', 'paired'],
-      align: ['right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+      headers: ['at', 'heap', 'RSS', 'server RSS', 'live users', 'checker streams', 'pending', 'unclaimed', 'paired', 'entitlements', 'read marks', 'first marks', 'tokens'],
+      align: ['right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
       rows: soak.samples.map((s) => [
         `${Math.round(s.atMs / 1000)}s`, mb(s.heapUsedBytes), mb(s.rssBytes, 0), mb(s.serverRssBytes, 0),
         String(s.inFlight.liveUsers), String(s.inFlight.checkerStreams), String(s.inFlight.pending), String(s.inFlight.unclaimed), String(s.inFlight.pairedStreams),
+        String(s.inFlight.entitlements ?? '-'), String(s.inFlight.readMarks ?? '-'), String(s.inFlight.firstDeliveries ?? '-'), String(s.inFlight.cachedTokens ?? '-'),
       ]),
     }, '    '),
     `  heap at the end of the warm-up (${Math.round(soak.warmupMs / 1000)} s): ${mb(v.warmupHeapBytes)}; at the end: ${mb(v.endHeapBytes)}; after the run, all closed: ${mb(soak.after.heapUsedBytes)}`,

@@ -198,7 +198,7 @@ async function main(): Promise<void> {
   const reportDir = mkdtempSync(join(tmpdir(), 'bazaar-bench-soak-'));
   const counts = { fresh: 0, bookings: 0 };
   const samples: SoakSample[] = [];
-  const peakInFlight: RunInFlight = { liveUsers: 0, checkerStreams: 0, pending: 0, unclaimed: 0, pairedStreams: 0 };
+  const peakInFlight: RunInFlight = { liveUsers: 0, checkerStreams: 0, pending: 0, unclaimed: 0, pairedStreams: 0, entitlements: 0, readMarks: 0, firstDeliveries: 0, cachedTokens: 0 };
   const zero = { ...peakInFlight };
   let read: (() => RunInFlight) | undefined;
   let scheduleStartMs: number | undefined;
@@ -216,7 +216,8 @@ async function main(): Promise<void> {
     };
     samples.push(s);
     process.stderr.write(`  soak ${(s.atMs / 1000).toFixed(0)}s: heap ${(s.heapUsedBytes / 2 ** 20).toFixed(1)} MB, rss ${(s.rssBytes / 2 ** 20).toFixed(0)} MB, ` +
-      `live users ${s.inFlight.liveUsers}, checker streams ${s.inFlight.checkerStreams}, fresh users so far ${counts.fresh}\n`);
+      `live users ${s.inFlight.liveUsers}, checker streams ${s.inFlight.checkerStreams}, entitlements ${s.inFlight.entitlements}, ` +
+      `read marks ${s.inFlight.readMarks}, first marks ${s.inFlight.firstDeliveries}, tokens ${s.inFlight.cachedTokens}, fresh users so far ${counts.fresh}\n`);
   };
   const cpuBefore = process.cpuUsage();
   try {

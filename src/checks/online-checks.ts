@@ -48,7 +48,7 @@ export interface OnlineChecks extends EventObserver {
   /** A user's connection dropped; it may come back (its next `session` says so). */
   dropped(receiver: ObservedReceiver): void;
   /** A message:send acked (who sent what: only the other party may mark it read). */
-  sent(receiver: ObservedReceiver, message: { id: string; senderId: string }): void;
+  sent(receiver: ObservedReceiver, message: { id: string; senderId: string }, bookingId: string): void;
   /** A read:mark acked (its readAt is what history must show). */
   marked(receiver: ObservedReceiver, bookingId: string, messageId: string, readAt: number): void;
   /** A booking's history as a user fetched it. */
@@ -58,7 +58,7 @@ export interface OnlineChecks extends EventObserver {
   /** Receiver-and-room streams held (tests prove it follows what is active, not what happened). */
   size(): number;
   /** What is held, in detail: streams, seq-gap streams, users followed for presence, rooms with recent events. */
-  sizes(): { streams: number; gapStreams: number; presenceUsers: number; rooms: number };
+  sizes(): { streams: number; gapStreams: number; presenceUsers: number; rooms: number; readMarks: number };
 }
 
 const BOOKING = 'booking:';
@@ -170,6 +170,14 @@ export function createOnlineChecks(options: OnlineChecksOptions): OnlineChecks {
     }
   };
 
+  /** Whether any receiver of the run is in `room` now (no census: assumed so, nothing is dropped). */
+  const inRoom = (room: string): boolean => {
+    const members = options.membership?.()?.members(room);
+    if (!members) return true;
+    for (const _ of members) return true;
+    return false;
+  };
+
   /** A sender's own typing relayed back: unless another connection of the same user is in the room, it came to the sending socket. */
   const ownTyping = (receiver: ObservedReceiver, event: string, bookingId: string) => {
     const room = `${BOOKING}${bookingId}`;
@@ -256,8 +264,8 @@ export function createOnlineChecks(options: OnlineChecksOptions): OnlineChecks {
       receivers.delete(key);
       keys.delete(receiver);
     },
-    sent(_receiver, message) {
-      if (typeof message.senderId === 'string') readMarks.sent(message.id, message.senderId);
+    sent(_receiver, message, bookingId) {
+      if (typeof message.senderId === 'string') readMarks.sent(message.id, message.senderId, bookingId, nowUs());
     },
     marked(receiver, bookingId, messageId, readAt) {
       readMarks.markedBy(receiver, receiver.userId, bookingId, messageId);
@@ -296,9 +304,11 @@ export function createOnlineChecks(options: OnlineChecksOptions): OnlineChecks {
       lastForgetUs = now;
       typing.forgetQuiet(now / 1000);
       for (const [room, roomKeys] of activity.quiet(now - quietUs)) for (const key of roomKeys) forgetRoom(key, room);
+      // A booking's read state goes once nobody of the run is in its room and it had no read activity for the quiet period.
+      readMarks.forgetIdle(now - quietUs, (id) => inRoom(`${BOOKING}${id}`));
     },
     // Gap streams follow the order streams one for one (forgotten with them), so are not counted twice.
     size: () => order.size() + versions.size() + typing.size() + presence.streams(),
-    sizes: () => ({ streams: order.size() + versions.size() + typing.size() + presence.streams(), gapStreams: gaps.size(), presenceUsers: presence.users(), rooms: activity.size() }),
+    sizes: () => ({ streams: order.size() + versions.size() + typing.size() + presence.streams(), gapStreams: gaps.size(), presenceUsers: presence.users(), rooms: activity.size(), readMarks: readMarks.size() }),
   };
 }

@@ -1,5 +1,6 @@
 import { nowUs } from './clock.ts';
 import { createDeliveryLedger, type Fanout, type LedgerSizes } from './delivery-ledger.ts';
+import { createFirstMarks } from './first-marks.ts';
 import { createRoomCensus, type RoomCensus } from './room-census.ts';
 import { roomSizeClass, type MetricsSink } from './sink.ts';
 
@@ -11,11 +12,13 @@ export interface DeliveryTrackerOptions {
   answerTimeoutMs?: number;
   /** The run's end: what is still in flight is dropped uncounted, as expect() does. */
   signal?: AbortSignal;
+  /** A booking with no read:mark for this long and nobody of the run in its room forgets its first marks. Default max(1 s, 10 × timeoutMs). */
+  idleMs?: number;
   /** Each loss, with who lost what (the run's online checks make it a `loss` violation). */
   onLost?(fanout: Fanout, receiver: object, sentAtUs: number, cause: string, seq?: number): void;
 }
 
-/** Keys firstTime() remembers: about 1 MB at most, whatever the run's length. */
+/** Keys firstTime() remembers at most (a safety net: they go with their booking's use): about 1 MB. */
 const FIRST_TIME_MEMORY = 10_000;
 
 /** The run's deliveries in flight, measured as `delivery{event,room}` and `delivery_timeouts{event}`. */
@@ -26,17 +29,18 @@ export interface DeliveryTracker {
   sent(key: string, fanout: Fanout, sentAtUs: number): boolean;
   accepted(key: string, judge: boolean, seq?: number): void;
   /**
-   * Whether `key` is new among the last keys asked about (a bounded memory): a repeated
-   * read:mark is answered without a read:updated, so only the first mark of a message is owed one.
+   * Whether `key` (of a mark in `room`, its booking's) is new: a repeated read:mark is answered
+   * without a read:updated, so only the first mark of a message is owed one. Remembered while
+   * the booking is in use (src/client/first-marks.ts).
    */
-  firstTime(key: string): boolean;
+  firstTime(key: string, room: string): boolean;
   refused(key: string): void;
   caused(stream: string, version: number, fanout: Fanout, sentAtUs: number): void;
   causedNext(stream: string, fanout: Fanout, sentAtUs: number): void;
   arrivedKeyed(key: string, receiver: object): void;
   arrived(stream: string, version: number, receiver: object): void;
   /** What is in flight (tests read it to prove memory stays bounded). */
-  sizes(): LedgerSizes;
+  sizes(): LedgerSizes & { firstDeliveries: number };
 }
 
 /**
@@ -68,7 +72,17 @@ export function createDeliveryTracker(options: DeliveryTrackerOptions): Delivery
   // punctual; a tenth of the timeout keeps losses near the end of a run inside it.
   const sweepEveryMs = Math.min(500, Math.max(10, timeoutMs / 10));
   let timer: NodeJS.Timeout | undefined;
-  const seen = new Set<string>();
+  const firstMarks = createFirstMarks({ maxKeys: FIRST_TIME_MEMORY });
+  const idleUs = (options.idleMs ?? Math.max(1_000, 10 * timeoutMs)) * 1000;
+  let lastForgetUs = -Infinity;
+  const inUse = (room: string) => census.size(room) > 0;
+  /** Throttled: a few times per idle period. */
+  const forgetIdle = (atUs: number) => {
+    if (atUs - lastForgetUs < Math.min(idleUs / 4, 500_000)) return;
+    lastForgetUs = atUs;
+    firstMarks.forgetIdle(atUs - idleUs, inUse);
+  };
+  const idle = () => ledger.isEmpty() && firstMarks.scopes() === 0;
   let ended = signal?.aborted === true;
 
   const stopSweeping = () => {
@@ -76,11 +90,13 @@ export function createDeliveryTracker(options: DeliveryTrackerOptions): Delivery
     timer = undefined;
   };
   const sweep = () => {
-    ledger.sweep(nowUs());
-    if (ledger.isEmpty()) stopSweeping();
+    const atUs = nowUs();
+    ledger.sweep(atUs);
+    forgetIdle(atUs);
+    if (idle()) stopSweeping();
   };
   const sweeping = () => {
-    if (timer || ledger.isEmpty()) return;
+    if (timer || idle() || ended) return;
     timer = setInterval(sweep, sweepEveryMs);
     timer.unref();
   };
@@ -90,6 +106,7 @@ export function createDeliveryTracker(options: DeliveryTrackerOptions): Delivery
       ended = true;
       stopSweeping();
       ledger.clear();
+      firstMarks.forgetIdle(Infinity, () => false);
     },
     { once: true },
   );
@@ -103,12 +120,10 @@ export function createDeliveryTracker(options: DeliveryTrackerOptions): Delivery
       return fresh;
     },
     accepted: (key, judge, seq) => ledger.accepted(key, judge, seq),
-    firstTime(key) {
-      if (seen.has(key)) return false;
-      seen.add(key);
-      // Oldest first: a Set iterates in insertion order.
-      if (seen.size > FIRST_TIME_MEMORY) seen.delete(seen.values().next().value as string);
-      return true;
+    firstTime(key, room) {
+      const first = firstMarks.firstTime(key, room, nowUs());
+      sweeping();
+      return first;
     },
     refused: (key) => ledger.refused(key),
     caused(stream, version, fanout, sentAtUs) {
@@ -129,6 +144,6 @@ export function createDeliveryTracker(options: DeliveryTrackerOptions): Delivery
       ledger.arrived(stream, version, receiver, nowUs());
       sweeping();
     },
-    sizes: () => ledger.sizes(),
+    sizes: () => ({ ...ledger.sizes(), firstDeliveries: firstMarks.size() }),
   };
 }

@@ -19,14 +19,14 @@ export interface EventObserver {
   received(receiver: ObservedReceiver, event: string, payload: unknown): void;
   left(receiver: ObservedReceiver, room: string): void;
   closed(receiver: ObservedReceiver): void;
-  /** A booking this user made during the run (its buyer is now entitled to more: authz checks). */
+  /** A booking this user made during the run, or joined with its record (its buyer is now entitled to more: authz checks). */
   booked?(booking: Booking): void;
   /** The receiver's connection sent a presence heartbeat (presence is judged against it). */
   touched?(receiver: ObservedReceiver): void;
   /** The receiver's connection dropped; it may come back (its next `session` event says so). */
   dropped?(receiver: ObservedReceiver): void;
-  /** The receiver's `message:send` was acked `{ok:true, message}`. */
-  sent?(receiver: ObservedReceiver, message: { id: string; senderId: string }): void;
+  /** The receiver's `message:send` in `bookingId` (the booking it sent to) was acked `{ok:true, message}`. */
+  sent?(receiver: ObservedReceiver, message: { id: string; senderId: string }, bookingId: string): void;
   /** The receiver's `read:mark` was acked `{ok:true, readAt}`. */
   marked?(receiver: ObservedReceiver, bookingId: string, messageId: string, readAt: number): void;
   /** The receiver fetched a booking's history (requested at `requestedAtUs`) and got `messages`. */

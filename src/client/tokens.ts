@@ -7,28 +7,55 @@ import type { TokenProvider } from './http.ts';
 const TOKEN_TTL_MS = 60 * 60_000;
 const RENEW_BEFORE_MS = 5 * 60_000;
 
-/** Tokens kept at most: a run whose users keep arriving under new ids must not grow without end. */
+/** Tokens kept at most (a safety net): a run whose users keep arriving under new ids must not grow without end. */
 export const TOKEN_CACHE_MAX_ENTRIES = 10_000;
+/** A token not asked for this long is dropped: the cache holds the users active lately, not every user of the run. */
+export const TOKEN_IDLE_MS = 10_000;
+
+/** A token provider that says how many tokens it holds (tests and the run's in-flight figures read it). */
+export type CachingTokenProvider = TokenProvider & { cachedTokens(): number };
 
 /**
- * Per-user HS256 tokens minted before connect, cached until close to expiry. The cache holds the
- * `maxEntries` most recently minted; an older user minted again simply gets a fresh token.
+ * Per-user HS256 tokens minted before connect, cached until close to expiry while their user is
+ * active: one not asked for in `idleMs` is dropped (and at most `maxEntries` are held, the least
+ * recently asked for dropped first). A user asking again simply gets a fresh token.
  */
-export function createSecretTokenProvider(secret: string, ttlMs = TOKEN_TTL_MS, maxEntries = TOKEN_CACHE_MAX_ENTRIES): TokenProvider {
-  const cache = new Map<string, { token: string; expiresAtMs: number }>();
+export function createSecretTokenProvider(
+  secret: string,
+  ttlMs = TOKEN_TTL_MS,
+  maxEntries = TOKEN_CACHE_MAX_ENTRIES,
+  idleMs = TOKEN_IDLE_MS,
+  nowMs: () => number = Date.now,
+): CachingTokenProvider {
+  /** Least recently asked for first: each use re-inserts its key at the end. */
+  const cache = new Map<string, { token: string; expiresAtMs: number; usedAtMs: number }>();
   const mint = createTokenMinter(secret);
-  return (userId: string, role: Role) => {
-    const key = `${role}\u0000${userId}`;
-    const now = Date.now();
-    const cached = cache.get(key);
-    if (cached && cached.expiresAtMs - now > Math.min(RENEW_BEFORE_MS, ttlMs / 2)) return cached.token;
-    const token = mint({ sub: userId, role, ttlMs, nowMs: now });
-    // Re-inserted at the end, so the first key is always the least recently minted.
-    cache.delete(key);
-    cache.set(key, { token, expiresAtMs: now + ttlMs });
-    if (cache.size > maxEntries) cache.delete(cache.keys().next().value as string);
-    return token;
+  const dropIdle = (now: number) => {
+    for (const [key, entry] of cache) {
+      if (now - entry.usedAtMs < idleMs && cache.size <= maxEntries) break;
+      cache.delete(key);
+    }
   };
+  const provider = (userId: string, role: Role) => {
+    const key = `${role}\u0000${userId}`;
+    const now = nowMs();
+    dropIdle(now);
+    let cached = cache.get(key);
+    cache.delete(key);
+    if (!cached || cached.expiresAtMs - now <= Math.min(RENEW_BEFORE_MS, ttlMs / 2)) {
+      cached = { token: mint({ sub: userId, role, ttlMs, nowMs: now }), expiresAtMs: now + ttlMs, usedAtMs: now };
+    }
+    cached.usedAtMs = now;
+    cache.set(key, cached);
+    if (cache.size > maxEntries) dropIdle(now);
+    return cached.token;
+  };
+  return Object.assign(provider, {
+    cachedTokens() {
+      dropIdle(nowMs());
+      return cache.size;
+    },
+  });
 }
 
 /**

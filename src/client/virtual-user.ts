@@ -3,6 +3,7 @@ import {
   rooms,
   type Ack,
   type AvailabilityChangedPayload,
+  type Booking,
   type BookingStatus,
   type MessageNewPayload,
   type PriceChangedPayload,
@@ -270,6 +271,8 @@ export class VirtualUser {
     return this.leaveRoom('listing:unwatch', rooms.listing(refId(listing)), refId(listing));
   }
   join(booking: Ref): Promise<AckResult> {
+    // Joined with its record, a booking is (again) known to the checks: one they forgot as idle is judged anew.
+    if (typeof booking !== 'string') this.options.observer?.booked?.(booking as Booking);
     return this.joinRoom('booking:join', rooms.booking(refId(booking)), refId(booking));
   }
   /** Leave a booking's room; resolves once sent (its ack is optional, docs/contract.md §5). */
@@ -298,7 +301,7 @@ export class VirtualUser {
       if (result.ok) deliveries.accepted(key, clientMsgId === undefined, result.message?.seq);
       else deliveries.refused(key);
     }
-    if (result.ok && typeof result.message?.id === 'string') this.options.observer?.sent?.(this, result.message);
+    if (result.ok && typeof result.message?.id === 'string') this.options.observer?.sent?.(this, result.message, refId(booking));
     return result;
   }
 
@@ -321,7 +324,7 @@ export class VirtualUser {
     const tracked = senderId !== undefined && deliveries.sent(key, { event: 'read:updated', room: rooms.user(senderId) }, nowUs());
     const result = await this.contractAck<{ readAt: number }>('read:mark', { bookingId: refId(booking), messageId });
     if (tracked) {
-      if (result.ok) deliveries.accepted(key, deliveries.firstTime(key));
+      if (result.ok) deliveries.accepted(key, deliveries.firstTime(key, rooms.booking(refId(booking))));
       else deliveries.refused(key);
     }
     if (result.ok && typeof result.readAt === 'number') this.options.observer?.marked?.(this, refId(booking), messageId, result.readAt);

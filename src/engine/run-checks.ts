@@ -32,6 +32,8 @@ export interface RunChecks {
   summary(): RunViolations;
   /** Checker streams held now (receiver and room). */
   size(): number;
+  /** Checker state that follows what is active, in detail (tests prove it is bounded by it). */
+  sizes(): { entitlements: number; readMarks: number };
   /** Authorization by receipt (seeded once the world is), and the intruders' own findings. */
   authz: AuthzChecks | undefined;
   /** The run's room census (who watches whom, who is in which booking), once the users exist. */
@@ -41,6 +43,11 @@ export interface RunChecks {
 /** How often due judgements run (seq gaps, presence offlines owed) and quiet rooms are dropped. */
 function tickEveryMs(deliveryTimeoutMs: number): number {
   return Math.min(250, Math.max(20, deliveryTimeoutMs / 10));
+}
+
+/** A room (and a learned booking) with no event and nobody of the run in it this long has its checker state dropped. */
+export function quietMsFor(deliveryTimeoutMs: number): number {
+  return Math.max(1_000, 10 * deliveryTimeoutMs);
 }
 
 /** Online checking for one run (src/checks/online-checks.ts), or none with `check: false`. */
@@ -54,7 +61,7 @@ export function createRunChecks(options: {
   /** A target profile: kinds whose guarantee it does not claim are not checked. */
   target?: Target;
 }): RunChecks {
-  if (!options.check) return { observer: undefined, onLost: undefined, summary: () => NOT_CHECKED, size: () => 0, authz: undefined, attach: () => {} };
+  if (!options.check) return { observer: undefined, onLost: undefined, summary: () => NOT_CHECKED, size: () => 0, sizes: () => ({ entitlements: 0, readMarks: 0 }), authz: undefined, attach: () => {} };
   // A kind whose guarantee the target's profile does not claim is not checked: result.json says which and why.
   const kinds: ViolationKind[] = [];
   const notApplicable: Record<string, string> = {};
@@ -66,10 +73,16 @@ export function createRunChecks(options: {
   // The log records only the kinds checked.
   const log = createViolationLog({ metrics: options.metrics, startUs: options.startUs, kinds, notApplicable });
   let census: RoomCensus | undefined;
-  const checks = createOnlineChecks({ log, nowUs, deliveryTimeoutMs: options.deliveryTimeoutMs, membership: () => census });
-  const authz = kinds.some((kind) => (AUTHZ_VIOLATION_KINDS as readonly string[]).includes(kind)) ? createAuthzChecks({ log, nowUs }) : undefined;
-  // One timer per run, unref'd: judgements that fall due with no event to trigger them.
-  let timer: NodeJS.Timeout | undefined = setInterval(() => checks.tick(), tickEveryMs(options.deliveryTimeoutMs));
+  const quietMs = quietMsFor(options.deliveryTimeoutMs);
+  const checks = createOnlineChecks({ log, nowUs, deliveryTimeoutMs: options.deliveryTimeoutMs, membership: () => census, quietMs });
+  const authz = kinds.some((kind) => (AUTHZ_VIOLATION_KINDS as readonly string[]).includes(kind))
+    ? createAuthzChecks({ log, nowUs, membership: () => census, quietMs })
+    : undefined;
+  // One timer per run, unref'd: judgements that fall due with no event to trigger them, and quiet state dropped.
+  let timer: NodeJS.Timeout | undefined = setInterval(() => {
+    checks.tick();
+    authz?.tick();
+  }, tickEveryMs(options.deliveryTimeoutMs));
   timer.unref();
   const stop = () => {
     if (timer) clearInterval(timer);
@@ -82,6 +95,7 @@ export function createRunChecks(options: {
     onLost: checks.lost,
     summary: log.summary,
     size: checks.size,
+    sizes: () => ({ entitlements: authz?.entitlements.learned() ?? 0, readMarks: checks.sizes().readMarks }),
     authz,
     attach(c) {
       census = c;

@@ -102,11 +102,19 @@ export interface RunOptions {
   inspect?(read: () => RunInFlight): void;
 }
 
-/** What a run holds in flight: live users and deliveries (delivery-ledger.ts). */
+/** What a run holds in flight: live users, deliveries (delivery-ledger.ts), and the state that follows what is active. */
 export interface RunInFlight extends LedgerSizes {
   liveUsers: number;
   /** Online checker streams held (receiver and room). */
   checkerStreams: number;
+  /** Bookings learned during the run the authz checks hold (src/checks/online/entitlements.ts). */
+  entitlements: number;
+  /** Read marks and sends the read-receipt checks hold (src/checks/online/read-marks.ts). */
+  readMarks: number;
+  /** Read marks the delivery tracker remembers to tell a first mark from a repeat (src/client/first-marks.ts). */
+  firstDeliveries: number;
+  /** Tokens the run's token cache holds (src/client/tokens.ts); 0 with a token module. */
+  cachedTokens: number;
 }
 
 export interface RunProgress {

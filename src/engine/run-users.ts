@@ -1,5 +1,6 @@
 import { createDeliveryTracker } from '../client/delivery-tracker.ts';
 import type { TokenProvider } from '../client/http.ts';
+import type { CachingTokenProvider } from '../client/tokens.ts';
 import { createTagGuards } from '../client/tag-guard.ts';
 import type { RunContext, RunUsers } from './run-context.ts';
 import { primeSnapshots } from './snapshot-yielding.ts';
@@ -45,7 +46,14 @@ export function createRunUsers(run: RunContext, token: TokenProvider): RunUsers 
   );
   run.users = users;
   const live = users.live;
-  options.inspect?.(() => ({ liveUsers: live.size, checkerStreams: checks.size(), ...deliveries.sizes() }));
+  const cachedTokens = (token as Partial<CachingTokenProvider>).cachedTokens;
+  options.inspect?.(() => ({
+    liveUsers: live.size,
+    checkerStreams: checks.size(),
+    ...checks.sizes(),
+    ...deliveries.sizes(),
+    cachedTokens: cachedTokens?.() ?? 0,
+  }));
   if (run.writer) primeSnapshots();
   return users;
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { judgeSoak, leastSquaresSlope, leastSquaresWithCovariate, type SoakSample } from '../../bench/soak-stats.ts';
 
 const MB = 2 ** 20;
-const idle = { liveUsers: 0, checkerStreams: 0, pending: 0, unclaimed: 0, pairedStreams: 0 };
+const idle = { liveUsers: 0, checkerStreams: 0, pending: 0, unclaimed: 0, pairedStreams: 0, entitlements: 0, readMarks: 0, firstDeliveries: 0, cachedTokens: 0 };
 /** A sample every 20 s over 10 minutes, heap from `heapAt(ms)`. */
 const series = (heapAt: (atMs: number) => number): SoakSample[] =>
   Array.from({ length: 31 }, (_, i) => ({ atMs: i * 20_000, heapUsedBytes: heapAt(i * 20_000), rssBytes: 200 * MB, inFlight: idle }));

@@ -57,3 +57,36 @@ describe('entitlements: who may receive what, from the world the harness seeded'
     });
   });
 });
+
+describe('entitlements: bookings learned during the run are held while in use', () => {
+  it('forgets an idle booking nobody is in, never a seeded one, and judges it again once joined with its record', () => {
+    const e = createEntitlements(world);
+    e.learnBooking(booking('bk2', 'lpub', 'b2', 's2'), 0);
+    e.learnBooking(booking('bk3', 'lpub', 'b1', 's2'), 0);
+    e.learnBooking(booking('bk4', 'lpub', 'b1', 's2'), 0);
+    e.seen('bk3', 50); // an event of bk3 keeps it in use
+    expect(e.learned()).toBe(3);
+    expect(e.forgetIdle(10, (id) => id === 'bk4')).toEqual(['bk2']);
+    expect(e.learned()).toBe(2);
+    const leak = (id: string) => e.judge(buyer('b9'), 'message:new', { bookingId: id, senderId: 'b1' })?.kind;
+    expect([leak('bk1'), leak('bk3'), leak('bk4')]).toEqual(['leak', 'leak', 'leak']);
+    // Forgotten: judged as a booking the harness does not know (no false leak for its own party either).
+    expect(leak('bk2')).toBeUndefined();
+    expect(e.judge(buyer('b2'), 'message:new', { bookingId: 'bk2', senderId: 'b2' })).toBeUndefined();
+    // Joined again with its record (learnBooking): judged again.
+    e.learnBooking(booking('bk2', 'lpub', 'b2', 's2'), 100);
+    expect(leak('bk2')).toBe('leak');
+    // Everyone gone: only the seeded world is held.
+    expect(e.forgetIdle(1_000, () => false).sort()).toEqual(['bk2', 'bk3', 'bk4']);
+    expect(e.learned()).toBe(0);
+    expect(leak('bk1')).toBe('leak');
+  });
+
+  it("keeps a private listing's buyer entitled after its booking is forgotten (no false leak)", () => {
+    const e = createEntitlements(world);
+    e.learnBooking(booking('bk5', 'lpriv2', 'b2', 's2'), 0);
+    e.forgetIdle(10, () => false);
+    expect(e.judge(buyer('b2'), 'listing:priceChanged', { listingId: 'lpriv2' })).toBeUndefined();
+    expect(e.judge(buyer('b1'), 'listing:priceChanged', { listingId: 'lpriv2' })?.kind).toBe('leak');
+  });
+});

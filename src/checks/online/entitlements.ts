@@ -20,14 +20,27 @@ export interface AuthzFinding {
 }
 
 export interface Entitlements {
-  /** A booking made during the run (its buyer may now see the listing, if private). */
-  learnBooking(booking: Booking): void;
+  /**
+   * A booking made during the run, or joined with its record (its buyer may now see the listing,
+   * if private), at `atUs` (the time it was last in use).
+   */
+  learnBooking(booking: Booking, atUs?: number): void;
+  /** An event of booking `bookingId` was received at `atUs`: a learned booking stays in use. */
+  seen(bookingId: string, atUs: number): void;
+  /**
+   * Forget the bookings learned during the run (never the seeded world's) with no event since
+   * `beforeUs` and no run user in their room (`inUse` says); returns those forgotten. A private
+   * listing's buyers are kept: forgetting one would make its next listing event a false leak.
+   */
+  forgetIdle(beforeUs: number, inUse: (bookingId: string) => boolean): string[];
   /** Whether `userId` may write in (is a party of) a booking the harness knows; undefined when it does not know it. */
   isParty(bookingId: string, userId: string): boolean | undefined;
   /** What is wrong with `recipient` receiving `event`, judged only for records the harness knows; undefined when nothing is. */
   judge(recipient: Recipient, event: string, payload: unknown): AuthzFinding | undefined;
   /** Records held (the world, and bookings learned during the run). */
   size(): number;
+  /** Bookings learned during the run and held now. */
+  learned(): number;
 }
 
 interface KnownBooking {
@@ -51,9 +64,16 @@ export function createEntitlements(world?: SeededWorld): Entitlements {
   const buyers = new Set<string>(world?.buyers ?? []);
   const sellers = new Set<string>(world?.sellers ?? []);
   const admins = new Set<string>(world?.admins ?? []);
+  /** Bookings learned during the run → when last in use, least recently used first. */
+  const learnedAt = new Map<string, number>();
+  let seeding = true;
 
-  const learnBooking = (b: Pick<Booking, 'id' | 'buyerId' | 'sellerId' | 'listingId'>) => {
+  const learnBooking = (b: Pick<Booking, 'id' | 'buyerId' | 'sellerId' | 'listingId'>, atUs = 0) => {
     if (typeof b?.id !== 'string' || typeof b.buyerId !== 'string' || typeof b.sellerId !== 'string') return;
+    if (!seeding && (learnedAt.has(b.id) || !bookings.has(b.id))) {
+      learnedAt.delete(b.id);
+      learnedAt.set(b.id, atUs);
+    }
     bookings.set(b.id, { buyerId: b.buyerId, sellerId: b.sellerId, listingId: b.listingId });
     if (listings.get(b.listingId)?.private) {
       let set = privateBuyers.get(b.listingId);
@@ -63,6 +83,7 @@ export function createEntitlements(world?: SeededWorld): Entitlements {
   };
   for (const l of world?.listings ?? []) listings.set(l.id, { sellerId: l.sellerId, private: l.private });
   for (const b of world?.bookings ?? []) learnBooking(b);
+  seeding = false;
 
   const isAdmin = (r: Recipient) => r.role === 'admin';
   const partiesOf = (b: KnownBooking) => `its buyer ${b.buyerId}, its seller ${b.sellerId}`;
@@ -93,6 +114,23 @@ export function createEntitlements(world?: SeededWorld): Entitlements {
 
   return {
     learnBooking,
+    seen(bookingId, atUs) {
+      if (!learnedAt.has(bookingId)) return;
+      learnedAt.delete(bookingId);
+      learnedAt.set(bookingId, atUs);
+    },
+    forgetIdle(beforeUs, inUse) {
+      const out: string[] = [];
+      for (const [id, lastUs] of learnedAt) {
+        if (lastUs >= beforeUs) break;
+        if (inUse(id)) continue;
+        learnedAt.delete(id);
+        bookings.delete(id);
+        out.push(id);
+      }
+      return out;
+    },
+    learned: () => learnedAt.size,
     isParty(bookingId, userId) {
       const b = bookings.get(bookingId);
       return b ? b.buyerId === userId || b.sellerId === userId : undefined;

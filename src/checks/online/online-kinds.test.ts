@@ -188,7 +188,7 @@ describe('online reads and seq gaps', () => {
   it("records a read:mark acked to the message's own sender, not one acked to the recipient", () => {
     const { checks, user, kinds } = setup();
     const [seller, buyer] = [user('s1'), user('b1')];
-    checks.sent(seller, { id: 'm1', senderId: 's1' });
+    checks.sent(seller, { id: 'm1', senderId: 's1' }, 'bk1');
     checks.marked(buyer, 'bk1', 'm1', 1);
     checks.marked(seller, 'bk1', 'm1', 1);
     expect(kinds()).toEqual([['reads', 's1', 'booking:bk1', 'read:mark acked {ok:true}']]);
@@ -248,7 +248,7 @@ describe('state bounded by what is active', () => {
       checks.received(receivers[0]!, 'message:new', { bookingId: 'b0', seq: 2 + t });
     }
     // Only b0 stayed busy: every other room went quiet and its state went with it.
-    expect(checks.sizes()).toEqual({ streams: 1, gapStreams: 1, presenceUsers: 0, rooms: 1 });
+    expect(checks.sizes()).toEqual({ streams: 1, gapStreams: 1, presenceUsers: 0, rooms: 1, readMarks: 0 });
     // A repeat in a room judged afresh is not seen as one (the price of the bound), a repeat in b0 is.
     checks.received(receivers[0]!, 'message:new', { bookingId: 'b0', seq: 7 });
     checks.received(receivers[1]!, 'message:new', { bookingId: 'b1', seq: 1 });

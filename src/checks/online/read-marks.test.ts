@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { createReadMarks, type ReadMarkViolation } from './read-marks.ts';
+
+const IDLE_US = 1_000;
+
+function setup(remember?: number) {
+  const found: ReadMarkViolation[] = [];
+  const marks = createReadMarks({ ...(remember ? { remember } : {}), onViolation: (v) => found.push(v) });
+  return { marks, found };
+}
+
+describe('read marks: memory follows the bookings in use', () => {
+  it("drops an idle, empty booking's marks and sends, and keeps one a user is in or that had activity", () => {
+    const { marks } = setup();
+    marks.sent('m1', 's1', 'bk1', 0);
+    marks.marked('bk1', 'm1', 100, 10);
+    marks.sent('m2', 's2', 'bk2', 0);
+    marks.marked('bk2', 'm2', 100, 10);
+    marks.sent('m3', 's3', 'bk3', 0);
+    marks.history({}, 'bk3', 2 * IDLE_US, []); // read activity keeps bk3 for another idle period
+    const dropped = marks.forgetIdle(2 * IDLE_US - IDLE_US + 1, (id) => id === 'bk2');
+    expect(dropped).toEqual(['bk1']);
+    expect(marks.sizes()).toEqual({ marks: 1, senders: 2, bookings: 2 });
+    // Once bk2's users have left and bk3 has been idle too, nothing is held.
+    expect(marks.forgetIdle(3 * IDLE_US + 1, () => false).sort()).toEqual(['bk2', 'bk3']);
+    expect(marks.sizes()).toEqual({ marks: 0, senders: 0, bookings: 0 });
+  });
+
+  it('judges history and own marks of a booking kept, and nothing of a dropped one (no false verdict)', () => {
+    const { marks, found } = setup();
+    marks.sent('m1', 's1', 'bk1', 0);
+    marks.marked('bk1', 'm1', 100, 10);
+    marks.forgetIdle(5, () => false); // bk1 active since: kept
+    marks.history({}, 'bk1', 20, [{ id: 'm1', readAt: null }]);
+    marks.markedBy({}, 's1', 'bk1', 'm1');
+    expect(found.map((v) => v.observed)).toEqual([expect.stringContaining('readAt null'), 'read:mark acked {ok:true}']);
+    marks.forgetIdle(20 + IDLE_US, () => false);
+    marks.history({}, 'bk1', 30 + IDLE_US, [{ id: 'm1', readAt: null }]);
+    marks.markedBy({}, 's1', 'bk1', 'm1');
+    expect(found).toHaveLength(2);
+  });
+
+  it('keeps the cap as a safety net, dropping the oldest from its booking too', () => {
+    const { marks } = setup(2);
+    for (const id of ['m1', 'm2', 'm3']) marks.marked('bk1', id, 1, 0);
+    expect(marks.sizes()).toMatchObject({ marks: 2 });
+    expect(marks.forgetIdle(1, () => false)).toEqual(['bk1']);
+    expect(marks.sizes()).toEqual({ marks: 0, senders: 0, bookings: 0 });
+  });
+});
