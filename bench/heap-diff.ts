@@ -122,7 +122,7 @@ const anchorOf = (j: number) => {
     if (!next) return `${path.join('')} <- (no retainer)`;
     seen.add(next.from);
     const old = b.id(next.from) <= maxIdA;
-    path.push(` <- ${b.edgeName(next.edge).replace(/^\[\d+\]$/, '[]')} of ${b.label(next.from)}${old ? ` @${b.id(next.from)}` : ''}`);
+    path.push(` <- ${b.edgeName(next.edge).replace(/^\[?\d+\]?$/, '[]')} of ${b.label(next.from)}${old ? ` @${b.id(next.from)}` : ''}`);
     if (old) return path.join('');
     at = next.from;
   }
