@@ -63,6 +63,9 @@ Measures bazaar's client layer against a raw-WebSocket floor client on the same 
   --soak-unchecked    the soak with online checking off: what still grows is not the checkers'
   --soak-heap-snapshot  also write a V8 heap snapshot of the soak's generator just before its
                       schedule ends, to reports/ (what holds the heap then)
+  --soak-heap-snapshot-at <d,d>  heap snapshots at these times into the soak's schedule (e.g.
+                      2m,5m30s), to reports/bench-<time>-soak-<s>s.heapsnapshot; diff two with
+                      bench/heap-diff.ts (what grew between them)
   --no-pin            do not pin server and clients to separate cores with taskset
   --profile           write V8 CPU profiles of each client process to reports/
   -h, --help          this text
@@ -105,6 +108,9 @@ interface BenchOptions {
   soakOnly: boolean;
   soakUnchecked: boolean;
   soakHeapSnapshot: string | undefined;
+  /** Times into the soak's schedule for heap snapshots ("2m,5m30s"), and the files' common stem. */
+  soakHeapSnapshotAt: string | undefined;
+  soakHeapSnapshotStem: string;
 }
 
 interface ServerStats {
@@ -141,6 +147,7 @@ function parseOptions(argv: string[], startedAt: Date): BenchOptions | undefined
       'soak-rate': { type: 'string', default: '15' },
       'soak-unchecked': { type: 'boolean', default: false },
       'soak-heap-snapshot': { type: 'boolean', default: false },
+      'soak-heap-snapshot-at': { type: 'string' },
       'no-pin': { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -183,6 +190,8 @@ function parseOptions(argv: string[], startedAt: Date): BenchOptions | undefined
     soakOnly: values['soak-only'],
     soakUnchecked: values['soak-unchecked'],
     soakHeapSnapshot: values['soak-heap-snapshot'] ? join(rootDir, 'reports', `bench-${timestamp(startedAt)}-soak.heapsnapshot`) : undefined,
+    soakHeapSnapshotAt: values['soak-heap-snapshot-at'],
+    soakHeapSnapshotStem: join(rootDir, 'reports', `bench-${timestamp(startedAt)}-soak`),
   };
 }
 
@@ -383,7 +392,8 @@ function runSoak(options: BenchOptions): Promise<SoakResult> {
   const pinArgs = options.pin ? ['--core', '0', '--server-core', '1'] : [];
   const [command, args] = nodeCommand(0, options.pin, [
     '--expose-gc', join(benchDir, 'soak.ts'), '--duration', `${options.soakMs}ms`, '--rate', String(options.soakRatePerSec),
-    ...(options.soakUnchecked ? ['--no-check'] : []), ...(options.soakHeapSnapshot ? ['--heap-snapshot', options.soakHeapSnapshot] : []), ...pinArgs,
+    ...(options.soakUnchecked ? ['--no-check'] : []), ...(options.soakHeapSnapshot ? ['--heap-snapshot', options.soakHeapSnapshot] : []),
+    ...(options.soakHeapSnapshotAt ? ['--heap-snapshot-at', options.soakHeapSnapshotAt, '--heap-snapshot-stem', options.soakHeapSnapshotStem] : []), ...pinArgs,
   ]);
   return runJsonPhase<SoakResult>(command, args, 'the soak', options.soakMs + 120_000);
 }

@@ -66,6 +66,13 @@ const { values } = parseArgs({
     'no-check': { type: 'boolean', default: false },
     /** Write a V8 heap snapshot here a little before the schedule ends (what holds the heap then). */
     'heap-snapshot': { type: 'string' },
+    /**
+     * Heap snapshots at these times into the schedule (e.g. `2m,5m30s`), after a forced
+     * collection, each to `<--heap-snapshot-stem>-<seconds>s.heapsnapshot`: two of them, diffed with
+     * bench/heap-diff.ts, say what grew between them.
+     */
+    'heap-snapshot-at': { type: 'string' },
+    'heap-snapshot-stem': { type: 'string' },
   },
 });
 
@@ -190,6 +197,12 @@ async function main(): Promise<void> {
     ? Math.min(20_000, Math.max(2_000, Math.round(scheduleMs / 30)))
     : parseDurationMs(values['sample-every'], '--sample-every');
   const warmupMs = Math.round(scheduleMs * 0.2);
+  const snapshotAtMs = (values['heap-snapshot-at'] ?? '').split(',').filter((t) => t.trim() !== '')
+    .map((t) => parseDurationMs(t.trim(), '--heap-snapshot-at'));
+  const stem = values['heap-snapshot-stem'];
+  if (snapshotAtMs.length > 0 && !stem) throw new Error('--heap-snapshot-at needs --heap-snapshot-stem <path>: where to write the snapshots');
+  const late = snapshotAtMs.find((at) => at >= scheduleMs);
+  if (late !== undefined) throw new Error(`--heap-snapshot-at ${late / 1000}s is not inside the ${scheduleMs / 1000}s schedule: choose times before its end`);
   const gc = collector();
 
   const server = await startEmbeddedServer();
@@ -244,6 +257,15 @@ async function main(): Promise<void> {
             writeHeapSnapshot(snapshotFile);
             process.stderr.write(`  soak: heap snapshot written to ${snapshotFile}\n`);
           }, Math.max(0, scheduleMs - progress.elapsedMs - sampleEveryMs / 2)));
+        }
+        for (const atMs of snapshotAtMs) {
+          timers.push(setTimeout(() => {
+            const file = `${stem}-${Math.round(atMs / 1000)}s.heapsnapshot`;
+            gc();
+            const heapUsed = process.memoryUsage().heapUsed;
+            writeHeapSnapshot(file);
+            process.stderr.write(`  soak ${Math.round(atMs / 1000)}s: heap ${(heapUsed / 2 ** 20).toFixed(1)} MB, snapshot written to ${file}\n`);
+          }, Math.max(0, atMs - progress.elapsedMs)));
         }
         timers.push(setInterval(() => {
           const now = read?.();

@@ -48,20 +48,50 @@ export interface RunFigures {
   loopDelayP99OverRunMs?: number | undefined;
 }
 
+/**
+ * What the verdict needs of the windows, folded as they come: a sampler holds this, not every
+ * window, so a day-long run holds as much as a minute-long one (86,400 windows a day, kept, were
+ * about 6 MB, and too many arguments for Math.max).
+ */
+export interface HealthTally {
+  windows: number;
+  saturatedWindows: number;
+  worstP99Ms: number;
+  worstMaxMs: number;
+  cpuPercentSum: number;
+}
+
+export const emptyHealthTally = (): HealthTally => ({ windows: 0, saturatedWindows: 0, worstP99Ms: 0, worstMaxMs: 0, cpuPercentSum: 0 });
+
+/** Fold one window into the tally (in place). */
+export function tallyWindow(tally: HealthTally, w: HealthWindow): HealthTally {
+  tally.windows++;
+  if (w.loopDelayP99Ms > SATURATED_LOOP_DELAY_MS) tally.saturatedWindows++;
+  tally.worstP99Ms = Math.max(tally.worstP99Ms, w.loopDelayP99Ms);
+  tally.worstMaxMs = Math.max(tally.worstMaxMs, w.loopDelayMaxMs);
+  tally.cpuPercentSum += w.cpuPercent;
+  return tally;
+}
+
 /** Pure verdict over the windows sampled during a run and how late its arrivals started. */
 export function judgeGeneratorHealth(windows: HealthWindow[], run: RunFigures = {}): GeneratorHealth {
+  return judgeHealthTally(windows.reduce(tallyWindow, emptyHealthTally()), run);
+}
+
+/** The same verdict from the windows' tally. */
+export function judgeHealthTally(tally: HealthTally, run: RunFigures = {}): GeneratorHealth {
   const { scheduleLag, loopDelayP99OverRunMs } = run;
-  const saturatedWindows = windows.filter((w) => w.loopDelayP99Ms > SATURATED_LOOP_DELAY_MS).length;
-  const worstP99 = Math.max(0, ...windows.map((w) => w.loopDelayP99Ms));
-  const worstMax = Math.max(0, ...windows.map((w) => w.loopDelayMaxMs));
-  const cpu = windows.length ? windows.reduce((sum, w) => sum + w.cpuPercent, 0) / windows.length : 0;
+  const { saturatedWindows } = tally;
+  const worstP99 = tally.worstP99Ms;
+  const worstMax = tally.worstMaxMs;
+  const cpu = tally.windows ? tally.cpuPercentSum / tally.windows : 0;
   // One hiccup (a GC pause) is not saturation; a tenth of the run is.
-  const loopSaturated = saturatedWindows >= Math.max(2, Math.ceil(windows.length * 0.1));
+  const loopSaturated = saturatedWindows >= Math.max(2, Math.ceil(tally.windows * 0.1));
   const lagP99Ms = scheduleLag && scheduleLag.count > 0 ? scheduleLag.p99Us / 1000 : undefined;
   const late = lagP99Ms !== undefined && (scheduleLag?.count ?? 0) >= SCHEDULE_LAG_MIN_ARRIVALS && lagP99Ms > LATE_SCHEDULE_LAG_MS;
   const health: GeneratorHealth = {
     saturated: loopSaturated || late,
-    windows: windows.length,
+    windows: tally.windows,
     saturatedWindows,
     loopDelayP99Ms: round(worstP99),
     loopDelayMaxMs: round(worstMax),
@@ -72,7 +102,7 @@ export function judgeGeneratorHealth(windows: HealthWindow[], run: RunFigures = 
   const notes: string[] = [];
   if (loopSaturated) {
     notes.push(
-      `its event-loop delay p99 exceeded ${SATURATED_LOOP_DELAY_MS} ms in ${saturatedWindows} of ${windows.length} ` +
+      `its event-loop delay p99 exceeded ${SATURATED_LOOP_DELAY_MS} ms in ${saturatedWindows} of ${tally.windows} ` +
         `one-second windows (worst ${round(worstP99)} ms), so measured latencies include the generator's own queueing`,
     );
   }
@@ -118,16 +148,17 @@ export function startHealthSampler(scheduleLag: () => ScheduleLag | undefined = 
   // The same samples, never reset: the p99 over the whole schedule.
   const wholeRun = monitorEventLoopDelay({ resolution: LOOP_SAMPLE_EVERY_MS });
   wholeRun.enable();
-  const judge = () => judgeGeneratorHealth(windows, {
+  const judge = () => judgeHealthTally(tally, {
     scheduleLag: scheduleLag(),
     loopDelayP99OverRunMs: wholeRun.count > 0 ? loopDelayMs(wholeRun.percentile(99)) : undefined,
   });
   let lastCpu = process.cpuUsage();
   let lastAt = performance.now();
-  const windows: HealthWindow[] = [];
+  // The windows folded, not kept: a long run holds no more than a short one.
+  let tally = emptyHealthTally();
   return {
     restart() {
-      windows.length = 0;
+      tally = emptyHealthTally();
       loop.reset();
       wholeRun.reset();
       lastCpu = process.cpuUsage();
@@ -141,7 +172,7 @@ export function startHealthSampler(scheduleLag: () => ScheduleLag | undefined = 
         loopDelayMaxMs: loopDelayMs(loop.max),
         cpuPercent: ((cpu.user + cpu.system) / 1000 / Math.max(1, now - lastAt)) * 100,
       };
-      windows.push(window);
+      tallyWindow(tally, window);
       loop.reset();
       lastCpu = process.cpuUsage();
       lastAt = now;
