@@ -47,4 +47,16 @@ describe('read marks: memory follows the bookings in use', () => {
     expect(marks.forgetIdle(1, () => false)).toEqual(['bk1']);
     expect(marks.sizes()).toEqual({ marks: 0, senders: 0, bookings: 0 });
   });
+
+  it('past a large cap drops the oldest in one batch, a sixteenth under it, keeping the newest', () => {
+    const { marks, found } = setup(1_600);
+    for (let i = 0; i < 1_601; i++) marks.sent(`m${i}`, 'u1', 'bk1', i);
+    expect(marks.sizes().senders).toBe(1_500);
+    for (let i = 1_601; i < 1_700; i++) marks.sent(`m${i}`, 'u1', 'bk1', i);
+    expect(marks.sizes().senders).toBeLessThanOrEqual(1_600);
+    // The newest are kept (marking one's own is judged), the oldest gone (not judged).
+    marks.markedBy({}, 'u1', 'bk1', 'm1699');
+    marks.markedBy({}, 'u1', 'bk1', 'm0');
+    expect(found).toHaveLength(1);
+  });
 });
