@@ -101,13 +101,7 @@ export function buildResult(
     ...(run.reason ? { reason: run.reason } : {}),
     schedule: Object.fromEntries([...run.plans].map(([group, plan]) => [group, describeSchedule(plan)])),
     conditions: runConditions(run.options, { embedded, check, client, faults: run.faults.map((f) => f.label) }),
-    world: {
-      sellers: world.sellers.length,
-      buyers: world.buyers.length,
-      admins: world.admins.length,
-      listings: world.listings.length,
-      bookings: world.bookings.length,
-    },
+    world: worldCounts(world),
     generator,
     thresholds: evaluated,
     thresholdsPassed: evaluated.every((t) => t.passed),
@@ -117,4 +111,9 @@ export function buildResult(
     ...(faultEvents ? { faults: faultEvents, faultImpact: analyzeFaultImpact(timelineNow, faultEvents) } : {}),
     reportDir: run.writer?.dir,
   };
+}
+
+/** How many of each the run's world holds, as result.json says it (the run and the workers' coordinator). */
+export function worldCounts(world: { [K in keyof RunResult['world']]: readonly unknown[] }): RunResult['world'] {
+  return { sellers: world.sellers.length, buyers: world.buyers.length, admins: world.admins.length, listings: world.listings.length, bookings: world.bookings.length };
 }

@@ -18,6 +18,7 @@ import { withViolationThreshold } from '../run-checks.ts';
 import { planRun } from '../run-plan.ts';
 import { startRunServer } from '../run-server.ts';
 import { checkReachable, runConditions, settledWithin, type RunOptions, type RunResult } from '../run.ts';
+import { worldCounts } from '../run-result.ts';
 import { runClient } from '../run-client.ts';
 import { seedWorld } from '../seed-world.ts';
 import { mergeWorkerReports, type MergedReports } from './merge.ts';
@@ -207,13 +208,7 @@ export async function startCoordinatedRun(options: RunOptions, fleetOrStart: Wor
     ...(reason ? { reason } : {}),
     schedule: Object.fromEntries([...plans].map(([group, plan]) => [group, describeSchedule(plan)])),
     conditions: runConditions(options, { embedded, check, client }),
-    world: {
-      sellers: world.sellers.length,
-      buyers: world.buyers.length,
-      admins: world.admins.length,
-      listings: world.listings.length,
-      bookings: world.bookings.length,
-    },
+    world: worldCounts(world),
     generator: handles.some((h) => h.latest) ? figures.generator : judgeGeneratorHealth([]),
     thresholds: evaluated,
     thresholdsPassed: evaluated.every((t) => t.passed),
