@@ -1,5 +1,5 @@
 import { DEFAULT_STALL_THRESHOLD_MS } from '../client/clock.ts';
-import { checkClientTransport, parseClientKind, type ClientKind } from '../client/client-socket.ts';
+import type { ClientKind } from '../client/client-socket.ts';
 import { planFaults, type Fault } from '../lab/faults/index.ts';
 import { runTimings, type RunTimings } from '../scenario/rescale.ts';
 import type { Scenario } from '../scenario/types.ts';
@@ -9,6 +9,7 @@ import type { TargetProfile } from '../target/types.ts';
 import type { Threshold } from '../thresholds/index.ts';
 import { formatDurationMs, parseDurationMs } from '../util/duration.ts';
 import { connectionWarning, openFilesLimit } from './preflight.ts';
+import { runClient } from './run-client.ts';
 import { reconnectionOptions } from './reconnection-options.ts';
 import { collectThresholds } from './resolver.ts';
 import { withViolationThreshold } from './run-checks.ts';
@@ -64,9 +65,8 @@ export function prepareRun(scenario: Scenario, options: RunOptions, notice: (mes
   const reconnectTimeoutMs = parseDurationMs(scenarioOptions.reconnectTimeout ?? '30s', 'options.reconnectTimeout');
   const reconnection = reconnectionOptions(scenarioOptions.reconnection);
   const deliveryTimeoutMs = scenarioOptions.deliveryTimeout ? parseDurationMs(scenarioOptions.deliveryTimeout, 'options.deliveryTimeout') : ackTimeoutMs;
-  // --client wins over the scenario's; both may come from JavaScript, unchecked by types.
-  const client: ClientKind = parseClientKind(options.client ?? scenarioOptions.client ?? 'socket.io-client');
-  checkClientTransport(client, options.transport ?? 'websocket');
+  // --client wins over the scenario's, refused with polling (the one rule workers and agents apply too).
+  const client: ClientKind = runClient(options, scenarioOptions);
   const stallThresholdMs = parseDurationMs(scenarioOptions.stallThreshold ?? `${DEFAULT_STALL_THRESHOLD_MS}ms`, 'options.stallThreshold');
   const totalMs = Math.max(...[...plans].map(([group, plan]) => plan.durationMs + (startDelays.get(group) ?? 0)));
 
