@@ -130,6 +130,7 @@ async function serveOneNode(io: CliIo, options: ServeOptions, secretFromUser: st
   io.out(`bazaar reference server listening on ${server.url}`);
   io.out(`  metrics      ${server.metricsUrl}`);
   io.out(`  presence     ttl ${formatDurationMs(options.presenceTtl)}${options.presenceStore === 'node-memory' ? ', in this node\'s memory' : ''}`);
+  if (options.slowConsumerMaxBuffered) io.out(`  slow         a socket with more than ${options.slowConsumerMaxBuffered} bytes unsent for 2 s is disconnected`);
   if (options.redis) {
     io.out(`  redis        ${redactUrl(options.redis)}  prefix ${options.prefix}  adapter ${options.adapter}  ${options.fanout} fan-out`);
   }
@@ -193,6 +194,7 @@ async function serveCluster(io: CliIo, options: ServeOptions, secretFromUser: st
   for (const node of running.nodes) io.out(`  node ${node.index}       ${node.url}  pid ${node.pid}  metrics ${node.metricsUrl}`);
   io.out(`  redis        ${redactUrl(redis.url)} (${redis.source}${redis.pid ? ` pid ${redis.pid}` : ''})  prefix ${options.prefix}`);
   io.out(`  presence     ttl ${formatDurationMs(options.presenceTtl)}${options.presenceStore === 'node-memory' ? ', in each node\'s memory (a killed node\'s users stay online)' : ''}`);
+  if (options.slowConsumerMaxBuffered) io.out(`  slow         a socket with more than ${options.slowConsumerMaxBuffered} bytes unsent for 2 s is disconnected`);
   io.out(`  jwt secret   ${jwtSecret}${secretFromUser ? '' : '  (generated: pass --jwt-secret or set JWT_SECRET to keep one)'}`);
   io.out('Ctrl-C to stop');
   // Started by startReferenceCluster (src/lab/cluster.ts) with an IPC channel: it injects faults
