@@ -26,6 +26,22 @@ describe('read marks: memory follows the bookings in use', () => {
     expect(marks.sizes()).toEqual({ marks: 0, senders: 0, bookings: 0 });
   });
 
+  it('finds every idle booking whatever the order of activity: one active since is skipped, not a stop', () => {
+    const { marks } = setup();
+    marks.sent('a0', 's1', 'bkA', 0);
+    marks.sent('b0', 's2', 'bkB', 10_000);
+    marks.sent('a1', 's1', 'bkA', 50_000); // bkA active again, still ahead of bkB in the order
+    expect(marks.forgetIdle(40_000, () => false)).toEqual(['bkB']);
+    // Over seconds of steady sends bkA stays; once they stop it goes.
+    for (let t = 100_000; t <= 2_000_000; t += 50_000) {
+      marks.sent(`a${t}`, 's1', 'bkA', t);
+      if (t === 1_000_000) marks.sent('c0', 's3', 'bkC', t);
+    }
+    expect(marks.forgetIdle(1_500_000, () => false)).toEqual(['bkC']);
+    expect(marks.forgetIdle(2_000_001, () => false)).toEqual(['bkA']);
+    expect(marks.sizes()).toEqual({ marks: 0, senders: 0, bookings: 0 });
+  });
+
   it('judges history and own marks of a booking kept, and nothing of a dropped one (no false verdict)', () => {
     const { marks, found } = setup();
     marks.sent('m1', 's1', 'bk1', 0);

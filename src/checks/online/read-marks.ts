@@ -21,60 +21,90 @@ export interface ReadMarkViolation {
 }
 
 interface Mark {
-  bookingId: string;
   readAt: number;
   ackedAtUs: number;
 }
 
 interface BookingReads {
   lastUs: number;
-  /** Message ids marked in this booking (keys of `marks`). */
-  marked: Set<string>;
-  /** Message ids sent in this booking (keys of `senders`). */
-  sent: Set<string>;
+  /** When it was last moved to the end of `bookings` (see touch). */
+  placedUs: number;
+  /** Message id → its first acked mark, of the messages marked in this booking. */
+  marks: Map<string, Mark>;
+  /** Message id → its sender, from the send acks in this booking. */
+  senders: Map<string, string>;
 }
+
+/** A booking is moved to the end of the activity order at most this often: a move is a Map delete and set, and sends come per message. */
+const PLACE_EVERY_US = 100_000;
 
 export function createReadMarks(options: { remember?: number; onViolation(violation: ReadMarkViolation): void }) {
   const remember = options.remember ?? 10_000;
-  const marks = new Map<string, Mark>();
-  /** messageId → its sender and booking, from send acks. */
-  const senders = new Map<string, { senderId: string; bookingId: string }>();
-  /** Booking id → what is held for it, least recently active first. */
+  /**
+   * Booking id → what is held for it, in the order of `placedUs`: each booking is moved to the
+   * end when it is active again and its place is older than PLACE_EVERY_US, so `lastUs` is never
+   * earlier than `placedUs` and never PLACE_EVERY_US later, and the order is least recently active
+   * first to within that.
+   */
   const bookings = new Map<string, BookingReads>();
+  let heldMarks = 0;
+  let heldSenders = 0;
 
   const touch = (bookingId: string, atUs: number): BookingReads => {
     let b = bookings.get(bookingId);
-    if (b) bookings.delete(bookingId);
-    else b = { lastUs: atUs, marked: new Set(), sent: new Set() };
-    b.lastUs = Math.max(b.lastUs, atUs);
-    bookings.set(bookingId, b);
+    if (!b) {
+      b = { lastUs: atUs, placedUs: atUs, marks: new Map(), senders: new Map() };
+      bookings.set(bookingId, b);
+      return b;
+    }
+    if (atUs > b.lastUs) b.lastUs = atUs;
+    if (atUs - b.placedUs >= PLACE_EVERY_US) {
+      bookings.delete(bookingId);
+      b.placedUs = atUs;
+      bookings.set(bookingId, b);
+    }
     return b;
   };
   /**
-   * Past the cap, drop the oldest down to a sixteenth under it, in one pass: deleting one entry at
-   * a time from the front of a Map walks every hole earlier deletions left (V8), which cost
-   * several µs per send once a run held `remember` of them (issue 14's checked-vs-unchecked bench).
+   * Past the cap, drop the oldest (of the least recently active bookings first) down to a
+   * sixteenth under it, in one pass: dropping one at a time at the cap would run on every send
+   * once a run held `remember` of them (issue 14's checked-vs-unchecked bench).
    */
   const slack = Math.floor(remember / 16);
-  const dropOldest = <T extends { bookingId: string }>(map: Map<string, T>, field: 'marked' | 'sent') => {
-    if (map.size <= remember) return;
-    for (const [id, entry] of map) {
-      if (map.size <= remember - slack) break;
-      map.delete(id);
-      bookings.get(entry.bookingId)?.[field].delete(id);
+  const dropOldest = (field: 'marks' | 'senders') => {
+    const held = () => (field === 'marks' ? heldMarks : heldSenders);
+    if (held() <= remember) return;
+    let excess = held() - (remember - slack);
+    for (const b of bookings.values()) {
+      const map: Map<string, unknown> = b[field];
+      for (const id of map.keys()) {
+        if (excess === 0) break;
+        map.delete(id);
+        excess--;
+      }
+      if (excess === 0) break;
     }
+    if (field === 'marks') heldMarks = remember - slack;
+    else heldSenders = remember - slack;
+  };
+  const drop = (bookingId: string, b: BookingReads) => {
+    bookings.delete(bookingId);
+    heldMarks -= b.marks.size;
+    heldSenders -= b.senders.size;
   };
 
   return {
     /** A message:send in `bookingId` was acked at `atUs` with this message. */
     sent(messageId: string, senderId: string, bookingId: string, atUs: number): void {
-      touch(bookingId, atUs).sent.add(messageId);
-      senders.set(messageId, { senderId, bookingId });
-      dropOldest(senders, 'sent');
+      const senders = touch(bookingId, atUs).senders;
+      const before = senders.size;
+      senders.set(messageId, senderId);
+      heldSenders += senders.size - before;
+      dropOldest('senders');
     },
     /** `receiver` (user `userId`) had its read:mark of `messageId` acked `{ok:true}`: judged if it sent the message itself. */
     markedBy(receiver: object, userId: string, bookingId: string, messageId: string): void {
-      if (senders.get(messageId)?.senderId !== userId) return;
+      if (bookings.get(bookingId)?.senders.get(messageId) !== userId) return;
       options.onViolation({
         receiver, bookingId,
         expected: `read:mark of its own message ${messageId} refused (forbidden: only the recipient marks a message read)`,
@@ -84,21 +114,21 @@ export function createReadMarks(options: { remember?: number; onViolation(violat
     /** A read:mark of `messageId` was acked `{ok:true, readAt}` at `atUs`. The first ack's readAt is the one kept (a repeat returns it). */
     marked(bookingId: string, messageId: string, readAt: number, atUs: number): void {
       const b = touch(bookingId, atUs);
-      if (marks.has(messageId)) return;
-      b.marked.add(messageId);
-      marks.set(messageId, { bookingId, readAt, ackedAtUs: atUs });
-      dropOldest(marks, 'marked');
+      if (b.marks.has(messageId)) return;
+      b.marks.set(messageId, { readAt, ackedAtUs: atUs });
+      heldMarks++;
+      dropOldest('marks');
     },
     /** `receiver` requested `bookingId`'s history at `requestedAtUs` and got `messages`. */
     history(receiver: object, bookingId: string, requestedAtUs: number, messages: readonly unknown[]): void {
       if (!bookings.has(bookingId)) return;
-      touch(bookingId, requestedAtUs);
+      const marks = touch(bookingId, requestedAtUs).marks;
       if (marks.size === 0) return;
       for (const m of messages) {
         const message = m as { id?: unknown; readAt?: unknown } | null;
         if (typeof message?.id !== 'string') continue;
         const mark = marks.get(message.id);
-        if (!mark || mark.bookingId !== bookingId || mark.ackedAtUs > requestedAtUs || message.readAt === mark.readAt) continue;
+        if (!mark || mark.ackedAtUs > requestedAtUs || message.readAt === mark.readAt) continue;
         options.onViolation({
           receiver, bookingId,
           expected: `readAt ${mark.readAt} for message ${message.id} in history (its read:mark was acked ${Math.round((requestedAtUs - mark.ackedAtUs) / 1000)} ms before the request)`,
@@ -114,17 +144,15 @@ export function createReadMarks(options: { remember?: number; onViolation(violat
     forgetIdle(beforeUs: number, inUse: (bookingId: string) => boolean): string[] {
       const dropped: string[] = [];
       for (const [id, b] of bookings) {
-        // Least recently active first: the rest are younger.
-        if (b.lastUs >= beforeUs) break;
-        if (inUse(id)) continue;
-        bookings.delete(id);
-        for (const m of b.marked) marks.delete(m);
-        for (const m of b.sent) senders.delete(m);
+        // In the order of placedUs, and lastUs >= placedUs: the rest are all active since.
+        if (b.placedUs >= beforeUs) break;
+        if (b.lastUs >= beforeUs || inUse(id)) continue;
+        drop(id, b);
         dropped.push(id);
       }
       return dropped;
     },
-    size: () => marks.size + senders.size,
-    sizes: () => ({ marks: marks.size, senders: senders.size, bookings: bookings.size }),
+    size: () => heldMarks + heldSenders,
+    sizes: () => ({ marks: heldMarks, senders: heldSenders, bookings: bookings.size }),
   };
 }
