@@ -1,6 +1,6 @@
 /* One client in its own process, so that its CPU and RSS are its own. Started by bench/run.ts:
  *
- *   node --expose-gc bench/client.ts --client floor|socketio|bazaar|lean --mode load|idle --url http://127.0.0.1:PORT [...]
+ *   node --expose-gc bench/client.ts --client floor|socketio|bazaar|lean|checked|unchecked --mode load|idle --url http://127.0.0.1:PORT [...]
  *
  * load (started with an IPC channel): connects its users, sends {type:'ready'}, then runs one
  *   measured window per {type:'window', warmupMs, windowMs} message and answers each with
@@ -97,7 +97,8 @@ async function pickClient(name: string | undefined, url: string): Promise<BenchC
   if (name === 'socketio') return (await import('./socketio-client.ts')).createSocketIoClient(url, BENCH_LISTING_ID);
   if (name === 'bazaar') return (await import('./bazaar-client.ts')).createBazaarClient(url, BENCH_LISTING_ID);
   if (name === 'lean') return (await import('./bazaar-client.ts')).createBazaarClient(url, BENCH_LISTING_ID, 'lean');
-  throw new Error(`--client must be floor, socketio, bazaar or lean, not ${name}`);
+  if (name === 'checked' || name === 'unchecked') return (await import('./checked-client.ts')).createCheckedClient(url, name);
+  throw new Error(`--client must be floor, socketio, bazaar, lean, checked or unchecked, not ${name}`);
 }
 
 function positive(flag: keyof typeof values): number {

@@ -18,7 +18,9 @@ import { renderTextTable } from '../src/report/table.ts';
 import { median, renderBench, round2, summarize, type ClientName, type RoundResult } from './summary.ts';
 import type { HealthResult } from './generator-health.ts';
 import type { IdleResult, LoadResult } from './workload.ts';
-import type { CheckedResult } from './checked.ts';
+import type { CheckedArm } from './checked-client.ts';
+import { renderChecked, summarizeChecked, type CheckedResult, type CheckedRoundInput } from './checked-summary.ts';
+import type { CheckerFigures } from './checker-figures.ts';
 import type { SoakResult } from './soak.ts';
 import { renderSoak } from './soak-report.ts';
 
@@ -237,8 +239,8 @@ async function main(): Promise<void> {
   const rounds = only ? [] : await runClientPhases(options, note);
   let checked: CheckedResult | undefined;
   if (options.checkedRounds > 0 && (!only || options.checkedOnly)) {
-    note(`checked vs unchecked: ${options.checkedRounds} rounds, alternating, in one process`);
-    checked = await runChecked(options);
+    note(`checked vs unchecked: ${options.checkedRounds} rounds after a warm-up round, alternating, each arm in its own process`);
+    checked = await runChecked(options, note);
   }
   let health: HealthResult | undefined;
   if (options.healthMs > 0 && (!only || options.healthOnly)) {
@@ -349,34 +351,55 @@ const SCHEDULE_LAG_P99_TARGET_MS = 2;
 /** Above this share of the generator's core taken by other processes, its figures are the machine's. */
 const FOREIGN_CPU_WARN_PERCENT = 5;
 
-/** The checked-vs-unchecked phase: bench/checked.ts on the clients' core, against bench/server.ts on the other. */
-async function runChecked(options: BenchOptions): Promise<CheckedResult> {
+/** Users of each arm of the checked-vs-unchecked phase, each in a booking room of its own. */
+const CHECKED_USERS = 200;
+
+/**
+ * The checked-vs-unchecked phase (issue 14): each arm in its own process on the clients' core
+ * (bench/checked-client.ts), against bench/server.ts on the other, taking turns as the clients of
+ * the load phase do, the order flipping every round; round 1 is a warm-up, shown and not counted
+ * (bench/checked-summary.ts). Then the checks' own figures, in a fresh process (bench/checker-figures.ts).
+ */
+async function runChecked(options: BenchOptions, note: (line: string) => void): Promise<CheckedResult> {
   const server = await startServer(options.pin);
+  const rounds = options.checkedRounds + 1;
+  const inputs: CheckedRoundInput[] = [];
+  let violations = 0;
   try {
-    const [command, args] = nodeCommand(0, options.pin, [
-      '--expose-gc', join(benchDir, 'checked.ts'), '--url', server.url, '--rounds', String(options.checkedRounds),
-      '--think', `${options.thinkMs}ms`, '--duration', `${options.windowMs}ms`, ...(options.pin ? ['--core', '0'] : []),
-    ]);
-    return await runJsonPhase<CheckedResult>(command, args, 'the checked-vs-unchecked phase', options.checkedRounds * (2 * options.windowMs + 10_000) + 60_000);
+    const arms = new Map<CheckedArm, LoadClient>();
+    try {
+      for (const arm of ['checked', 'unchecked'] as const) {
+        note(`${arm}: connecting ${CHECKED_USERS} users, each joining a booking room of its own`);
+        arms.set(arm, await startLoadClient(options, server.url, arm, { users: CHECKED_USERS, workload: 'steady' }));
+      }
+      for (let round = 1; round <= rounds; round++) {
+        const first: CheckedArm = round % 2 ? 'checked' : 'unchecked';
+        const order: CheckedArm[] = first === 'checked' ? ['checked', 'unchecked'] : ['unchecked', 'checked'];
+        const got: Partial<Record<CheckedArm, LoadResult>> = {};
+        for (const arm of order) {
+          const warmupMs = round === 1 ? options.warmupMs : RESUME_WARMUP_MS;
+          await server.settle();
+          got[arm] = await (arms.get(arm) as LoadClient).window({ warmupMs, windowMs: options.windowMs });
+        }
+        const window = (r: LoadResult) => ({
+          cpuUsPerRoundTrip: r.cpuUs / Math.max(1, r.roundTrips), roundTrips: r.roundTrips, failedRoundTrips: r.failedRoundTrips,
+          foreignCpuPercent: r.foreignCpuPercent, wakeupsPerRoundTrip: r.wakeupsPerRoundTrip,
+        });
+        const input: CheckedRoundInput = { round, first, checked: window(got.checked!), unchecked: window(got.unchecked!) };
+        inputs.push(input);
+        violations = Number(got.checked!.extra.violations ?? 0);
+        note(`round ${round}/${rounds}${round === 1 ? ' (warm-up, not counted)' : ''}, ${first} first: checked ${input.checked.cpuUsPerRoundTrip.toFixed(1)} µs, unchecked ${input.unchecked.cpuUsPerRoundTrip.toFixed(1)} µs CPU per round trip (${(input.checked.cpuUsPerRoundTrip / input.unchecked.cpuUsPerRoundTrip).toFixed(2)}x)`);
+      }
+    } finally {
+      await Promise.all([...arms.values()].map((arm) => arm.close()));
+    }
   } finally {
     await server.close();
   }
+  const [command, args] = nodeCommand(0, options.pin, ['--expose-gc', join(benchDir, 'checker-figures.ts')]);
+  const figures = await runJsonPhase<CheckerFigures>(command, args, 'the checker figures', 120_000);
+  return { users: CHECKED_USERS, windowMs: options.windowMs, ...summarizeChecked(inputs), violations, ...figures };
 }
-
-function renderChecked(checked: CheckedResult): string {
-  const ratios = checked.rounds.map((r) => `${r.ratio.toFixed(2)}x`).join(', ');
-  const target = CHECKED_CPU_RATIO_TARGET;
-  return [
-    `Online checking (issue 14): ${checked.users} users, each in a booking of its own, an acked message:send whose message:new comes back; ${checked.rounds.length} rounds of ${checked.windowMs / 1000}s windows, checked and unchecked alternating`,
-    `  CPU per acked round trip, checked / unchecked: median ${checked.ratioMedian.toFixed(2)}x (rounds: ${ratios}; spread ${checked.ratioMin.toFixed(2)}x-${checked.ratioMax.toFixed(2)}x), target <= ${target.toFixed(2)}x: ${checked.ratioMedian <= target ? 'met' : 'MISSED'}`,
-    `  the checks' own path, out of any socket: ${checked.checkerCpuUsPerEvent} µs CPU per message:new (${((checked.checkerCpuUsPerEvent / median(checked.rounds.map((r) => r.uncheckedCpuUsPerRoundTrip))) * 100).toFixed(1)}% of an unchecked round trip)`,
-    `  checker memory: ${checked.bytesPerConnectedUser} B per connected user, ${checked.bytesPerActiveRoom} B per active room (${checked.memoryNote})`,
-    `  violations found by the checked users: ${checked.violations} (expected 0)`,
-  ].join('\n');
-}
-
-/** Issue 14: with checking on, CPU per acked round trip within 1.10x of checking off. */
-const CHECKED_CPU_RATIO_TARGET = 1.1;
 
 /** The generator-health phase, in a process of its own on the clients' core (the server on the other). */
 function runHealth(options: BenchOptions): Promise<HealthResult> {
@@ -540,7 +563,7 @@ function ask(child: ChildProcess, question: string, isAnswer: (message: unknown)
   });
 }
 
-function clientCommand(options: BenchOptions, url: string, client: ClientName, mode: 'load' | 'idle', extra: string[]): [string, string[]] {
+function clientCommand(options: BenchOptions, url: string, client: ClientName | CheckedArm, mode: 'load' | 'idle', extra: string[]): [string, string[]] {
   const nodeFlags = ['--expose-gc'];
   if (options.profileDir) {
     mkdirSync(options.profileDir, { recursive: true });
@@ -555,10 +578,11 @@ interface LoadClient {
 }
 
 /** A client process holding its load users connected; one window per call, in turn with the others. */
-function startLoadClient(options: BenchOptions, url: string, client: ClientName): Promise<LoadClient> {
+function startLoadClient(options: BenchOptions, url: string, client: ClientName | CheckedArm, overrides: { users?: number; workload?: BenchOptions['workload'] } = {}): Promise<LoadClient> {
+  const users = overrides.users ?? options.users;
   const [command, args] = clientCommand(options, url, client, 'load', [
-    '--workload', options.workload,
-    '--users', String(options.users),
+    '--workload', overrides.workload ?? options.workload,
+    '--users', String(users),
     '--arrivals-per-sec', String(options.arrivalsPerSec),
     '--round-trips-per-user', String(options.roundTripsPerUser),
     '--think-ms', String(options.thinkMs),
@@ -608,7 +632,7 @@ function startLoadClient(options: BenchOptions, url: string, client: ClientName)
     },
   };
   child.once('error', () => undefined);
-  return next<{ connected: number }>('ready', 60_000 + options.users * 20, 'connect its users').then(() => session);
+  return next<{ connected: number }>('ready', 60_000 + users * 20, 'connect its users').then(() => session);
 }
 
 /** The idle phase of one client, in a fresh process of its own: its JSON result line. */

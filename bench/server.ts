@@ -26,7 +26,7 @@ io.on('connection', (socket) => {
     acks++;
     if (typeof ack === 'function') ack({ ok: true });
   });
-  // For the checked-vs-unchecked case (bench/checked.ts): a room to join and a message fanned
+  // For the checked-vs-unchecked case (bench/checked-client.ts): a room to join and a message fanned
   // out to it, so that every round trip brings one event for the online checks to judge.
   socket.on('booking:join', (bookingId: unknown, ack?: (answer: { ok: true }) => void) => {
     if (typeof bookingId === 'string') socket.join(`booking:${bookingId}`);
