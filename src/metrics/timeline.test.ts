@@ -51,6 +51,24 @@ describe('createTimeline', () => {
     expect(snapshot.counters.iterations).toEqual([40, 40, 10]);
   });
 
+  it('keeps intervals of one width through every halving: each point holds a full interval but the last', () => {
+    for (const maxPoints of [2, 3, 4, 5, 7]) {
+      for (let windows = 1; windows <= 40; windows++) {
+        const timeline = createTimeline({ intervalMs: 1_000, maxPoints });
+        for (let s = 1; s <= windows; s++) timeline.add(window(s * 1_000, { latencies: [{ key: 'ack', summary: figures(100, 1) }] }));
+        const { intervalMs, atMs, latencies } = timeline.snapshot();
+        const counts = latencies.ack!.count;
+        const perPoint = intervalMs / 1_000;
+        expect(atMs.length, `${windows} windows, maxPoints ${maxPoints}`).toBeLessThanOrEqual(maxPoints);
+        expect(counts.slice(0, -1).every((n) => n === perPoint), `${windows} windows, maxPoints ${maxPoints}: ${counts}`).toBe(true);
+        expect(counts.at(-1)).toBeLessThanOrEqual(perPoint);
+        expect(counts.reduce((a, b) => a + b, 0)).toBe(windows);
+        // Each point ends where its windows do.
+        expect(atMs).toEqual(counts.map((_, i) => 1_000 * counts.slice(0, i + 1).reduce((a, b) => a + b, 0)));
+      }
+    }
+  });
+
   it('counts growth from the totals it started with', () => {
     const timeline = createTimeline({ intervalMs: 1_000 });
     timeline.start([{ key: 'errors{code:x}', value: 3 }]);
