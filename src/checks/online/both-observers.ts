@@ -7,6 +7,10 @@ const HOOKS = ['received', 'left', 'closed', 'booked', 'touched', 'dropped', 'se
 // Compile-time proof that HOOKS names every hook: adding one to EventObserver without listing it here fails to type-check.
 const EVERY_HOOK_LISTED: Record<Exclude<Hook, (typeof HOOKS)[number]>, never> = {};
 void EVERY_HOOK_LISTED;
+// And that none takes more than the four parameters bothObservers passes on.
+type TooLong = { [H in Hook]: Parameters<NonNullable<EventObserver[H]>>['length'] extends 0 | 1 | 2 | 3 | 4 ? never : H }[Hook];
+const NO_HOOK_TAKES_MORE_THAN_FOUR: Record<TooLong, never> = {};
+void NO_HOOK_TAKES_MORE_THAN_FOUR;
 
 /** Two observers as one: each user has one observer (one onAny listener), fed to both. */
 export function bothObservers(a: EventObserver, b: EventObserver): EventObserver {
@@ -15,9 +19,10 @@ export function bothObservers(a: EventObserver, b: EventObserver): EventObserver
     const first = a[hook] as ((...args: unknown[]) => void) | undefined;
     const second = b[hook] as ((...args: unknown[]) => void) | undefined;
     if (!first && !second) continue;
-    both[hook] = (...args) => {
-      first?.apply(a, args);
-      second?.apply(b, args);
+    // Four parameters, the most a hook takes: no rest array and no apply on every event.
+    both[hook] = (w, x, y, z) => {
+      first?.call(a, w, x, y, z);
+      second?.call(b, w, x, y, z);
     };
   }
   return both as unknown as EventObserver;

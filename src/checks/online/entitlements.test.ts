@@ -82,6 +82,21 @@ describe('entitlements: bookings learned during the run are held while in use', 
     expect(leak('bk1')).toBe('leak');
   });
 
+  it('finds every idle booking whatever the order of events: one in use since is skipped, not a stop', () => {
+    const e = createEntitlements(world);
+    e.learnBooking(booking('bkA', 'lpub', 'b1', 's2'), 0);
+    e.learnBooking(booking('bkB', 'lpub', 'b2', 's2'), 10_000);
+    e.seen('bkA', 50_000); // in use again, still ahead of bkB in the order
+    expect(e.forgetIdle(40_000, () => false)).toEqual(['bkB']);
+    for (let t = 100_000; t <= 2_000_000; t += 50_000) {
+      e.seen('bkA', t);
+      if (t === 1_000_000) e.learnBooking(booking('bkC', 'lpub', 'b2', 's2'), t);
+    }
+    expect(e.forgetIdle(1_500_000, () => false)).toEqual(['bkC']);
+    expect(e.forgetIdle(2_000_001, () => false)).toEqual(['bkA']);
+    expect(e.learned()).toBe(0);
+  });
+
   it("keeps a private listing's buyer entitled after its booking is forgotten (no false leak)", () => {
     const e = createEntitlements(world);
     e.learnBooking(booking('bk5', 'lpriv2', 'b2', 's2'), 0);

@@ -43,6 +43,9 @@ export interface Entitlements {
   learned(): number;
 }
 
+/** A learned booking is moved in the least-recently-used order at most this often. */
+const PLACE_EVERY_US = 100_000;
+
 interface KnownBooking {
   buyerId: string;
   sellerId: string;
@@ -64,16 +67,22 @@ export function createEntitlements(world?: SeededWorld): Entitlements {
   const buyers = new Set<string>(world?.buyers ?? []);
   const sellers = new Set<string>(world?.sellers ?? []);
   const admins = new Set<string>(world?.admins ?? []);
-  /** Bookings learned during the run → when last in use, least recently used first. */
-  const learnedAt = new Map<string, number>();
+  /**
+   * Bookings learned during the run → when last in use (`lastUs`) and when last moved to the end
+   * (`placedUs`), in the order of placedUs: an event of a booking moves it at most every
+   * PLACE_EVERY_US (a move is a Map delete and set, and events come per message), so the order is
+   * least recently used first to within that, and lastUs is never earlier than placedUs.
+   */
+  const learnedAt = new Map<string, { lastUs: number; placedUs: number }>();
+  const place = (id: string, atUs: number) => {
+    learnedAt.delete(id);
+    learnedAt.set(id, { lastUs: atUs, placedUs: atUs });
+  };
   let seeding = true;
 
   const learnBooking = (b: Pick<Booking, 'id' | 'buyerId' | 'sellerId' | 'listingId'>, atUs = 0) => {
     if (typeof b?.id !== 'string' || typeof b.buyerId !== 'string' || typeof b.sellerId !== 'string') return;
-    if (!seeding && (learnedAt.has(b.id) || !bookings.has(b.id))) {
-      learnedAt.delete(b.id);
-      learnedAt.set(b.id, atUs);
-    }
+    if (!seeding && (learnedAt.has(b.id) || !bookings.has(b.id))) place(b.id, atUs);
     bookings.set(b.id, { buyerId: b.buyerId, sellerId: b.sellerId, listingId: b.listingId });
     if (listings.get(b.listingId)?.private) {
       let set = privateBuyers.get(b.listingId);
@@ -115,15 +124,17 @@ export function createEntitlements(world?: SeededWorld): Entitlements {
   return {
     learnBooking,
     seen(bookingId, atUs) {
-      if (!learnedAt.has(bookingId)) return;
-      learnedAt.delete(bookingId);
-      learnedAt.set(bookingId, atUs);
+      const at = learnedAt.get(bookingId);
+      if (!at) return;
+      if (atUs - at.placedUs >= PLACE_EVERY_US) place(bookingId, atUs);
+      else if (atUs > at.lastUs) at.lastUs = atUs;
     },
     forgetIdle(beforeUs, inUse) {
       const out: string[] = [];
-      for (const [id, lastUs] of learnedAt) {
-        if (lastUs >= beforeUs) break;
-        if (inUse(id)) continue;
+      for (const [id, at] of learnedAt) {
+        // In the order of placedUs, and lastUs >= placedUs: the rest are all in use since.
+        if (at.placedUs >= beforeUs) break;
+        if (at.lastUs >= beforeUs || inUse(id)) continue;
         learnedAt.delete(id);
         bookings.delete(id);
         out.push(id);
