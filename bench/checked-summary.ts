@@ -16,6 +16,12 @@ export interface CheckedWindow {
   /** Share of the pinned core other processes used during the window (undefined: not pinned). */
   foreignCpuPercent?: number | undefined;
   wakeupsPerRoundTrip?: number;
+  /** Kernel CPU per round trip (part of cpuUsPerRoundTrip). */
+  systemCpuUsPerRoundTrip?: number;
+  /** Garbage collection in the window: main-thread pause per round trip, and the collections. */
+  gcPauseUsPerRoundTrip?: number;
+  minorGcs?: number;
+  majorGcs?: number;
 }
 
 export interface CheckedRoundInput {
@@ -37,6 +43,9 @@ export interface CheckedRound {
   foreignCpuPercent: number | undefined;
   checkedWakeupsPerRoundTrip: number | undefined;
   uncheckedWakeupsPerRoundTrip: number | undefined;
+  /** Each arm's window as measured (system CPU, GC), for what the ratio is made of. */
+  checked: CheckedWindow;
+  unchecked: CheckedWindow;
   /** Round 1: the warm-up, shown but not counted. */
   dropped: boolean;
 }
@@ -76,6 +85,8 @@ export function summarizeChecked(inputs: readonly CheckedRoundInput[]): CheckedR
       ? undefined : Math.max(input.checked.foreignCpuPercent, input.unchecked.foreignCpuPercent),
     checkedWakeupsPerRoundTrip: input.checked.wakeupsPerRoundTrip,
     uncheckedWakeupsPerRoundTrip: input.unchecked.wakeupsPerRoundTrip,
+    checked: input.checked,
+    unchecked: input.unchecked,
     // With a single round there is nothing else to count: it is kept.
     dropped: index === 0 && inputs.length > 1,
   }));
@@ -118,6 +129,19 @@ export function renderChecked(checked: CheckedResult): string {
   const orderMedian = (m: number | undefined) => (m === undefined ? 'n/a' : `${m.toFixed(2)}x`);
   const warmup = checked.rounds.find((r) => r.dropped);
   const unchecked = median(counted.map((r) => r.uncheckedCpuUsPerRoundTrip));
+  const med = (f: (r: CheckedRound) => number | undefined) => {
+    const values = counted.map(f).filter((v): v is number => v !== undefined);
+    return values.length ? median(values) : undefined;
+  };
+  const parts = (arm: 'checked' | 'unchecked') => {
+    const system = med((r) => r[arm].systemCpuUsPerRoundTrip);
+    const gc = med((r) => r[arm].gcPauseUsPerRoundTrip);
+    const major = med((r) => r[arm].majorGcs);
+    const minor = med((r) => r[arm].minorGcs);
+    if (system === undefined || gc === undefined) return undefined;
+    return `${arm} ${med((r) => (arm === 'checked' ? r.checkedCpuUsPerRoundTrip : r.uncheckedCpuUsPerRoundTrip))!.toFixed(1)} µs (kernel ${system.toFixed(1)}, GC pauses ${gc.toFixed(1)}; ${minor} minor and ${major} major collections a window)`;
+  };
+  const made = [parts('checked'), parts('unchecked')];
   const target = CHECKED_CPU_RATIO_TARGET;
   const foreign = counted.map((r) => r.foreignCpuPercent).filter((f): f is number => f !== undefined);
   const foreignMax = foreign.length ? Math.max(...foreign) : undefined;
@@ -129,6 +153,7 @@ export function renderChecked(checked: CheckedResult): string {
     foreignMax === undefined
       ? '    not pinned: other processes\' share of the core unknown'
       : `    others on the arms' core: at most ${foreignMax.toFixed(1)}% in a window${foreignMax > FOREIGN_CPU_WARN_PERCENT ? ` (above ${FOREIGN_CPU_WARN_PERCENT}%: the machine was not quiet, the ratio is partly theirs)` : ''}`,
+    ...(made[0] && made[1] ? [`    per round trip, medians: ${made[0]}; ${made[1]}`] : []),
     `  the checks' own path, out of any socket: ${checked.checkerCpuUsPerRoundTrip} µs CPU per round trip (${((checked.checkerCpuUsPerRoundTrip / unchecked) * 100).toFixed(1)}% of an unchecked round trip; ${checked.checkerPathNote})`,
     `  checker memory: ${checked.bytesPerConnectedUser} B per connected user, ${checked.bytesPerActiveRoom} B per active room (${checked.memoryNote})`,
     `  violations found by the checked users: ${checked.violations} (expected 0)`,

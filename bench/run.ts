@@ -384,6 +384,8 @@ async function runChecked(options: BenchOptions, note: (line: string) => void): 
         const window = (r: LoadResult) => ({
           cpuUsPerRoundTrip: r.cpuUs / Math.max(1, r.roundTrips), roundTrips: r.roundTrips, failedRoundTrips: r.failedRoundTrips,
           foreignCpuPercent: r.foreignCpuPercent, wakeupsPerRoundTrip: r.wakeupsPerRoundTrip,
+          systemCpuUsPerRoundTrip: r.systemCpuUs / Math.max(1, r.roundTrips),
+          gcPauseUsPerRoundTrip: (r.gc.pauseMs * 1000) / Math.max(1, r.roundTrips), minorGcs: r.gc.minor, majorGcs: r.gc.major,
         });
         const input: CheckedRoundInput = { round, first, checked: window(got.checked!), unchecked: window(got.unchecked!) };
         inputs.push(input);

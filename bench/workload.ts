@@ -8,7 +8,7 @@
  *   RSS read; then N more users connect, do one round trip each and stay connected; after a hold
  *   the heap is collected and RSS read again. The difference over N is the cost of holding one. */
 import { readFileSync } from 'node:fs';
-import { performance } from 'node:perf_hooks';
+import { constants, performance, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 
 export interface BenchUser {
   /** Resolves once the Socket.IO handshake is done; rejects if it cannot be. */
@@ -59,6 +59,10 @@ export interface LoadResult {
   roundTripsPerSec: number;
   cpuUs: number;
   cpuUsPerRoundTrip: number;
+  /** The part of cpuUs spent in the kernel (system calls: the sockets). */
+  systemCpuUs: number;
+  /** Garbage collections in the window, and their main-thread pauses (their helper threads' CPU is in cpuUs, not here). */
+  gc: GcFigures;
   /** Share of one core the process used in the window: near 100 means the client was the limit. */
   cpuPercent: number;
   eventLoopUtilization: number;
@@ -163,6 +167,9 @@ export async function createLoadSession(client: BenchClient, options: LoadOption
   };
 
   async function window({ warmupMs, windowMs }: LoadWindowOptions): Promise<LoadResult> {
+    // Every window starts from a collected heap (the clients run with --expose-gc): whether a
+    // full collection of the earlier window's garbage lands inside this one is then not chance.
+    (globalThis as { gc?: () => void }).gc?.();
     running = true;
     // A random first think spreads the users over the think time instead of bursting together.
     for (const user of parked.splice(0)) setTimeout(step, Math.random() * thinkMs, user);
@@ -343,13 +350,34 @@ export async function runIdle(client: BenchClient, options: IdleOptions): Promis
 interface WindowMeasure {
   elapsedMs: number;
   cpuUs: number;
+  userCpuUs: number;
+  systemCpuUs: number;
+  gc: GcFigures;
   io: { reads: number; writes: number } | undefined;
   wakeups: number;
   utilization: number;
   foreignCpuPercent: number | undefined;
 }
 
+/** Garbage collections in a window: how many of each kind, and the pauses they took on the main thread. */
+export interface GcFigures {
+  minor: number;
+  major: number;
+  pauseMs: number;
+}
+
 async function measureWindow(windowMs: number, core: number | undefined): Promise<WindowMeasure> {
+  const gc: GcFigures = { minor: 0, major: 0, pauseMs: 0 };
+  const count = (entries: PerformanceEntry[]) => {
+    for (const entry of entries) {
+      const kind = ((entry as PerformanceEntry & { detail?: { kind?: number } }).detail)?.kind;
+      if (kind === constants.NODE_PERFORMANCE_GC_MINOR) gc.minor++;
+      else if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) gc.major++;
+      gc.pauseMs += entry.duration;
+    }
+  };
+  const gcObserver = new PerformanceObserver((list) => count(list.getEntries()));
+  gcObserver.observe({ entryTypes: ['gc'] });
   const cpu0 = process.cpuUsage();
   const core0 = coreBusyMs(core);
   const io0 = syscalls();
@@ -364,9 +392,16 @@ async function measureWindow(windowMs: number, core: number | undefined): Promis
   const elu = performance.eventLoopUtilization(elu0);
   const elapsedMs = performance.now() - t0;
   const cpuUs = cpu.user + cpu.system;
+  // Entries of the window still queued are delivered now.
+  count(gcObserver.takeRecords());
+  gcObserver.disconnect();
+  gc.pauseMs = round(gc.pauseMs, 1);
   return {
     elapsedMs,
     cpuUs,
+    userCpuUs: cpu.user,
+    systemCpuUs: cpu.system,
+    gc,
     io: io0 && io1 ? { reads: io1.reads - io0.reads, writes: io1.writes - io0.writes } : undefined,
     wakeups,
     utilization: elu.utilization,
@@ -440,6 +475,8 @@ function loadResult(
     roundTripsPerSec: round((roundTrips / m.elapsedMs) * 1000, 1),
     cpuUs: m.cpuUs,
     cpuUsPerRoundTrip: roundTrips ? round(m.cpuUs / roundTrips, 2) : 0,
+    systemCpuUs: m.systemCpuUs,
+    gc: m.gc,
     cpuPercent: round((m.cpuUs / 1000 / m.elapsedMs) * 100, 1),
     eventLoopUtilization: round(m.utilization, 3),
     syscallsPerRoundTrip: m.io && roundTrips ? { reads: round(m.io.reads / roundTrips, 2), writes: round(m.io.writes / roundTrips, 2) } : undefined,
