@@ -166,6 +166,14 @@ export class VirtualUser {
   }
 
   /**
+   * Holds nothing a later iteration could need: it never started a connection and has no
+   * handler waiting for one (an HTTP-only user). Its VU need not keep it (src/engine/vu.ts).
+   */
+  get unattached(): boolean {
+    return !this.socket && !this.connectStarted && this.pendingHandlers.length === 0;
+  }
+
+  /**
    * Connect (if not already) and wait for the handshake; records `connect`. A connect that
    * fails (no handshake within connectTimeoutMs, or a connect_error) is recorded at the connect
    * timeout and counted (`connect_timeouts`, `connect_errors{message}`), never dropped: a server

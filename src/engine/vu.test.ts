@@ -33,9 +33,18 @@ describe('VuState keeps the users it may still use, not every user it made', () 
     expect(vu.heldUsers).toBe(0);
   });
 
+  it('drops users that never opened a connection (HTTP only) at the next iteration', () => {
+    const { vu } = vuWithFactory();
+    for (let iteration = 0; iteration < 50; iteration++) vu.context().user(`visitor-${iteration}`, 'buyer');
+    vu.context();
+    expect(vu.heldUsers).toBe(0);
+  });
+
   it('gives a fresh user in place of one that left, and keeps one still in use', () => {
     const { vu } = vuWithFactory();
     const first = vu.context().buyer;
+    // A handler waiting for its connection: in use.
+    first.on('message:new', () => {});
     expect(vu.context().buyer).toBe(first);
     first.disconnect();
     const second = vu.context().buyer;

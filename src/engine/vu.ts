@@ -128,8 +128,9 @@ export class VuState {
   }
 
   context(): IterationContext {
-    // Users that left for good are not kept across iterations (ids may differ per iteration).
-    for (const [id, user] of this.users) if (user.closed) this.users.delete(id);
+    // Users that left for good, or never opened a connection (HTTP only), are not kept across
+    // iterations: ids may differ per iteration, and a fresh one costs an object.
+    for (const [id, user] of this.users) if (user.closed || user.unattached) this.users.delete(id);
     const { world, slot } = this;
     const pick = <T>(items: T[]): T | undefined => (items.length ? items[slot % items.length] : undefined);
     const booking = pick(world.bookings);
