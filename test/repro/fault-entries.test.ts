@@ -35,11 +35,11 @@ describe('redis-restart', () => {
   // then Redis down 3 s, on a steady chat: what the nodes publish while a subscriber is away is
   // gone with the classic adapter, at every cut; the streams adapter reads from its last id.
   it('the classic adapter loses cross-node deliveries at the subscriber cuts, the streams adapter none; no node stays cut off after the restart', async () => {
-    const report = await runRepro('redis-restart', { scale: 0.5, durationMs: 12_000, env });
+    const report = await runRepro('redis-restart', { scale: 0.5, durationMs: 13_000, env });
     const bug = report.bug?.match.figures;
     const fix = report.fix?.match.figures;
     expect(report.verdict, JSON.stringify(report.bug?.match)).toBe('reproduced-fixed');
-    expect(bug?.faults).toBe('kill-redis-subscribers ×4 every 500ms from 1200ms, then restart-redis at 3200ms for 3s');
+    expect(bug?.faults).toBe('kill-redis-subscribers ×4 every 500ms from 1300ms, then restart-redis at 3800ms for 3s');
     // 3 nodes, one subscriber each, cut 4 times.
     expect(bug?.['subscriber connections cut']).toBe(12);
     expect(bug?.['lost to the subscriber cuts']).toBeGreaterThan(0);
@@ -56,6 +56,6 @@ describe('redis-restart', () => {
   }, 90_000);
 
   it('refuses a load too short to judge whether every node receives again, saying how long it must be', async () => {
-    await expect(runRepro('redis-restart', { scale: 0.5, durationMs: 6_000, env })).rejects.toThrow(/redis-restart needs a load of at least 11 s, got 6 s/);
+    await expect(runRepro('redis-restart', { scale: 0.5, durationMs: 6_000, env })).rejects.toThrow(/redis-restart needs a load of at least 12.5 s, got 6 s/);
   });
 });

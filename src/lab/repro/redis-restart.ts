@@ -15,8 +15,13 @@ import type { ReproEntry, ReproSize } from './types.ts';
 const DOWN_MS = 3_000;
 /** The cuts come this far apart: each cut's subscriber is back (ioredis retries after 50 ms, then resubscribes) well before the next. */
 const CUT_EVERY_MS = 500;
-/** Losses are declared this long after the send. */
-const DELIVERY_TIMEOUT_MS = 2_000;
+/**
+ * Losses are declared this long after the send. Above the slowest delivery a send queued by
+ * ioredis through the end of the outage makes (its retries back off to ~600 ms apiece).
+ */
+const DELIVERY_TIMEOUT_MS = 3_000;
+/** Redis stops this long after the last cut: that cut's losses are declared before Redis is back. */
+const RESTART_AFTER_CUTS_MS = 1_000;
 /** After Redis is back, every node's clients have reconnected within this (ioredis backs off 50 ms more per attempt). */
 const SETTLE_MS = 1_000;
 /** Sends judged after the settle, at the least: a node left cut off would lose deliveries all through them. */
@@ -32,14 +37,14 @@ export interface RedisRestartTimings {
 
 /**
  * Four to ten cuts, half a second apart, from a tenth of the way in (1 s at the least); the
- * restart half a second after the last; the rest of the run shows whether every node receives
+ * restart a second after the last; the rest of the run shows whether every node receives
  * again. Throws when `durationMs` leaves no time to judge that.
  */
 export function redisRestartTimings(size: ReproSize): RedisRestartTimings {
   const firstCutMs = Math.max(1_000, Math.round(size.durationMs / 10));
   const cuts = Math.min(10, Math.max(4, Math.round(size.durationMs / 3_000)));
   const cutsAtMs = Array.from({ length: cuts }, (_, k) => firstCutMs + k * CUT_EVERY_MS);
-  const restartAtMs = firstCutMs + cuts * CUT_EVERY_MS;
+  const restartAtMs = firstCutMs + (cuts - 1) * CUT_EVERY_MS + RESTART_AFTER_CUTS_MS;
   const neededMs = restartAtMs + DOWN_MS + SETTLE_MS + DELIVERY_TIMEOUT_MS + JUDGED_TAIL_MS;
   if (size.durationMs < neededMs) {
     throw new BazaarError('BAZAAR_BAD_OPTIONS', `repro redis-restart needs a load of at least ${neededMs / 1000} s, got ${size.durationMs / 1000} s`,
