@@ -42,6 +42,8 @@ export interface ReferenceClusterOptions {
    * watches their /metrics while a run with faults (which starts the cluster itself) plays.
    */
   onStarted?(nodes: ReferenceCluster['nodes']): void;
+  /** Called with each replacement the primary starts after a rolling restart (restart-node), once it is up: the catalog watches it too. */
+  onNodeReplaced?(node: ReferenceCluster['nodes'][number] & { index: number }): void;
   /** Node log level (to this process's stderr only when not 'silent'); default 'warn'. */
   logLevel?: string;
   /** What the cluster reports once started: a node exited, was replaced, or left down (after a fault). */
@@ -51,12 +53,12 @@ export interface ReferenceClusterOptions {
 /** What a run (or a fault lab) may set on the cluster it starts, besides nodes, Redis, adapter and fan-out. */
 export type ClusterSettings = Pick<ReferenceClusterOptions,
   'lb' | 'recovery' | 'pingIntervalMs' | 'pingTimeoutMs' | 'streamMaxLen' | 'presenceTtlMs' | 'presenceHeartbeatMs' | 'presenceSweepMs' | 'presenceStore'
-  | 'slowConsumerMaxBufferedBytes' | 'onStarted'>;
+  | 'slowConsumerMaxBufferedBytes' | 'onStarted' | 'onNodeReplaced'>;
 
 export interface ReferenceCluster {
   /** The entry: Socket.IO, the HTTP API and /healthz, spread over the nodes. */
   url: string;
-  /** The nodes as started (a node replaced after a rolling restart is announced on the primary's stdout only). */
+  /** The nodes as started (a replacement after a rolling restart is announced through onNodeReplaced and onEvent). */
   nodes: { url: string; pid: number; metricsUrl: string }[];
   /** The primary's pid (`bazaar serve --nodes`), which owns the nodes and the entry. */
   pid: number;
@@ -126,6 +128,8 @@ export async function startReferenceCluster(options: ReferenceClusterOptions): P
     }, START_TIMEOUT_MS);
     createInterface({ input: child.stdout }).on('line', (line) => {
       if (url && nodes.length > 0 && /^\s+node \d+ .*(exited|replaced|left down|could not be replaced)/.test(line)) options.onEvent?.(line.trim());
+      const replaced = url && nodes.length > 0 ? /^\s+node (\d+) replaced: (http:\/\/\S+) pid (\d+) metrics (\S+)/.exec(line) : null;
+      if (replaced) options.onNodeReplaced?.({ index: Number(replaced[1]), url: replaced[2] as string, pid: Number(replaced[3]), metricsUrl: replaced[4] as string });
       const entry = /listening on (http:\/\/\S+)/.exec(line);
       if (entry) url = entry[1];
       const node = /^\s+node (\d+)\s+(http:\/\/\S+)\s+pid (\d+)\s+metrics (\S+)/.exec(line);

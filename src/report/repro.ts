@@ -17,7 +17,13 @@ export function renderReproList(entries: readonly ReproEntry[]): string {
 export function reproFault(entry: ReproEntry): string | undefined {
   const faults = entry.load(entry.defaultSize, 'bug').faults ?? [];
   if (faults.length === 0) return undefined;
-  return faults.map((f) => f.split(' at ')[0]).join(', ');
+  // Each kind once, in order, with how many times it is played: 'kill-redis-subscribers ×10, restart-redis'.
+  const counts = new Map<string, number>();
+  for (const fault of faults) {
+    const kind = fault.split(' at ')[0] as string;
+    counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  }
+  return [...counts].map(([kind, n]) => (n > 1 ? `${kind} ×${n}` : kind)).join(', ');
 }
 
 const VERDICT_LINES: Record<ReproReport['verdict'], string> = {

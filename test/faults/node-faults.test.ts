@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { startRun } from '../../src/engine/run.ts';
+import { startNodeSampler, watchEveryNode } from '../../src/lab/repro/node-sampler.ts';
 import { isAlive } from '../helpers/process.ts';
 import { faultChat } from './fixtures/fault-chat.ts';
 
@@ -44,15 +45,24 @@ describe('node faults on a three-node cluster', () => {
 
   it('restart-node and drain-node close their clients, who reconnect; the run recovers', async () => {
     const notices: string[] = [];
+    // As the repro catalog does: every node the run's cluster starts is watched, the replacement too.
+    const sampler = startNodeSampler();
     const result = await startRun({
       scenario: faultChat('8s'),
       nodes: 3,
       faults: ['restart-node 0 at 1s', 'drain-node 1 at 4500ms'],
+      cluster: watchEveryNode(sampler),
       reportDir: false,
       onNotice: (m) => notices.push(m),
-    });
+    }).finally(() => sampler.stop());
     // restart-node brings a new node 0; drain-node leaves node 1 down.
     expect(notices).toContainEqual(expect.stringMatching(/^node 0 replaced: http:\S+ pid \d+/));
+    const replacementMetrics = /^node 0 replaced: .* metrics (\S+)$/.exec(notices.find((m) => m.startsWith('node 0 replaced')) ?? '')?.[1];
+    const watch = await sampler.stop();
+    expect(watch.nodes.map((n) => n.metricsUrl)).toHaveLength(4);
+    const replacement = watch.nodes.find((n) => n.metricsUrl === replacementMetrics);
+    expect(replacement?.samples.length, 'the replacement node was scraped').toBeGreaterThan(0);
+    expect(replacement?.counters).toBeDefined();
     expect(notices).toContainEqual(expect.stringMatching(/^node 1 \(pid \d+\) exited with 0; left down$/));
     const [restart, drain] = result.faultImpact ?? [];
     expect(result.faults?.map((f) => f.applied)).toEqual([true, true]);

@@ -34,7 +34,7 @@ describe('bazaar repro (in-process)', () => {
     expect(await runCli(['repro', '--json'], io)).toBe(0);
     const list = JSON.parse(io.stdout.join('\n')) as { name: string; needs: string[]; fault: string | null }[];
     expect(list.find((e) => e.name === 'proxy-timeout')).toMatchObject({ needs: ['haproxy'], fault: null });
-    expect(list.find((e) => e.name === 'redis-restart')).toMatchObject({ fault: 'restart-redis' });
+    expect(list.find((e) => e.name === 'redis-restart')).toMatchObject({ fault: 'kill-redis-subscribers ×10, restart-redis' });
   });
 
   it('an unknown name is a usage error (exit 2) that names the catalog', async () => {

@@ -1,5 +1,5 @@
 import type { RunResult } from '../../engine/run.ts';
-import type { FaultImpact } from '../faults/index.ts';
+import type { FaultEvent, FaultImpact } from '../faults/index.ts';
 import type { ServerCounters } from './types.ts';
 
 /** The impact of the run's first fault (the entries inject one), or an error naming what went wrong. */
@@ -10,6 +10,15 @@ export function firstImpact(run: RunResult): FaultImpact {
   const impact = run.faultImpact?.[0];
   if (!impact) throw new Error(`fault '${event.label}' has no impact analysis`);
   return impact;
+}
+
+/** Every fault the run played, in order, or an error naming the first that could not be injected. */
+export function appliedFaults(run: RunResult): FaultEvent[] {
+  const events = run.faults ?? [];
+  if (events.length === 0) throw new Error(`the run injected no fault (status ${run.status}${run.reason ? `: ${run.reason}` : ''})`);
+  const failed = events.find((e) => !e.applied);
+  if (failed) throw new Error(`fault '${failed.label}' could not be injected: ${failed.error ?? 'no reason given'}`);
+  return [...events].sort((a, b) => a.atMs - b.atMs);
 }
 
 export function formatMs(ms: number | undefined | null): string {

@@ -1,3 +1,4 @@
+import type { ClusterSettings } from '../cluster.ts';
 import { mergeServerCounters, parseServerCounters } from './server-counters.ts';
 import type { ServerCounters } from './types.ts';
 
@@ -131,5 +132,17 @@ export function startNodeSampler(options: { everyMs?: number; timeoutMs?: number
       })();
       return stopping;
     },
+  };
+}
+
+/**
+ * The cluster hooks that have `sampler` watch every node a run's cluster starts: the nodes it
+ * starts with, and each replacement a restart-node fault brings up (a new process, with its own
+ * /metrics and counters from zero).
+ */
+export function watchEveryNode(sampler: Pick<NodeSampler, 'watch'>): Pick<ClusterSettings, 'onStarted' | 'onNodeReplaced'> {
+  return {
+    onStarted: (nodes) => sampler.watch(nodes.map((n) => n.metricsUrl)),
+    onNodeReplaced: (node) => sampler.watch([node.metricsUrl]),
   };
 }

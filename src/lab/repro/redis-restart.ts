@@ -1,15 +1,56 @@
-/* Redis restarted under load with the classic pub/sub adapter: whatever the nodes publish
- * while their subscribers are away is gone (pub/sub keeps no history), so cross-node deliveries
- * are lost around the outage; the question users asked is also whether a node stays cut off
- * afterwards. Fix: the streams adapter, which reads the stream from where it left off. */
-import { firstImpact, formatMs, formatReasons, serverReasons } from './fault-figures.ts';
+/* Redis dropping the nodes' subscribers with the classic pub/sub adapter: whatever the nodes
+ * publish while a subscriber is away is gone (pub/sub keeps no history). The run cuts every
+ * subscriber connection a few times (CLIENT KILL TYPE pubsub: an idle kill, an output-buffer
+ * kill, a failover all look like this to the node) while the publishers keep working, then
+ * restarts Redis under load; and asks what users asked: does a node stay cut off afterwards?
+ * Fix: the streams adapter, which reads broadcasts with XREAD from the last id it saw. */
+import { BazaarError } from '../../errors.ts';
+import { appliedFaults, formatMs, formatReasons, serverReasons } from './fault-figures.ts';
 import { runCounter, runCounterBy } from './figures.ts';
 import { steadyChat } from './steady-chat.ts';
+import { deliveredBetween, lostBetween } from './timeline-figures.ts';
 import type { ReproEntry, ReproSize } from './types.ts';
 
-export function redisRestartTimings(size: ReproSize): { atMs: number; downMs: number } {
-  // Down 3 s (a container restart) whatever the length: shorter outages lost nothing here.
-  return { atMs: Math.round(size.durationMs / 3), downMs: 3_000 };
+/** Redis down this long (a container restart) whatever the run's length. */
+const DOWN_MS = 3_000;
+/** The cuts come this far apart: each cut's subscriber is back (ioredis retries after 50 ms, then resubscribes) well before the next. */
+const CUT_EVERY_MS = 500;
+/**
+ * Losses are declared this long after the send. Above the slowest delivery a send queued by
+ * ioredis through the end of the outage makes (its retries back off to ~600 ms apiece).
+ */
+const DELIVERY_TIMEOUT_MS = 3_000;
+/** Redis stops this long after the last cut: that cut's losses are declared before Redis is back. */
+const RESTART_AFTER_CUTS_MS = 1_000;
+/** After Redis is back, every node's clients have reconnected within this (ioredis backs off 50 ms more per attempt). */
+const SETTLE_MS = 1_000;
+/** Sends judged after the settle, at the least: a node left cut off would lose deliveries all through them. */
+const JUDGED_TAIL_MS = 2_000;
+
+export interface RedisRestartTimings {
+  /** When the subscriber connections are cut (kill-redis-subscribers). */
+  cutsAtMs: number[];
+  /** When Redis stops; it starts again `downMs` later. */
+  restartAtMs: number;
+  downMs: number;
+}
+
+/**
+ * Four to ten cuts, half a second apart, from a tenth of the way in (1 s at the least); the
+ * restart a second after the last; the rest of the run shows whether every node receives
+ * again. Throws when `durationMs` leaves no time to judge that.
+ */
+export function redisRestartTimings(size: ReproSize): RedisRestartTimings {
+  const firstCutMs = Math.max(1_000, Math.round(size.durationMs / 10));
+  const cuts = Math.min(10, Math.max(4, Math.round(size.durationMs / 3_000)));
+  const cutsAtMs = Array.from({ length: cuts }, (_, k) => firstCutMs + k * CUT_EVERY_MS);
+  const restartAtMs = firstCutMs + (cuts - 1) * CUT_EVERY_MS + RESTART_AFTER_CUTS_MS;
+  const neededMs = restartAtMs + DOWN_MS + SETTLE_MS + DELIVERY_TIMEOUT_MS + JUDGED_TAIL_MS;
+  if (size.durationMs < neededMs) {
+    throw new BazaarError('BAZAAR_BAD_OPTIONS', `repro redis-restart needs a load of at least ${neededMs / 1000} s, got ${size.durationMs / 1000} s`,
+      `the cuts, Redis down ${DOWN_MS / 1000} s and a stretch after it to see whether every node receives again: pass --duration ${Math.ceil(neededMs / 1000)}s or more`);
+  }
+  return { cutsAtMs, restartAtMs, downMs: DOWN_MS };
 }
 
 const FULL: ReproSize = { scale: 1, durationMs: 30_000 };
@@ -17,7 +58,7 @@ const BOOKINGS = 60;
 
 export const redisRestart: ReproEntry = {
   name: 'redis-restart',
-  summary: 'Redis restarted under load, classic pub/sub adapter: cross-node deliveries lost around the outage; fix: streams adapter',
+  summary: 'Redis drops the subscribers, then restarts, under load, classic pub/sub adapter: cross-node deliveries lost; fix: streams adapter',
   needs: ['redis'],
   confidence: 'documented',
   links: [
@@ -35,35 +76,66 @@ export const redisRestart: ReproEntry = {
   load(size) {
     const t = redisRestartTimings(size);
     return {
-      scenario: steadyChat({ bookings: BOOKINGS * size.scale, durationMs: size.durationMs, deliveryTimeout: '3s' }),
-      faults: [`restart-redis at ${t.atMs}ms for ${t.downMs}ms`],
+      scenario: steadyChat({
+        bookings: BOOKINGS * size.scale,
+        durationMs: size.durationMs,
+        deliveryTimeout: `${DELIVERY_TIMEOUT_MS}ms`,
+        // Sends spread over time: a cut's short window catches whatever is sent then, not a lucky or unlucky step.
+        sendJitter: 0.5,
+      }),
+      faults: [
+        ...t.cutsAtMs.map((atMs) => `kill-redis-subscribers at ${atMs}ms`),
+        `restart-redis at ${t.restartAtMs}ms for ${t.downMs}ms`,
+      ],
     };
   },
   signature: {
-    // The window runs to the end of the run: a node left cut off keeps timing deliveries out to the end.
-    describe: 'deliveries owed and never made (loss violations or delivery timeouts) from the restart to the end of the run',
+    describe: 'deliveries owed and never made (loss violations or delivery timeouts) from the first subscriber cut to the end of the run;'
+      + ` any among the sends from ${SETTLE_MS / 1000} s after Redis was back means a node stayed cut off`,
     detect({ run, server }) {
-      const impact = firstImpact(run);
-      // A lost delivery is one delivery timeout and one loss violation: the same event, counted once.
-      const lost = Math.max(impact.violations.loss ?? 0, impact.deliveryTimeouts);
-      const sendErrors = runCounter(run, 'errors');
+      const faults = appliedFaults(run);
+      const cuts = faults.filter((f) => f.kind === 'kill-redis-subscribers');
+      const restart = faults.find((f) => f.kind === 'restart-redis');
+      if (!restart || cuts.length === 0) throw new Error(`the run played ${faults.map((f) => f.label).join(', ')}: no subscriber cut or no restart`);
+      const firstCutMs = (cuts[0] as { atMs: number }).atMs;
+      // Each interval counts once, by its start (src/lab/repro/timeline-figures.ts): the cuts'
+      // losses are declared before Redis is back (the last cut is more than the delivery timeout
+      // before it), the restart's after; the sends made from the settle on are declared a
+      // delivery timeout later.
+      const backMs = restart.endMs;
+      const afterMs = backMs + SETTLE_MS;
+      const lostToCuts = lostBetween(run.timeline, firstCutMs, backMs);
+      const lostAroundRestart = lostBetween(run.timeline, backMs, afterMs + DELIVERY_TIMEOUT_MS);
+      const lostAfter = lostBetween(run.timeline, afterMs + DELIVERY_TIMEOUT_MS);
+      const deliveredAfter = deliveredBetween(run.timeline, afterMs);
+      const lost = lostToCuts + lostAroundRestart + lostAfter;
+      const refused = runCounter(run, 'errors');
+      const impact = run.faultImpact?.find((i) => i.label === restart.label);
+      const cutOff = lostAfter > 0
+        ? `${lostAfter} deliveries still lost among the sends from ${SETTLE_MS / 1000} s after Redis was back: a node stayed cut off`
+        : deliveredAfter > 0
+          ? `none among the sends from ${SETTLE_MS / 1000} s after Redis was back (${deliveredAfter} delivered): no node stayed cut off`
+          : `nothing delivered from ${SETTLE_MS / 1000} s after Redis was back`;
       return {
         present: lost > 0,
         summary: lost > 0
-          ? `${lost} deliveries lost from the restart to the end of the run`
-          : `no delivery lost from the restart to the end of the run (${sendErrors} sends refused while Redis was down)`,
+          ? `${lost} deliveries lost: ${lostToCuts} to ${cuts.length} subscriber cuts, ${lostAroundRestart} around the restart; ${cutOff}`
+          : `no delivery lost through ${cuts.length} subscriber cuts and the restart (${refused} sends refused while Redis was down); ${cutOff}`,
         figures: {
-          fault: impact.label,
-          'loss violations in the window': impact.violations.loss ?? 0,
-          'delivery timeouts in the window': impact.deliveryTimeouts,
-          'violations by kind in the window': formatReasons(impact.violations),
-          'disconnects by reason': formatReasons(impact.disconnects),
-          'send errors in the run': sendErrors,
+          faults: `kill-redis-subscribers ×${cuts.length} ${cuts.length > 1 ? `every ${CUT_EVERY_MS}ms ` : ''}from ${(cuts[0] as { label: string }).label.split(' at ')[1]}, then ${restart.label}`,
+          'subscriber connections cut': cuts.map((c) => Number(/^(\d+)/.exec(c.detail ?? '')?.[1] ?? 0)).reduce((a, b) => a + b, 0),
+          'lost to the subscriber cuts': lostToCuts,
+          'lost per cut': Math.round((lostToCuts / cuts.length) * 10) / 10,
+          'lost around the restart': lostAroundRestart,
+          [`lost from ${SETTLE_MS / 1000} s after Redis was back`]: lostAfter,
+          [`delivered from ${SETTLE_MS / 1000} s after Redis was back`]: deliveredAfter,
+          'send errors in the run': refused,
           'send errors by code': formatReasons(runCounterBy(run, 'errors', 'code')),
-          'delivery p99 before': formatMs(impact.baselineP99Us === null ? null : impact.baselineP99Us / 1000),
-          'delivery p99 worst in the window': formatMs(impact.worstP99Us === null ? null : impact.worstP99Us / 1000),
+          'client disconnects by reason': formatReasons(Object.fromEntries(Object.entries(runCounterBy(run, 'disconnects', 'reason')).filter(([reason]) => reason !== 'io client disconnect'))),
+          'delivery p99 before the restart': formatMs(impact?.baselineP99Us == null ? null : impact.baselineP99Us / 1000),
+          'delivery p99 worst after it': formatMs(impact?.worstP99Us == null ? null : impact.worstP99Us / 1000),
           // Recovered: delivery complete again and p99 within 2x of before (src/lab/faults/fault-impact.ts).
-          'time to recover': impact.recovered ? formatMs(impact.timeToRecoverMs) : 'p99 not back within 2x by the end of the run',
+          'time to recover from the restart': impact?.recovered ? formatMs(impact.timeToRecoverMs) : 'p99 not back within 2x by the end of the run',
           'server disconnects by reason': serverReasons(server),
         },
       };

@@ -1,7 +1,7 @@
 import { BazaarError } from '../../errors.ts';
 import { startRun } from '../../engine/run.ts';
 import type { ReproOptions } from './run-repro.ts';
-import { startNodeSampler, watchedCounters } from './node-sampler.ts';
+import { startNodeSampler, watchEveryNode, watchedCounters } from './node-sampler.ts';
 import { scrapeServerCounters } from './server-counters.ts';
 import { clusterSettings, startTopology } from './topology.ts';
 import type { ReproEntry, ReproLoad, ReproSize, ReproVariant, VariantOutcome } from './types.ts';
@@ -72,14 +72,14 @@ async function runVariantWithFaults(
   // A fault on Redis needs a Redis the lab started (it restarts or freezes it): never the given one.
   const touchesRedis = faults.some((f) => /\bredis\b/.test(f.split(' ').slice(0, 2).join(' ')));
   notice(`${role}: ${describeTopology(variant)} (${variant.label}); faults: ${faults.join(', ')}`);
-  // The run starts the cluster: its nodes are watched from the moment they are up.
+  // The run starts the cluster: its nodes are watched from the moment they are up, and so is a node restart-node brings back.
   const sampler = startNodeSampler();
   const run = await startRun({
     scenario: load.scenario,
     nodes: t.nodes,
     adapter: t.adapter ?? 'redis',
     fanout: t.fanout ?? 'ordered',
-    cluster: { ...clusterSettings(t), onStarted: (started) => sampler.watch(started.map((n) => n.metricsUrl)) },
+    cluster: { ...clusterSettings(t), ...watchEveryNode(sampler) },
     faults,
     reportDir: false,
     ...(redisUrl && !touchesRedis ? { redis: redisUrl } : {}),

@@ -10,6 +10,8 @@ export function steadyChat(options: {
   bookings: number;
   durationMs: number;
   sendEveryMs?: number;
+  /** ± fraction of `sendEveryMs` each pause varies by (think's jitter), so the sends spread over time instead of keeping step. */
+  sendJitter?: number;
   deliveryTimeout?: string;
   reconnection?: NonNullable<Scenario['options']>['reconnection'];
 }): Scenario & { name: string } {
@@ -31,7 +33,7 @@ export function steadyChat(options: {
     },
     async iteration({ buyer, booking, think }) {
       await buyer.send(booking!, 'still there?');
-      await think(options.sendEveryMs ?? 500);
+      await think(options.sendEveryMs ?? 500, options.sendJitter ? { jitter: options.sendJitter } : undefined);
     },
   }) as Scenario & { name: string };
 }
