@@ -55,7 +55,9 @@ Measures bazaar's client layer against a raw-WebSocket floor client on the same 
   --checked <n>       checked vs unchecked: rounds of CPU per acked round trip with the online
                       checks on and off, alternating in one process, plus the checkers' memory
                       per connected user and per active room (default 6 rounds; 0 skips it)
-  --checked-only      only the checked-vs-unchecked phase (about 1 minute)
+  --checked-only      only the checked-vs-unchecked phase (about 2 minutes)
+  --checked-aa        the checked-vs-unchecked phase with checking on in both arms: an A/A test
+                      of the method itself (its ratio should read 1.00x within its spread)
   --soak              also run the soak (issue 14): a real checked \`bazaar run\` with users
                       arriving and leaving for --soak-duration, the generator's heap sampled
                       after forced collections; reports whether it stays flat (off by default)
@@ -104,6 +106,8 @@ interface BenchOptions {
   /** Rounds of the checked-vs-unchecked phase; 0 skips it. */
   checkedRounds: number;
   checkedOnly: boolean;
+  /** Both arms of the checked phase checked: the method's A/A test. */
+  checkedAa: boolean;
   /** The soak's schedule; 0 skips it. */
   soakMs: number;
   soakRatePerSec: number;
@@ -143,6 +147,7 @@ function parseOptions(argv: string[], startedAt: Date): BenchOptions | undefined
       'health-only': { type: 'boolean', default: false },
       checked: { type: 'string', default: '6' },
       'checked-only': { type: 'boolean', default: false },
+      'checked-aa': { type: 'boolean', default: false },
       soak: { type: 'boolean', default: false },
       'soak-only': { type: 'boolean', default: false },
       'soak-duration': { type: 'string', default: '10m' },
@@ -187,6 +192,7 @@ function parseOptions(argv: string[], startedAt: Date): BenchOptions | undefined
     healthOnly: values['health-only'],
     checkedRounds: count('checked', values.checked, 0),
     checkedOnly: values['checked-only'],
+    checkedAa: values['checked-aa'],
     soakMs: values.soak || values['soak-only'] ? parseDurationMs(values['soak-duration'], '--soak-duration') : 0,
     soakRatePerSec: count('soak-rate', values['soak-rate'], 1),
     soakOnly: values['soak-only'],
@@ -369,8 +375,10 @@ async function runChecked(options: BenchOptions, note: (line: string) => void): 
     const arms = new Map<CheckedArm, LoadClient>();
     try {
       for (const arm of ['checked', 'unchecked'] as const) {
-        note(`${arm}: connecting ${CHECKED_USERS} users, each joining a booking room of its own`);
-        arms.set(arm, await startLoadClient(options, server.url, arm, { users: CHECKED_USERS, workload: 'steady' }));
+        // The A/A test: the baseline arm checks too, so any ratio but 1.00x is the method's own.
+        const client: CheckedArm = options.checkedAa ? 'checked' : arm;
+        note(`${arm}${client === arm ? '' : ' (checked too: A/A)'}: connecting ${CHECKED_USERS} users, each joining a booking room of its own`);
+        arms.set(arm, await startLoadClient(options, server.url, client, { users: CHECKED_USERS, workload: 'steady' }));
       }
       for (let round = 1; round <= rounds; round++) {
         const first: CheckedArm = round % 2 ? 'checked' : 'unchecked';
@@ -400,7 +408,7 @@ async function runChecked(options: BenchOptions, note: (line: string) => void): 
   }
   const [command, args] = nodeCommand(0, options.pin, ['--expose-gc', join(benchDir, 'checker-figures.ts')]);
   const figures = await runJsonPhase<CheckerFigures>(command, args, 'the checker figures', 120_000);
-  return { users: CHECKED_USERS, windowMs: options.windowMs, ...summarizeChecked(inputs), violations, ...figures };
+  return { users: CHECKED_USERS, windowMs: options.windowMs, aa: options.checkedAa, ...summarizeChecked(inputs), violations, ...figures };
 }
 
 /** The generator-health phase, in a process of its own on the clients' core (the server on the other). */
