@@ -264,8 +264,9 @@ export function createOnlineChecks(options: OnlineChecksOptions): OnlineChecks {
       receivers.delete(key);
       keys.delete(receiver);
     },
-    sent(_receiver, message, bookingId) {
-      if (typeof message.senderId === 'string') readMarks.sent(message.id, message.senderId, bookingId, nowUs());
+    sent(receiver, message) {
+      // Its sender is the user whose send was acked (what the harness knows, not what the server says).
+      if (typeof message.id === 'string') readMarks.sent(message.id, receiver.userId);
     },
     marked(receiver, bookingId, messageId, readAt) {
       readMarks.markedBy(receiver, receiver.userId, bookingId, messageId);

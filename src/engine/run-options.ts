@@ -109,7 +109,10 @@ export interface RunInFlight extends LedgerSizes {
   checkerStreams: number;
   /** Bookings learned during the run the authz checks hold (src/checks/online/entitlements.ts). */
   entitlements: number;
-  /** Read marks and sends the read-receipt checks hold (src/checks/online/read-marks.ts). */
+  /**
+   * Read marks the read-receipt checks hold (src/checks/online/read-marks.ts). The senders of the
+   * run's last 10,000 sends are held apart, in a ring of fixed size allocated once (sent-ring.ts).
+   */
   readMarks: number;
   /** Read marks the delivery tracker remembers to tell a first mark from a repeat (src/client/first-marks.ts). */
   firstDeliveries: number;

@@ -10,41 +10,39 @@ function setup(remember?: number) {
 }
 
 describe('read marks: memory follows the bookings in use', () => {
-  it("drops an idle, empty booking's marks and sends, and keeps one a user is in or that had activity", () => {
+  it("drops an idle, empty booking's marks, and keeps one a user is in or that had read activity", () => {
     const { marks } = setup();
-    marks.sent('m1', 's1', 'bk1', 0);
     marks.marked('bk1', 'm1', 100, 10);
-    marks.sent('m2', 's2', 'bk2', 0);
     marks.marked('bk2', 'm2', 100, 10);
-    marks.sent('m3', 's3', 'bk3', 0);
+    marks.marked('bk3', 'm3', 100, 10);
     marks.history({}, 'bk3', 2 * IDLE_US, []); // read activity keeps bk3 for another idle period
     const dropped = marks.forgetIdle(2 * IDLE_US - IDLE_US + 1, (id) => id === 'bk2');
     expect(dropped).toEqual(['bk1']);
-    expect(marks.sizes()).toEqual({ marks: 1, senders: 2, bookings: 2 });
-    // Once bk2's users have left and bk3 has been idle too, nothing is held.
+    expect(marks.sizes()).toEqual({ marks: 2, senders: 0, bookings: 2 });
+    // Once bk2's users have left and bk3 has been idle too, no mark is held.
     expect(marks.forgetIdle(3 * IDLE_US + 1, () => false).sort()).toEqual(['bk2', 'bk3']);
     expect(marks.sizes()).toEqual({ marks: 0, senders: 0, bookings: 0 });
   });
 
   it('finds every idle booking whatever the order of activity: one active since is skipped, not a stop', () => {
     const { marks } = setup();
-    marks.sent('a0', 's1', 'bkA', 0);
-    marks.sent('b0', 's2', 'bkB', 10_000);
-    marks.sent('a1', 's1', 'bkA', 50_000); // bkA active again, still ahead of bkB in the order
+    marks.marked('bkA', 'a0', 1, 0);
+    marks.marked('bkB', 'b0', 1, 10_000);
+    marks.marked('bkA', 'a1', 1, 50_000); // bkA active again, still ahead of bkB in the order
     expect(marks.forgetIdle(40_000, () => false)).toEqual(['bkB']);
-    // Over seconds of steady sends bkA stays; once they stop it goes.
+    // Over seconds of steady marks bkA stays; once they stop it goes.
     for (let t = 100_000; t <= 2_000_000; t += 50_000) {
-      marks.sent(`a${t}`, 's1', 'bkA', t);
-      if (t === 1_000_000) marks.sent('c0', 's3', 'bkC', t);
+      marks.marked('bkA', `a${t}`, 1, t);
+      if (t === 1_000_000) marks.marked('bkC', 'c0', 1, t);
     }
     expect(marks.forgetIdle(1_500_000, () => false)).toEqual(['bkC']);
     expect(marks.forgetIdle(2_000_001, () => false)).toEqual(['bkA']);
     expect(marks.sizes()).toEqual({ marks: 0, senders: 0, bookings: 0 });
   });
 
-  it('judges history and own marks of a booking kept, and nothing of a dropped one (no false verdict)', () => {
+  it('judges history and own marks of a booking kept, and no history of a dropped one (no false verdict)', () => {
     const { marks, found } = setup();
-    marks.sent('m1', 's1', 'bk1', 0);
+    marks.sent('m1', 's1');
     marks.marked('bk1', 'm1', 100, 10);
     marks.forgetIdle(5, () => false); // bk1 active since: kept
     marks.history({}, 'bk1', 20, [{ id: 'm1', readAt: null }]);
@@ -52,7 +50,6 @@ describe('read marks: memory follows the bookings in use', () => {
     expect(found.map((v) => v.observed)).toEqual([expect.stringContaining('readAt null'), 'read:mark acked {ok:true}']);
     marks.forgetIdle(20 + IDLE_US, () => false);
     marks.history({}, 'bk1', 30 + IDLE_US, [{ id: 'm1', readAt: null }]);
-    marks.markedBy({}, 's1', 'bk1', 'm1');
     expect(found).toHaveLength(2);
   });
 
@@ -64,15 +61,23 @@ describe('read marks: memory follows the bookings in use', () => {
     expect(marks.sizes()).toEqual({ marks: 0, senders: 0, bookings: 0 });
   });
 
-  it('past a large cap drops the oldest in one batch, a sixteenth under it, keeping the newest', () => {
+  it('past a large cap drops the oldest marks in one batch, a sixteenth under it, keeping the newest', () => {
+    const { marks } = setup(1_600);
+    for (let i = 0; i < 1_601; i++) marks.marked('bk1', `m${i}`, i, i);
+    expect(marks.sizes().marks).toBe(1_500);
+    for (let i = 1_601; i < 1_700; i++) marks.marked('bk1', `m${i}`, i, i);
+    expect(marks.sizes().marks).toBeLessThanOrEqual(1_600);
+  });
+
+  it('knows the sender of each of the last `remember` sends, whatever booking they were in', () => {
     const { marks, found } = setup(1_600);
-    for (let i = 0; i < 1_601; i++) marks.sent(`m${i}`, 'u1', 'bk1', i);
-    expect(marks.sizes().senders).toBe(1_500);
-    for (let i = 1_601; i < 1_700; i++) marks.sent(`m${i}`, 'u1', 'bk1', i);
-    expect(marks.sizes().senders).toBeLessThanOrEqual(1_600);
-    // The newest are kept (marking one's own is judged), the oldest gone (not judged).
+    for (let i = 0; i < 1_700; i++) marks.sent(`m${i}`, 'u1');
+    expect(marks.sizes().senders).toBe(1_600);
+    // The newest are held (marking one's own is judged), the oldest gone (not judged).
     marks.markedBy({}, 'u1', 'bk1', 'm1699');
     marks.markedBy({}, 'u1', 'bk1', 'm0');
+    // Another user's mark of it is the recipient's: no violation.
+    marks.markedBy({}, 'u2', 'bk1', 'm1698');
     expect(found).toHaveLength(1);
   });
 });

@@ -5,14 +5,18 @@
  * violation. And only the recipient marks (§5 read:mark): a mark acked to the message's own
  * sender is one.
  *
- * Memory follows what is active: marks and sends are held per booking, and a booking's are
- * dropped (forgetIdle) once no run user is in its room and it has had no send, mark or history
- * fetch for the idle period. What is judged is therefore every history page and every mark of a
- * booking in use (a user in its room, or read activity within the idle period); a page or a mark
- * of a booking idle and empty that long is not judged (as a booking of another run is not).
- * `remember` stays as a safety net: at most that many marks and sends in all (oldest dropped).
+ * Memory follows what is active: marks are held per booking, and a booking's are dropped
+ * (forgetIdle) once no run user is in its room and it has had no mark or history fetch for the
+ * idle period. What is judged is therefore every history page of a booking in use (a user in its
+ * room, or read activity within the idle period); a page of a booking idle and empty that long is
+ * not judged (as a booking of another run is not). `remember` stays as a safety net: at most that
+ * many marks in all (oldest dropped). The senders of the last `remember` sends of the run are
+ * held apart, in a fixed ring with no object per send (sent-ring.ts): a mark of one of them by its
+ * own sender is judged.
  * Pure: times come in as arguments.
  */
+import { createSentRing } from './sent-ring.ts';
+
 export interface ReadMarkViolation {
   receiver: object;
   bookingId: string;
@@ -31,8 +35,6 @@ interface BookingReads {
   placedUs: number;
   /** Message id → its first acked mark, of the messages marked in this booking. */
   marks: Map<string, Mark>;
-  /** Message id → its sender, from the send acks in this booking. */
-  senders: Map<string, string>;
 }
 
 /** A booking is moved to the end of the activity order at most this often: a move is a Map delete and set, and sends come per message. */
@@ -48,12 +50,13 @@ export function createReadMarks(options: { remember?: number; onViolation(violat
    */
   const bookings = new Map<string, BookingReads>();
   let heldMarks = 0;
-  let heldSenders = 0;
+  /** Who sent each of the last `remember` messages. */
+  const senders = createSentRing(remember);
 
   const touch = (bookingId: string, atUs: number): BookingReads => {
     let b = bookings.get(bookingId);
     if (!b) {
-      b = { lastUs: atUs, placedUs: atUs, marks: new Map(), senders: new Map() };
+      b = { lastUs: atUs, placedUs: atUs, marks: new Map() };
       bookings.set(bookingId, b);
       return b;
     }
@@ -71,40 +74,32 @@ export function createReadMarks(options: { remember?: number; onViolation(violat
    * once a run held `remember` of them (issue 14's checked-vs-unchecked bench).
    */
   const slack = Math.floor(remember / 16);
-  const dropOldest = (field: 'marks' | 'senders') => {
-    const held = () => (field === 'marks' ? heldMarks : heldSenders);
-    if (held() <= remember) return;
-    let excess = held() - (remember - slack);
+  const dropOldest = () => {
+    if (heldMarks <= remember) return;
+    let excess = heldMarks - (remember - slack);
     for (const b of bookings.values()) {
-      const map: Map<string, unknown> = b[field];
-      for (const id of map.keys()) {
+      for (const id of b.marks.keys()) {
         if (excess === 0) break;
-        map.delete(id);
+        b.marks.delete(id);
         excess--;
       }
       if (excess === 0) break;
     }
-    if (field === 'marks') heldMarks = remember - slack;
-    else heldSenders = remember - slack;
+    heldMarks = remember - slack;
   };
   const drop = (bookingId: string, b: BookingReads) => {
     bookings.delete(bookingId);
     heldMarks -= b.marks.size;
-    heldSenders -= b.senders.size;
   };
 
   return {
-    /** A message:send in `bookingId` was acked at `atUs` with this message. */
-    sent(messageId: string, senderId: string, bookingId: string, atUs: number): void {
-      const senders = touch(bookingId, atUs).senders;
-      const before = senders.size;
-      senders.set(messageId, senderId);
-      heldSenders += senders.size - before;
-      dropOldest('senders');
+    /** `senderId`'s message:send was acked with this message id. */
+    sent(messageId: string, senderId: string): void {
+      senders.add(messageId, senderId);
     },
     /** `receiver` (user `userId`) had its read:mark of `messageId` acked `{ok:true}`: judged if it sent the message itself. */
     markedBy(receiver: object, userId: string, bookingId: string, messageId: string): void {
-      if (bookings.get(bookingId)?.senders.get(messageId) !== userId) return;
+      if (senders.senderOf(messageId) !== userId) return;
       options.onViolation({
         receiver, bookingId,
         expected: `read:mark of its own message ${messageId} refused (forbidden: only the recipient marks a message read)`,
@@ -117,7 +112,7 @@ export function createReadMarks(options: { remember?: number; onViolation(violat
       if (b.marks.has(messageId)) return;
       b.marks.set(messageId, { readAt, ackedAtUs: atUs });
       heldMarks++;
-      dropOldest('marks');
+      dropOldest();
     },
     /** `receiver` requested `bookingId`'s history at `requestedAtUs` and got `messages`. */
     history(receiver: object, bookingId: string, requestedAtUs: number, messages: readonly unknown[]): void {
@@ -152,7 +147,8 @@ export function createReadMarks(options: { remember?: number; onViolation(violat
       }
       return dropped;
     },
-    size: () => heldMarks + heldSenders,
-    sizes: () => ({ marks: heldMarks, senders: heldSenders, bookings: bookings.size }),
+    /** Marks held: what follows the bookings in use (the senders' ring is of a fixed size). */
+    size: () => heldMarks,
+    sizes: () => ({ marks: heldMarks, senders: senders.size(), bookings: bookings.size }),
   };
 }
