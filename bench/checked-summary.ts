@@ -72,7 +72,12 @@ export function median(values: readonly number[]): number {
 
 const round3 = (n: number) => Math.round(n * 1000) / 1000;
 
-export function summarizeChecked(inputs: readonly CheckedRoundInput[]): CheckedRatios {
+/**
+ * `inTurns`: the arms took turns (the default here), and the figure is the geometric mean of the
+ * two orders' medians; side by side (both arms' windows at once), order means nothing and the
+ * figure is the median of the rounds' ratios.
+ */
+export function summarizeChecked(inputs: readonly CheckedRoundInput[], options: { inTurns?: boolean } = {}): CheckedRatios {
   const rounds: CheckedRound[] = inputs.map((input, index) => ({
     round: input.round,
     first: input.first,
@@ -104,7 +109,7 @@ export function summarizeChecked(inputs: readonly CheckedRoundInput[]): CheckedR
     rounds,
     checkedFirstMedian,
     checkedSecondMedian,
-    ratio: round3(Math.exp(orders.reduce((sum, m) => sum + Math.log(m), 0) / orders.length)),
+    ratio: options.inTurns === false ? round3(median(ratios)) : round3(Math.exp(orders.reduce((sum, m) => sum + Math.log(m), 0) / orders.length)),
     ratioMedian: round3(median(ratios)),
     ratioMin: Math.min(...ratios),
     ratioMax: Math.max(...ratios),
@@ -115,6 +120,8 @@ export function summarizeChecked(inputs: readonly CheckedRoundInput[]): CheckedR
 export interface CheckedResult extends CheckedRatios, CheckerFigures {
   /** The A/A test: both arms checked (`--checked-aa`), so the ratio is the method's own bias. */
   aa?: boolean;
+  /** The arms ran their windows at the same time on one core (the default), not in turns. */
+  sideBySide?: boolean;
   users: number;
   windowMs: number;
   violations: number;
@@ -148,15 +155,19 @@ export function renderChecked(checked: CheckedResult): string {
   const foreign = counted.map((r) => r.foreignCpuPercent).filter((f): f is number => f !== undefined);
   const foreignMax = foreign.length ? Math.max(...foreign) : undefined;
   return [
-    `Online checking (issue 14): ${checked.users} users per arm, each in a booking of its own, an acked message:send whose message:new comes back; each arm in its own process, ${counted.length} rounds of ${checked.windowMs / 1000}s windows taking turns${warmup ? `, after a warm-up round (${warmup.ratio.toFixed(2)}x, not counted)` : ''}`,
+    `Online checking (issue 14): ${checked.users} users per arm, each in a booking of its own, an acked message:send whose message:new comes back; each arm in its own process, ${counted.length} rounds of ${checked.windowMs / 1000}s windows ${checked.sideBySide ? 'with both arms at once on one core' : 'taking turns'}${warmup ? `, after a warm-up round (${warmup.ratio.toFixed(2)}x, not counted)` : ''}`,
     checked.aa
       ? `  A/A TEST (--checked-aa: both arms checked): CPU per acked round trip, one arm / the other: ${checked.ratio.toFixed(2)}x (the method's own bias; 1.00x expected)`
       : `  CPU per acked round trip, checked / unchecked: ${checked.ratio.toFixed(2)}x, target <= ${target.toFixed(2)}x: ${checked.ratio <= target ? 'met' : 'MISSED'}`,
-    `    checked first: median ${orderMedian(checked.checkedFirstMedian)} (${ratios('checked')}); checked second: median ${orderMedian(checked.checkedSecondMedian)} (${ratios('unchecked')}); the figure is the geometric mean of the two`,
-    `    median over rounds ${checked.ratioMedian.toFixed(2)}x, spread ${checked.ratioMin.toFixed(2)}x-${checked.ratioMax.toFixed(2)}x; unchecked round trip ${unchecked.toFixed(1)} µs CPU (median)`,
+    ...(checked.sideBySide
+      ? [`    median over rounds (the figure) ${checked.ratioMedian.toFixed(2)}x (${counted.map((r) => `${r.ratio.toFixed(2)}x`).join(', ')}), spread ${checked.ratioMin.toFixed(2)}x-${checked.ratioMax.toFixed(2)}x; unchecked round trip ${unchecked.toFixed(1)} µs CPU (median)`]
+      : [
+          `    checked first: median ${orderMedian(checked.checkedFirstMedian)} (${ratios('checked')}); checked second: median ${orderMedian(checked.checkedSecondMedian)} (${ratios('unchecked')}); the figure is the geometric mean of the two`,
+          `    median over rounds ${checked.ratioMedian.toFixed(2)}x, spread ${checked.ratioMin.toFixed(2)}x-${checked.ratioMax.toFixed(2)}x; unchecked round trip ${unchecked.toFixed(1)} µs CPU (median)`,
+        ]),
     foreignMax === undefined
       ? '    not pinned: other processes\' share of the core unknown'
-      : `    others on the arms' core: at most ${foreignMax.toFixed(1)}% in a window${foreignMax > FOREIGN_CPU_WARN_PERCENT ? ` (above ${FOREIGN_CPU_WARN_PERCENT}%: the machine was not quiet, the ratio is partly theirs)` : ''}`,
+      : `    others on the arms' core${checked.sideBySide ? ' (besides the two arms)' : ''}: at most ${foreignMax.toFixed(1)}% in a window${foreignMax > FOREIGN_CPU_WARN_PERCENT ? ` (above ${FOREIGN_CPU_WARN_PERCENT}%: the machine was not quiet, the ratio is partly theirs)` : ''}`,
     ...(made[0] && made[1] ? [`    per round trip, medians: ${made[0]}; ${made[1]}`] : []),
     `  the checks' own path, out of any socket: ${checked.checkerCpuUsPerRoundTrip} µs CPU per round trip (${((checked.checkerCpuUsPerRoundTrip / unchecked) * 100).toFixed(1)}% of an unchecked round trip; ${checked.checkerPathNote})`,
     `  checker memory: ${checked.bytesPerConnectedUser} B per connected user, ${checked.bytesPerActiveRoom} B per active room (${checked.memoryNote})`,

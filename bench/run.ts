@@ -58,6 +58,8 @@ Measures bazaar's client layer against a raw-WebSocket floor client on the same 
   --checked-only      only the checked-vs-unchecked phase (about 2 minutes)
   --checked-aa        the checked-vs-unchecked phase with checking on in both arms: an A/A test
                       of the method itself (its ratio should read 1.00x within its spread)
+  --checked-in-turns  the checked phase's arms take turns (one window each, the other parked)
+                      instead of running their windows side by side on one core (noisier)
   --soak              also run the soak (issue 14): a real checked \`bazaar run\` with users
                       arriving and leaving for --soak-duration, the generator's heap sampled
                       after forced collections; reports whether it stays flat (off by default)
@@ -108,6 +110,8 @@ interface BenchOptions {
   checkedOnly: boolean;
   /** Both arms of the checked phase checked: the method's A/A test. */
   checkedAa: boolean;
+  /** The checked phase's arms take turns instead of running their windows at the same time. */
+  checkedInTurns: boolean;
   /** The soak's schedule; 0 skips it. */
   soakMs: number;
   soakRatePerSec: number;
@@ -148,6 +152,7 @@ function parseOptions(argv: string[], startedAt: Date): BenchOptions | undefined
       checked: { type: 'string', default: '6' },
       'checked-only': { type: 'boolean', default: false },
       'checked-aa': { type: 'boolean', default: false },
+      'checked-in-turns': { type: 'boolean', default: false },
       soak: { type: 'boolean', default: false },
       'soak-only': { type: 'boolean', default: false },
       'soak-duration': { type: 'string', default: '10m' },
@@ -193,6 +198,7 @@ function parseOptions(argv: string[], startedAt: Date): BenchOptions | undefined
     checkedRounds: count('checked', values.checked, 0),
     checkedOnly: values['checked-only'],
     checkedAa: values['checked-aa'],
+    checkedInTurns: values['checked-in-turns'],
     soakMs: values.soak || values['soak-only'] ? parseDurationMs(values['soak-duration'], '--soak-duration') : 0,
     soakRatePerSec: count('soak-rate', values['soak-rate'], 1),
     soakOnly: values['soak-only'],
@@ -384,10 +390,20 @@ async function runChecked(options: BenchOptions, note: (line: string) => void): 
         const first: CheckedArm = round % 2 ? 'checked' : 'unchecked';
         const order: CheckedArm[] = first === 'checked' ? ['checked', 'unchecked'] : ['unchecked', 'checked'];
         const got: Partial<Record<CheckedArm, LoadResult>> = {};
-        for (const arm of order) {
-          const warmupMs = round === 1 ? options.warmupMs : RESUME_WARMUP_MS;
+        const warmupMs = round === 1 ? options.warmupMs : RESUME_WARMUP_MS;
+        if (!options.checkedInTurns) {
+          // Both arms at once, on the same core: whatever the host does in the window, both see it.
           await server.settle();
-          got[arm] = await (arms.get(arm) as LoadClient).window({ warmupMs, windowMs: options.windowMs });
+          const [a, b] = await Promise.all(order.map((arm) => (arms.get(arm) as LoadClient).window({ warmupMs, windowMs: options.windowMs })));
+          // Each arm's "others on the core" includes the other arm: only the rest is foreign.
+          const foreign = (r: LoadResult, other: LoadResult) => (r.foreignCpuPercent === undefined ? undefined : Math.max(0, round2(r.foreignCpuPercent - other.cpuPercent)));
+          got[order[0]!] = { ...a!, foreignCpuPercent: foreign(a!, b!) };
+          got[order[1]!] = { ...b!, foreignCpuPercent: foreign(b!, a!) };
+        } else {
+          for (const arm of order) {
+            await server.settle();
+            got[arm] = await (arms.get(arm) as LoadClient).window({ warmupMs, windowMs: options.windowMs });
+          }
         }
         const window = (r: LoadResult) => ({
           cpuUsPerRoundTrip: r.cpuUs / Math.max(1, r.roundTrips), roundTrips: r.roundTrips, failedRoundTrips: r.failedRoundTrips,
@@ -408,7 +424,7 @@ async function runChecked(options: BenchOptions, note: (line: string) => void): 
   }
   const [command, args] = nodeCommand(0, options.pin, ['--expose-gc', join(benchDir, 'checker-figures.ts')]);
   const figures = await runJsonPhase<CheckerFigures>(command, args, 'the checker figures', 120_000);
-  return { users: CHECKED_USERS, windowMs: options.windowMs, aa: options.checkedAa, ...summarizeChecked(inputs), violations, ...figures };
+  return { users: CHECKED_USERS, windowMs: options.windowMs, aa: options.checkedAa, sideBySide: !options.checkedInTurns, ...summarizeChecked(inputs, { inTurns: options.checkedInTurns }), violations, ...figures };
 }
 
 /** The generator-health phase, in a process of its own on the clients' core (the server on the other). */

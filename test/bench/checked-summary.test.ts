@@ -26,6 +26,11 @@ describe('summarizeChecked', () => {
     expect(s.ratioMedian).toBeCloseTo(1.1);
   });
 
+  it('side by side, takes the median of the rounds: order means nothing there', () => {
+    const rounds = [round(1, 300, 100), round(2, 100, 100), round(3, 120, 100), round(4, 105, 100)];
+    expect(summarizeChecked(rounds, { inTurns: false }).ratio).toBe(1.05);
+  });
+
   it('keeps a single round, and says which order had none', () => {
     const s = summarizeChecked([round(1, 105, 100)]);
     expect(s.rounds[0]!.dropped).toBe(false);
