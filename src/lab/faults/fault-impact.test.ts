@@ -91,6 +91,17 @@ describe('analyzeFaultImpact', () => {
     ]);
   });
 
+  it('counts an interval that straddles the next fault once, with the fault its end falls after', () => {
+    const t = timeline(10, (t) => {
+      // The interval 4-5 s straddles the second fault (4.5 s): its 5 losses are counted once.
+      t.counters['violations{kind:loss}'] = [0, 0, 0, 2, 5, 0, 0, 0, 0, 0];
+      t.counters['disconnects{reason:transport close}'] = [0, 0, 0, 1, 4, 0, 0, 0, 0, 0];
+    });
+    const [first, second] = analyzeFaultImpact(t, [fault('kill-redis-subscribers at 3s', 3_000), fault('restart-redis at 4500ms', 4_500)]);
+    expect(first).toMatchObject({ violations: { loss: 2 }, disconnects: { 'transport close': 1 } });
+    expect(second).toMatchObject({ violations: { loss: 5 }, disconnects: { 'transport close': 4 } });
+  });
+
   it('a fault at the very start has no baseline: recovery is judged on completeness alone', () => {
     const t = timeline(5, (t) => {
       p99(t)[1] = 900_000;

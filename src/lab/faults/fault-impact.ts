@@ -147,6 +147,10 @@ export function analyzeFaultImpact(timeline: RunTimeline, faults: readonly Fault
     for (let i = 0; i < n; i++) {
       if (!inWindow(i)) continue;
       windowIdx.push(i);
+      const p99 = p99At(i);
+      if (p99 !== null && (worstP99Us === null || p99 > worstP99Us)) worstP99Us = p99;
+      // An interval that straddles the next fault's start is counted once, with the fault its end falls after: never in both windows.
+      if (next && (series.endMs[i] as number) > next.atMs) continue;
       for (const [key, values] of Object.entries(timeline.counters)) {
         const grew = values[i] ?? 0;
         const kind = tagValue(key, 'violations', 'kind');
@@ -161,8 +165,6 @@ export function analyzeFaultImpact(timeline: RunTimeline, faults: readonly Fault
         if (key === 'connect_errors' || key.startsWith('connect_errors{')) connectErrors += grew;
       }
       reconnects += timeline.latencies.reconnect?.count[i] ?? 0;
-      const p99 = p99At(i);
-      if (p99 !== null && (worstP99Us === null || p99 > worstP99Us)) worstP99Us = p99;
     }
     const healthy = (i: number) => {
       if (lossAt(i) > 0) return false;
