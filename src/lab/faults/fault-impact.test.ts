@@ -91,22 +91,6 @@ describe('analyzeFaultImpact', () => {
     ]);
   });
 
-  it('counts an interval that straddles the boundary between two faults once, with the fault whose window holds most of it', () => {
-    const t = timeline(10, (t) => {
-      // The interval 4-5 s straddles the second fault: its 5 losses are counted once.
-      t.counters['violations{kind:loss}'] = [0, 0, 0, 2, 5, 0, 0, 0, 0, 0];
-      t.counters['disconnects{reason:transport close}'] = [0, 0, 0, 1, 4, 0, 0, 0, 0, 0];
-    });
-    // The second fault early in the interval: most of it is the second fault's.
-    const [a1, a2] = analyzeFaultImpact(t, [fault('kill-redis-subscribers at 3s', 3_000), fault('restart-redis at 4200ms', 4_200)]);
-    expect(a1).toMatchObject({ violations: { loss: 2 }, disconnects: { 'transport close': 1 } });
-    expect(a2).toMatchObject({ violations: { loss: 5 }, disconnects: { 'transport close': 4 } });
-    // Late in it: most of it is the first fault's (its tail, e.g. the reconnects after a cut).
-    const [b1, b2] = analyzeFaultImpact(t, [fault('half-open entry at 3s', 3_000), fault('slow-consumers 50% at 4900ms', 4_900)]);
-    expect(b1).toMatchObject({ violations: { loss: 7 }, disconnects: { 'transport close': 5 } });
-    expect([b2!.violations.loss ?? 0, b2!.disconnects['transport close'] ?? 0]).toEqual([0, 0]);
-  });
-
   it('a fault at the very start has no baseline: recovery is judged on completeness alone', () => {
     const t = timeline(5, (t) => {
       p99(t)[1] = 900_000;

@@ -123,7 +123,6 @@ export function analyzeFaultImpact(timeline: RunTimeline, faults: readonly Fault
 
   return sorted.map((fault, index) => {
     const next = sorted.slice(index + 1).find((f) => f.atMs > fault.atMs);
-    const previous = sorted.slice(0, index).findLast((f) => f.atMs < fault.atMs);
     const windowEndMs = next?.atMs ?? (n > 0 ? (series.endMs[n - 1] as number) : fault.endMs);
     const inWindow = (i: number) => (series.endMs[i] as number) > fault.atMs && (series.startMs[i] as number) < windowEndMs;
     const before: number[] = [];
@@ -148,13 +147,6 @@ export function analyzeFaultImpact(timeline: RunTimeline, faults: readonly Fault
     for (let i = 0; i < n; i++) {
       if (!inWindow(i)) continue;
       windowIdx.push(i);
-      const p99 = p99At(i);
-      if (p99 !== null && (worstP99Us === null || p99 > worstP99Us)) worstP99Us = p99;
-      // An interval that straddles the boundary between two faults' windows is counted once, with
-      // the fault whose window holds most of it (its midpoint): never in both.
-      const midMs = ((series.startMs[i] as number) + (series.endMs[i] as number)) / 2;
-      if (next && midMs > next.atMs) continue;
-      if (previous && (series.startMs[i] as number) < fault.atMs && midMs <= fault.atMs) continue;
       for (const [key, values] of Object.entries(timeline.counters)) {
         const grew = values[i] ?? 0;
         const kind = tagValue(key, 'violations', 'kind');
@@ -169,6 +161,8 @@ export function analyzeFaultImpact(timeline: RunTimeline, faults: readonly Fault
         if (key === 'connect_errors' || key.startsWith('connect_errors{')) connectErrors += grew;
       }
       reconnects += timeline.latencies.reconnect?.count[i] ?? 0;
+      const p99 = p99At(i);
+      if (p99 !== null && (worstP99Us === null || p99 > worstP99Us)) worstP99Us = p99;
     }
     const healthy = (i: number) => {
       if (lossAt(i) > 0) return false;
