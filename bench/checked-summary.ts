@@ -8,6 +8,7 @@
  * the figure is their geometric mean: each order weighs the same whatever the count of rounds.
  * Round 1 is a warm-up (JIT, pools, the first GCs) and is dropped. */
 import type { CheckerFigures } from './checker-figures.ts';
+import { median, round3 } from './summary.ts';
 
 export interface CheckedWindow {
   cpuUsPerRoundTrip: number;
@@ -63,14 +64,6 @@ export interface CheckedRatios {
   ratioMax: number;
 }
 
-export function median(values: readonly number[]): number {
-  if (values.length === 0) throw new Error('median of no values');
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-const round3 = (n: number) => Math.round(n * 1000) / 1000;
 
 /**
  * `inTurns`: the arms took turns (the default here), and the figure is the geometric mean of the

@@ -16,6 +16,7 @@ import { createOnlineChecks } from '../src/checks/online-checks.ts';
 import { createViolationLog } from '../src/checks/violations.ts';
 import { createRunChecks } from '../src/engine/run-checks.ts';
 import { createMetricsRegistry } from '../src/metrics/index.ts';
+import { round3 } from './summary.ts';
 
 export interface CheckerFigures {
   /** Heap held by the online checks, measured with a forced GC around synthetic state. */
@@ -29,7 +30,6 @@ export interface CheckerFigures {
 
 const RECEIVERS = 200;
 const ACK_TIMEOUT_MS = 10_000;
-const round3 = (n: number) => Math.round(n * 1000) / 1000;
 
 /**
  * The checks' own path: per round trip, the `sent` of the sender's acked message and the

@@ -256,7 +256,7 @@ export function renderBench(summary: BenchSummary, clients: ClientName[], settin
   ].join('\n');
 }
 
-export function median(values: number[]): number {
+export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   if (sorted.length === 0) return 0;
   const mid = Math.floor(sorted.length / 2);
@@ -264,5 +264,5 @@ export function median(values: number[]): number {
 }
 
 export const round2 = (n: number) => Math.round(n * 100) / 100;
-const round3 = (n: number) => Math.round(n * 1000) / 1000;
+export const round3 = (n: number) => Math.round(n * 1000) / 1000;
 const signed = (n: number) => `${n >= 0 ? '+' : ''}${n.toFixed(3)}`;

@@ -24,7 +24,7 @@ describe('read marks: memory follows the bookings in use', () => {
     expect(marks.sizes()).toEqual({ marks: 0, senders: 0, bookings: 0 });
   });
 
-  it('finds every idle booking whatever the order of activity: one active since is skipped, not a stop', () => {
+  it('drops the bookings idle that long and keeps one with marks since, over seconds of marks', () => {
     const { marks } = setup();
     marks.marked('bkA', 'a0', 1, 0);
     marks.marked('bkB', 'b0', 1, 10_000);

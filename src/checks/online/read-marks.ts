@@ -31,23 +31,13 @@ interface Mark {
 
 interface BookingReads {
   lastUs: number;
-  /** When it was last moved to the end of `bookings` (see touch). */
-  placedUs: number;
   /** Message id → its first acked mark, of the messages marked in this booking. */
   marks: Map<string, Mark>;
 }
 
-/** A booking is moved to the end of the activity order at most this often: a move is a Map delete and set, and sends come per message. */
-const PLACE_EVERY_US = 100_000;
-
 export function createReadMarks(options: { remember?: number; onViolation(violation: ReadMarkViolation): void }) {
   const remember = options.remember ?? 10_000;
-  /**
-   * Booking id → what is held for it, in the order of `placedUs`: each booking is moved to the
-   * end when it is active again and its place is older than PLACE_EVERY_US, so `lastUs` is never
-   * earlier than `placedUs` and never PLACE_EVERY_US later, and the order is least recently active
-   * first to within that.
-   */
+  /** Booking id → what is held for it, least recently active first (a mark or a history fetch moves it to the end). */
   const bookings = new Map<string, BookingReads>();
   let heldMarks = 0;
   /** Who sent each of the last `remember` messages. */
@@ -55,17 +45,10 @@ export function createReadMarks(options: { remember?: number; onViolation(violat
 
   const touch = (bookingId: string, atUs: number): BookingReads => {
     let b = bookings.get(bookingId);
-    if (!b) {
-      b = { lastUs: atUs, placedUs: atUs, marks: new Map() };
-      bookings.set(bookingId, b);
-      return b;
-    }
-    if (atUs > b.lastUs) b.lastUs = atUs;
-    if (atUs - b.placedUs >= PLACE_EVERY_US) {
-      bookings.delete(bookingId);
-      b.placedUs = atUs;
-      bookings.set(bookingId, b);
-    }
+    if (b) bookings.delete(bookingId);
+    else b = { lastUs: atUs, marks: new Map() };
+    b.lastUs = Math.max(b.lastUs, atUs);
+    bookings.set(bookingId, b);
     return b;
   };
   /**
@@ -139,9 +122,9 @@ export function createReadMarks(options: { remember?: number; onViolation(violat
     forgetIdle(beforeUs: number, inUse: (bookingId: string) => boolean): string[] {
       const dropped: string[] = [];
       for (const [id, b] of bookings) {
-        // In the order of placedUs, and lastUs >= placedUs: the rest are all active since.
-        if (b.placedUs >= beforeUs) break;
-        if (b.lastUs >= beforeUs || inUse(id)) continue;
+        // Least recently active first: the rest are younger.
+        if (b.lastUs >= beforeUs) break;
+        if (inUse(id)) continue;
         drop(id, b);
         dropped.push(id);
       }
