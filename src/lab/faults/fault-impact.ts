@@ -1,4 +1,5 @@
 import type { RunTimeline } from '../../metrics/timeline.ts';
+import { deliveriesAt, intervalStartMs, isDeliverySeries, lossesAt } from '../../metrics/timeline-reads.ts';
 
 /** A fault as the run played it: result.json's `faults[]` (see inject-faults.ts). */
 export interface FaultEvent {
@@ -97,9 +98,9 @@ export function analyzeFaultImpact(timeline: RunTimeline, faults: readonly Fault
   const n = timeline.atMs.length;
   const series: Series = {
     endMs: timeline.atMs,
-    startMs: timeline.atMs.map((end, i) => (i === 0 ? Math.max(0, end - timeline.intervalMs) : (timeline.atMs[i - 1] as number))),
+    startMs: timeline.atMs.map((_, i) => intervalStartMs(timeline, i)),
   };
-  const deliveryKeys = Object.keys(timeline.latencies).filter((k) => k === 'delivery' || k.startsWith('delivery{'));
+  const deliveryKeys = Object.keys(timeline.latencies).filter(isDeliverySeries);
   const p99At = (i: number): number | null => {
     let worst: number | null = null;
     for (const key of deliveryKeys) {
@@ -108,18 +109,12 @@ export function analyzeFaultImpact(timeline: RunTimeline, faults: readonly Fault
     }
     return worst;
   };
-  const deliveriesAt = (i: number) => deliveryKeys.reduce((sum, key) => sum + (timeline.latencies[key]?.count[i] ?? 0), 0);
-  const counterAt = (key: string, i: number) => timeline.counters[key]?.[i] ?? 0;
-  const lossAt = (i: number) => {
-    let lost = counterAt('violations{kind:loss}', i);
-    for (const key of Object.keys(timeline.counters)) if (key === 'delivery_timeouts' || key.startsWith('delivery_timeouts{')) lost += counterAt(key, i);
-    return lost;
-  };
+  const deliveredAt = (i: number) => deliveriesAt(timeline, i);
   const sorted = [...faults].filter((f) => f.applied).sort((a, b) => a.atMs - b.atMs);
   /** From each earlier fault to its recovery (or the end of its window): not a baseline. */
   const disturbed: [number, number][] = [];
   // The run winding down (no VU left, nothing delivered) says nothing either way.
-  const neutral = (i: number) => timeline.vus[i] === 0 && deliveriesAt(i) === 0;
+  const neutral = (i: number) => timeline.vus[i] === 0 && deliveredAt(i) === 0;
 
   return sorted.map((fault, index) => {
     const next = sorted.slice(index + 1).find((f) => f.atMs > fault.atMs);
@@ -128,7 +123,7 @@ export function analyzeFaultImpact(timeline: RunTimeline, faults: readonly Fault
     const before: number[] = [];
     let deliveredBefore = false;
     for (let i = 0; i < n && (series.endMs[i] as number) <= fault.atMs; i++) {
-      if (deliveriesAt(i) > 0) deliveredBefore = true;
+      if (deliveredAt(i) > 0) deliveredBefore = true;
       if (disturbed.some(([from, to]) => (series.endMs[i] as number) > from && (series.startMs[i] as number) < to)) continue;
       const p99 = p99At(i);
       if (p99 !== null) before.push(p99);
@@ -165,9 +160,9 @@ export function analyzeFaultImpact(timeline: RunTimeline, faults: readonly Fault
       if (p99 !== null && (worstP99Us === null || p99 > worstP99Us)) worstP99Us = p99;
     }
     const healthy = (i: number) => {
-      if (lossAt(i) > 0) return false;
+      if (lossesAt(timeline, i) > 0) return false;
       const p99 = p99At(i);
-      if (deliveredBefore && (deliveriesAt(i) === 0 || p99 === null)) return false;
+      if (deliveredBefore && (deliveredAt(i) === 0 || p99 === null)) return false;
       return baselineP99Us === null || p99 === null || p99 <= p99Factor * Math.max(baselineP99Us, baselineFloorUs);
     };
     const after = windowIdx.filter((i) => (series.endMs[i] as number) > fault.endMs && !neutral(i));
