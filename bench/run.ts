@@ -53,8 +53,9 @@ Measures bazaar's client layer against a raw-WebSocket floor client on the same 
                       it); prints its event-loop delay p99 and schedule lag p99 (issue 12)
   --health-only       only the generator-health phase (about 30 s)
   --checked <n>       checked vs unchecked: rounds of CPU per acked round trip with the online
-                      checks on and off, alternating in one process, plus the checkers' memory
-                      per connected user and per active room (default 6 rounds; 0 skips it)
+                      checks on and off, each arm in its own process, after a warm-up round;
+                      plus the checks' own CPU and memory per connected user and per active room
+                      (default 6 rounds; 0 skips it)
   --checked-only      only the checked-vs-unchecked phase (about 2 minutes)
   --checked-aa        the checked-vs-unchecked phase with checking on in both arms: an A/A test
                       of the method itself (its ratio should read 1.00x within its spread)
@@ -251,7 +252,7 @@ async function main(): Promise<void> {
   const rounds = only ? [] : await runClientPhases(options, note);
   let checked: CheckedResult | undefined;
   if (options.checkedRounds > 0 && (!only || options.checkedOnly)) {
-    note(`checked vs unchecked: ${options.checkedRounds} rounds after a warm-up round, alternating, each arm in its own process`);
+    note(`checked vs unchecked: ${options.checkedRounds} rounds after a warm-up round, each arm in its own process, ${options.checkedInTurns ? 'taking turns' : 'side by side'}`);
     checked = await runChecked(options, note);
   }
   let health: HealthResult | undefined;
@@ -368,9 +369,10 @@ const CHECKED_USERS = 200;
 
 /**
  * The checked-vs-unchecked phase (issue 14): each arm in its own process on the clients' core
- * (bench/checked-client.ts), against bench/server.ts on the other, taking turns as the clients of
- * the load phase do, the order flipping every round; round 1 is a warm-up, shown and not counted
- * (bench/checked-summary.ts). Then the checks' own figures, in a fresh process (bench/checker-figures.ts).
+ * (bench/checked-client.ts), against bench/server.ts on the other, their windows side by side
+ * (or, with --checked-in-turns, taking turns as the clients of the load phase do, the order
+ * flipping every round); round 1 is a warm-up, shown and not counted (bench/checked-summary.ts).
+ * Then the checks' own figures, in a fresh process (bench/checker-figures.ts).
  */
 async function runChecked(options: BenchOptions, note: (line: string) => void): Promise<CheckedResult> {
   const server = await startServer(options.pin);

@@ -167,9 +167,7 @@ export async function createLoadSession(client: BenchClient, options: LoadOption
   };
 
   async function window({ warmupMs, windowMs }: LoadWindowOptions): Promise<LoadResult> {
-    // Every window starts from a collected heap (the clients run with --expose-gc): whether a
-    // full collection of the earlier window's garbage lands inside this one is then not chance.
-    (globalThis as { gc?: () => void }).gc?.();
+    collectBeforeWindow();
     running = true;
     // A random first think spreads the users over the think time instead of bursting together.
     for (const user of parked.splice(0)) setTimeout(step, Math.random() * thinkMs, user);
@@ -243,6 +241,7 @@ export function createChurnSession(client: BenchClient, options: ChurnOptions): 
   };
 
   async function window({ warmupMs, windowMs }: LoadWindowOptions): Promise<LoadResult> {
+    collectBeforeWindow();
     peakLive = live;
     // Arrivals on an even schedule (checked every 5 ms).
     const t0 = performance.now();
@@ -346,11 +345,18 @@ export async function runIdle(client: BenchClient, options: IdleOptions): Promis
   };
 }
 
+/**
+ * Every window starts from a collected heap (the clients run with --expose-gc): whether a full
+ * collection of the earlier window's garbage lands inside this one is then not chance.
+ */
+function collectBeforeWindow(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
 /** What the process spent while a window was open. */
 interface WindowMeasure {
   elapsedMs: number;
   cpuUs: number;
-  userCpuUs: number;
   systemCpuUs: number;
   gc: GcFigures;
   io: { reads: number; writes: number } | undefined;
@@ -399,7 +405,6 @@ async function measureWindow(windowMs: number, core: number | undefined): Promis
   return {
     elapsedMs,
     cpuUs,
-    userCpuUs: cpu.user,
     systemCpuUs: cpu.system,
     gc,
     io: io0 && io1 ? { reads: io1.reads - io0.reads, writes: io1.writes - io0.writes } : undefined,
